@@ -1,0 +1,94 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "CivicCredit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "civic", targets: ["civic"]),
+        .library(name: "CivicCore", targets: ["CivicCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
+        .target(name: "CivicCore", swiftSettings: strict),
+        // Handbook files: YAML in, a validated Handbook out, every problem with its line.
+        .target(
+            name: "CivicHandbook",
+            dependencies: ["CivicCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // The embedded default store.
+        .target(
+            name: "CivicSQLite",
+            dependencies: ["CivicCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // Demo jurisdiction and deterministic data generation (pure).
+        .target(
+            name: "CivicDemo",
+            dependencies: ["CivicCore", "CivicHandbook"],
+            resources: [.copy("Handbooks")],
+            swiftSettings: strict),
+        // Fixtures, the fixed clock and the store behaviour suite shared by every store.
+        .target(
+            name: "CivicTesting",
+            dependencies: ["CivicCore", "CivicHandbook", "CivicDemo"],
+            swiftSettings: strict),
+        // Command-line interface; the only place that picks a store.
+        .target(
+            name: "CivicCLI",
+            dependencies: [
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "civic", dependencies: ["CivicCLI"], swiftSettings: strict),
+
+        .testTarget(
+            name: "CivicCoreTests",
+            dependencies: [
+                "CivicCore", "CivicTesting", "CivicHandbook", "CivicDemo",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicHandbookTests",
+            dependencies: ["CivicHandbook", "CivicCore", "CivicDemo"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicSQLiteTests",
+            dependencies: [
+                "CivicSQLite", "CivicCore", "CivicTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicCLITests",
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting"],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "CivicBenchmarks",
+            dependencies: [
+                "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/CivicBenchmarks",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ]
+)

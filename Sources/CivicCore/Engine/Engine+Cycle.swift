@@ -1,0 +1,209 @@
+/// What closing a cycle (or refreshing standings) did.
+public struct CycleSummary: Sendable, Codable {
+    public var jurisdiction: Jurisdiction.ID?
+    public var month: Month?
+    public var asOf: Day
+    public var result: WriteResult
+    /// Reports that became entries, by outcome.
+    public var entered = 0
+    public var capped = 0
+    public var cured = 0
+    public var awaitingGrace = 0
+    /// Reports still waiting for review, carried to the next cycle.
+    public var carriedOver = 0
+    public var standingsComputed = 0
+    public var gradeFalls = 0
+    public var gradeRises = 0
+    public var listingsStarted: [String: Int] = [:]
+    public var listingsEnded: [String: Int] = [:]
+    /// Per scheme, the number of subjects in each grade.
+    public var gradeDistribution: [String: [String: Int]] = [:]
+    /// The subjects with the most points entered in this cycle, best first.
+    public var topSubjects: [TopSubject] = []
+
+    public struct TopSubject: Sendable, Codable, Hashable {
+        public var subject: Subject.ID
+        public var scheme: Scheme.ID
+        public var points: Points
+    }
+
+    static let topSubjectsMax = 10
+}
+
+extension Engine {
+    /// Closes a jurisdiction's monthly cycle: approved reports become ledger entries
+    /// (effective today), caps and grace periods apply, and every standing in the
+    /// jurisdiction and below is folded again as of today. One transaction.
+    public func closeCycle(_ jurisdiction: Jurisdiction.ID, month: Month, by actor: Actor.ID, progress: ProgressHandler? = nil) async throws -> CycleSummary {
+        let today = clock.today()
+        let closer = try await requireActor(actor)
+        guard closer.roles.contains(.administrator) || closer.roles.contains(.reviewer) else {
+            throw CivicError(.refused, "actor '\(actor)' may not close cycles (needs administrator or reviewer)")
+        }
+        guard try await store.jurisdictions().contains(where: { $0.id == jurisdiction }) else {
+            throw CivicError(.notFound, "no jurisdiction '\(jurisdiction)'")
+        }
+        guard month <= today.month else { throw CivicError(.refused, "cycle \(month) has not begun (today is \(today))") }
+        if try await store.cycles().contains(where: { $0.jurisdiction == jurisdiction && $0.month == month }) {
+            return CycleSummary(jurisdiction: jurisdiction, month: month, asOf: today, result: .unchanged)
+        }
+        return try await rebuild(scope: jurisdiction, asOf: today, closing: Cycle(jurisdiction: jurisdiction, month: month, closedOn: today, closedBy: actor), progress: progress)
+    }
+
+    /// Folds every standing in scope again as of `asOf` and stores it; no entries are written.
+    public func refreshStandings(scope: Jurisdiction.ID? = nil, asOf: Day? = nil, progress: ProgressHandler? = nil) async throws -> CycleSummary {
+        try await rebuild(scope: scope, asOf: asOf ?? clock.today(), closing: nil, progress: progress)
+    }
+
+    static let rebuildPageSize = 5_000
+
+    func rebuild(scope: Jurisdiction.ID?, asOf: Day, closing cycle: Cycle?, progress: ProgressHandler?) async throws -> CycleSummary {
+        try await commitPlanned {
+            let context = try await StandingContext.load(engine: self)
+            let head = try await store.ledgerHead()
+            var summary = CycleSummary(jurisdiction: scope, month: cycle?.month, asOf: asOf, result: .recorded)
+            var changes = ChangeSet(expectedLedgerHead: head)
+            if let cycle { changes.cycles = [cycle] }
+
+            // Reports waiting for this cycle, by subject.
+            var waiting: [Subject.ID: [ReportRecord]] = [:]
+            if let cycle {
+                for record in try await store.reports(statuses: [.approved, .awaitingGrace, .pending], throughCycle: cycle.month) {
+                    waiting[record.report.subject, default: []].append(record)
+                }
+            }
+            let inScope: (Subject) -> Bool = { subject in
+                scope.map { context.jurisdictions.lineage(of: subject.jurisdiction).contains($0) } ?? true
+            }
+
+            var planner = EntryPlanner(handbooks: context.handbooks, nextSequence: head + 1, today: asOf, recordedBy: cycle?.closedBy)
+            var householdStandings: [Subject.ID: [Int]] = [:]
+            var membersByHousehold: [Subject.ID: [(subject: Subject, standings: [Standing])]] = [:]
+            var households: [Subject.ID: Subject] = [:]
+            var cyclePoints: [StandingKey: Points] = [:]
+            var cursor: Subject.ID?
+            var done = 0
+            let total = try await store.subjectCount()
+            while true {
+                let page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
+                guard let last = page.last else { break }
+                cursor = last.subject.id
+                for ledger in page where inScope(ledger.subject) {
+                    let subject = ledger.subject
+                    var entries = ledger.entries
+                    for record in (waiting[subject.id] ?? []).sorted(by: { ($0.report.occurredOn, $0.report.id) < ($1.report.occurredOn, $1.report.id) }) {
+                        guard record.status != .pending else { summary.carriedOver += 1; continue }
+                        let outcome = try planner.plan(record, existing: entries)
+                        changes.reportStatuses[record.report.id] = outcome.status
+                        switch outcome.status {
+                        case .entered: summary.entered += 1
+                        case .capped: summary.capped += 1
+                        case .cured: summary.cured += 1
+                        case .awaitingGrace: summary.awaitingGrace += 1
+                        default: break
+                        }
+                        if let entry = outcome.entry {
+                            entries.append(entry)
+                            changes.entries.append(entry)
+                            if entry.points.isPositive { cyclePoints[StandingKey(subject: subject.id, scheme: entry.scheme), default: .zero] += entry.points }
+                        }
+                    }
+                    let standings = context.fold(subject, entries: entries, asOf: asOf)
+                    compare(before: ledger.standings, after: standings, context: context, subject: subject, summary: &summary)
+                    if subject.kind == .household {
+                        households[subject.id] = subject
+                        householdStandings[subject.id] = Array(changes.standings.count..<(changes.standings.count + standings.count))
+                    }
+                    if let household = subject.household { membersByHousehold[household, default: []].append((subject, standings)) }
+                    changes.standings.append(contentsOf: standings)
+                }
+                done += page.count
+                progress?(Progress(phase: cycle == nil ? "standings folded" : "subjects closed", done: done, total: total))
+            }
+            for (id, indices) in householdStandings {
+                let members = membersByHousehold[id] ?? []
+                for index in indices {
+                    let scheme = changes.standings[index].scheme
+                    context.fillHouseholdQuota(&changes.standings[index], household: households[id]!, members: members.compactMap { member in
+                        member.standings.first { $0.scheme == scheme }.map { (member.subject, $0) }
+                    })
+                }
+            }
+            for standing in changes.standings {
+                summary.gradeDistribution[standing.scheme.rawValue, default: [:]][standing.grade?.rawValue ?? "-", default: 0] += 1
+            }
+            summary.standingsComputed = changes.standings.count
+            summary.topSubjects = cyclePoints.sorted { ($0.value, $1.key.subject) > ($1.value, $0.key.subject) }
+                .prefix(CycleSummary.topSubjectsMax)
+                .map { CycleSummary.TopSubject(subject: $0.key.subject, scheme: $0.key.scheme, points: $0.value) }
+            return (changes, summary)
+        }
+    }
+
+    private func compare(before: [Standing], after: [Standing], context: StandingContext, subject: Subject, summary: inout CycleSummary) {
+        for standing in after {
+            let previous = before.first { $0.scheme == standing.scheme }
+            if let grades = context.handbooks.scheme(standing.scheme)?.scheme.grades, let old = previous?.grade, let new = standing.grade {
+                if grades.isBelow(new, old) { summary.gradeFalls += 1 }
+                if grades.isBelow(old, new) { summary.gradeRises += 1 }
+            }
+            let wasActive = Set((previous?.listings ?? []).filter { $0.isActive(on: previous!.asOf) }.map { "\($0.list.rawValue)/\($0.criterion)/\($0.since)" })
+            let isActive = Set(standing.activeListings.map { "\($0.list.rawValue)/\($0.criterion)/\($0.since)" })
+            for key in isActive.subtracting(wasActive) { summary.listingsStarted[String(key.prefix { $0 != "/" }), default: 0] += 1 }
+            for key in wasActive.subtracting(isActive) { summary.listingsEnded[String(key.prefix { $0 != "/" }), default: 0] += 1 }
+        }
+    }
+}
+
+/// Turns approved reports into entries: caps, grace periods, expiry, grade caps. Pure.
+struct EntryPlanner {
+    let handbooks: HandbookSet
+    var nextSequence: Int64
+    let today: Day
+    let recordedBy: Actor.ID?
+
+    struct Outcome {
+        var status: ReportStatus
+        var entry: Entry?
+    }
+
+    mutating func plan(_ record: ReportRecord, existing entries: [Entry]) throws(CivicError) -> Outcome {
+        let report = record.report
+        guard let handbook = handbooks.version(report.handbookVersion, of: report.handbookJurisdiction),
+              let scheme = handbook.scheme(report.scheme), let rule = scheme.rule(report.rule) else {
+            throw CivicError(.corrupted, "report '\(report.id)' names a rule missing from handbook \(report.handbookJurisdiction) v\(report.handbookVersion)")
+        }
+        // A fault put right within its grace period is never deducted.
+        if let grace = rule.graceDays {
+            if entries.contains(where: { $0.kind == .cure && $0.report == report.id }) { return Outcome(status: .cured) }
+            if today < report.occurredOn.adding(days: grace) { return Outcome(status: .awaitingGrace) }
+        }
+        if let cap = rule.cap {
+            let periodStart = cap.period.start(containing: report.occurredOn)
+            let corrected = Set(entries.filter { $0.kind == .correction }.compactMap(\.references))
+            let used = entries.filter { entry in
+                entry.kind == .deed && entry.rule == rule.id && entry.scheme == scheme.id && !corrected.contains(entry.id)
+                    && entry.occurredOn.map { cap.period.start(containing: $0) == periodStart } ?? false
+            }.count
+            if used >= cap.count { return Outcome(status: .capped) }
+        }
+        let approvals = record.decisions.filter { $0.outcome.isApproval }
+        var points = rule.points ?? .zero
+        var stars = report.stars
+        if let adjusted = approvals.compactMap({ decision -> Points? in
+            if case .adjust(let value) = decision.outcome { return value } else { return nil }
+        }).min(by: { $0.hundredths.magnitude < $1.hundredths.magnitude }) {
+            if rule.isRating { stars = Int(adjusted.hundredths / 100) } else { points = adjusted }
+        }
+        let expiryDays = rule.expiryDays ?? (points.isNegative || rule.gradeCap != nil ? scheme.negativeExpiryDays : nil)
+        let entry = Entry(
+            id: Entry.ID("e:\(report.id.rawValue)"), sequence: nextSequence, kind: rule.isRating ? .rating : .deed,
+            subject: report.subject, scheme: scheme.id, handbookJurisdiction: handbook.jurisdiction,
+            handbookVersion: handbook.version, rule: rule.id, category: rule.category.code, points: points,
+            dimension: rule.dimension, stars: rule.isRating ? stars : nil, occurredOn: report.occurredOn, effectiveOn: today,
+            expiresOn: expiryDays.map { today.adding(days: $0) }, gradeCap: rule.gradeCap, report: report.id,
+            decisions: approvals.map(\.id), recordedOn: today, recordedBy: recordedBy ?? approvals.last!.reviewer)
+        nextSequence += 1
+        return Outcome(status: .entered, entry: entry)
+    }
+}

@@ -1,0 +1,129 @@
+/// What a remedy puts right.
+public enum RemedyTarget: Hashable, Sendable, Codable {
+    /// An entry in the ledger: ends listings "until remedied" and its grade cap.
+    case entry(Entry.ID)
+    /// A report still in its grace period: the fault is cured and never deducted.
+    case report(Report.ID)
+    /// The entry whose report carries this authority record id (a court case, a tax notice).
+    case sourceRecord(String)
+}
+
+extension Engine {
+    /// Records a remedy ("debt paid", "litter cleared") and folds the subject's standing
+    /// again in the same transaction, so the next eligibility check sees it.
+    public func remedy(_ id: Entry.ID, target: RemedyTarget, on day: Day? = nil, by actor: Actor.ID, note: String) async throws -> (WriteResult, Entry) {
+        try await commitPlanned {
+            let today = clock.today()
+            let effective = day ?? today
+            guard effective <= today else { throw CivicError(.invalidInput, "a remedy cannot be dated in the future (\(effective))") }
+            _ = try await requireActor(actor)
+            let head = try await store.ledgerHead()
+            var entry: Entry
+            switch target {
+            case .report(let reportID):
+                guard let record = try await store.report(reportID) else { throw CivicError(.notFound, "no report '\(reportID)'") }
+                let set = try await handbookSet()
+                guard let rule = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?
+                    .scheme(record.report.scheme)?.rule(record.report.rule), let grace = rule.graceDays else {
+                    throw CivicError(.refused, "report '\(reportID)' is under a rule with no grace period; once entered, remedy the entry")
+                }
+                guard [.pending, .approved, .awaitingGrace].contains(record.status) else {
+                    throw CivicError(.refused, "report '\(reportID)' is \(record.status.rawValue); only a report still in review or in its grace period can be cured")
+                }
+                let graceEnd = record.report.occurredOn.adding(days: grace)
+                guard effective < graceEnd else {
+                    throw CivicError(.refused, "the grace period of report '\(reportID)' ended on \(graceEnd.adding(days: -1))")
+                }
+                entry = Entry(id: id, sequence: head + 1, kind: .cure, subject: record.report.subject, scheme: record.report.scheme,
+                              handbookJurisdiction: record.report.handbookJurisdiction, handbookVersion: record.report.handbookVersion,
+                              rule: record.report.rule, effectiveOn: effective, report: reportID, recordedOn: today, recordedBy: actor, note: note)
+            case .entry, .sourceRecord:
+                let target = try await remedyTarget(target)
+                guard target.kind == .deed, target.isAdverse else {
+                    throw CivicError(.refused, "entry '\(target.id)' is not an adverse deed; nothing to remedy")
+                }
+                entry = Entry(id: id, sequence: head + 1, kind: .remedy, subject: target.subject, scheme: target.scheme,
+                              handbookJurisdiction: target.handbookJurisdiction, handbookVersion: target.handbookVersion,
+                              rule: target.rule, effectiveOn: max(effective, target.effectiveOn), references: target.id,
+                              recordedOn: today, recordedBy: actor, note: note)
+            }
+            if let stored = try await store.entry(id) {
+                guard stored.kind == entry.kind, stored.references == entry.references, stored.report == entry.report, stored.note == entry.note else {
+                    throw CivicError(.conflict, "entry id '\(id)' is already used for something else")
+                }
+                return (ChangeSet(), (.unchanged, stored))
+            }
+            let already = try await store.entries(subject: entry.subject).contains { existing in
+                existing.kind == entry.kind && (entry.kind == .cure ? existing.report == entry.report : existing.references == entry.references)
+            }
+            guard !already else { throw CivicError(.refused, "already remedied") }
+            var changes = try await restanding(subject: entry.subject, adding: [entry], head: head, asOf: today)
+            if entry.kind == .cure, let reportID = entry.report { changes.reportStatuses[reportID] = .cured }
+            return (changes, (.recorded, entry))
+        }
+    }
+
+    /// Cancels an entry with a compensating entry (the original stays, as everything in the ledger does).
+    public func correct(_ id: Entry.ID, entry targetID: Entry.ID, reason: String, by actor: Actor.ID) async throws -> (WriteResult, Entry) {
+        try await commitPlanned {
+            let today = clock.today()
+            let corrector = try await requireActor(actor)
+            guard corrector.roles.contains(.reviewer) || corrector.roles.contains(.administrator) else {
+                throw CivicError(.refused, "actor '\(actor)' may not correct entries")
+            }
+            guard !reason.trimmingWhitespace().isEmpty else { throw CivicError(.invalidInput, "a correction needs a reason") }
+            guard let target = try await store.entry(targetID) else { throw CivicError(.notFound, "no entry '\(targetID)'") }
+            guard target.kind == .deed || target.kind == .rating else { throw CivicError(.refused, "entry '\(targetID)' is a \(target.kind.rawValue); only deeds and ratings can be corrected") }
+            if let stored = try await store.entry(id) {
+                guard stored.kind == .correction, stored.references == targetID, stored.note == reason else {
+                    throw CivicError(.conflict, "entry id '\(id)' is already used for something else")
+                }
+                return (ChangeSet(), (.unchanged, stored))
+            }
+            let siblings = try await store.entries(subject: target.subject)
+            guard !siblings.contains(where: { $0.kind == .correction && $0.references == targetID }) else {
+                throw CivicError(.refused, "entry '\(targetID)' is already corrected")
+            }
+            let head = try await store.ledgerHead()
+            let correction = Entry(
+                id: id, sequence: head + 1, kind: .correction, subject: target.subject, scheme: target.scheme,
+                handbookJurisdiction: target.handbookJurisdiction, handbookVersion: target.handbookVersion, rule: target.rule,
+                category: target.category, points: -target.points, dimension: target.dimension,
+                effectiveOn: max(today, target.effectiveOn), expiresOn: target.expiresOn, references: targetID,
+                recordedOn: today, recordedBy: actor, note: reason)
+            return (try await restanding(subject: target.subject, adding: [correction], head: head, asOf: today), (.recorded, correction))
+        }
+    }
+
+    func remedyTarget(_ target: RemedyTarget) async throws -> Entry {
+        switch target {
+        case .entry(let id):
+            guard let entry = try await store.entry(id) else { throw CivicError(.notFound, "no entry '\(id)'") }
+            return entry
+        case .sourceRecord(let record):
+            guard let report = try await store.reportID(sourceRecord: record) else {
+                throw CivicError(.notFound, "no report carries authority record '\(record)'")
+            }
+            guard let entry = try await store.entry(Entry.ID("e:\(report.rawValue)")) else {
+                throw CivicError(.refused, "authority record '\(record)' is not in the ledger yet (report '\(report)' awaits its cycle); remedy it after the cycle closes")
+            }
+            return entry
+        case .report:
+            preconditionFailure("reports are cured, not remedied")
+        }
+    }
+
+    /// A change set that appends `entries` and stores the subject's (and its household's) fresh standings.
+    func restanding(subject id: Subject.ID, adding entries: [Entry], head: Int64, asOf: Day) async throws -> ChangeSet {
+        let subject = try await requireSubject(id)
+        let context = try await StandingContext.load(engine: self)
+        var changes = ChangeSet(expectedLedgerHead: head)
+        changes.entries = entries
+        changes.standings = try await context.freshStandings(for: subject, asOf: asOf, store: store, adding: entries)
+        if let householdID = subject.household, let household = try await store.subject(householdID) {
+            changes.standings += try await context.freshStandings(for: household, asOf: asOf, store: store, adding: entries)
+        }
+        return changes
+    }
+}
+

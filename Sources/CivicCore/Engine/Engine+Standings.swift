@@ -1,0 +1,131 @@
+/// A subject's standing in one scheme with everything that explains it.
+public struct SchemeExplanation: Sendable {
+    public var handbook: Handbook
+    public var scheme: Scheme
+    public var explanation: Explanation
+    /// The reports (with their decisions) behind the contributing entries.
+    public var reports: [Report.ID: ReportRecord]
+    public var reviewers: [Actor.ID: Actor]
+}
+
+extension Engine {
+    /// Standings of a subject in every scheme that rates it, folded fresh from the ledger.
+    public func standings(of id: Subject.ID, asOf: Day? = nil) async throws -> [Standing] {
+        let subject = try await requireSubject(id)
+        let context = try await StandingContext.load(engine: self)
+        return try await context.freshStandings(for: subject, asOf: asOf ?? clock.today(), store: store)
+    }
+
+    /// The explained score: each contributing entry with its rule, report and decision.
+    public func explain(_ id: Subject.ID, asOf: Day? = nil) async throws -> [SchemeExplanation] {
+        let day = asOf ?? clock.today()
+        let subject = try await requireSubject(id)
+        let context = try await StandingContext.load(engine: self)
+        let standings = try await context.freshStandings(for: subject, asOf: day, store: store)
+        let entries = try await store.entries(subject: id)
+        var result: [SchemeExplanation] = []
+        for (handbook, scheme) in context.schemes(for: subject) {
+            var explanation = Evaluator(scheme: scheme).explain(subject: id, entries: entries, asOf: day)
+            if let standing = standings.first(where: { $0.scheme == scheme.id }) { explanation.standing = standing }
+            var reports: [Report.ID: ReportRecord] = [:]
+            var reviewers: [Actor.ID: Actor] = [:]
+            for contribution in explanation.contributions {
+                guard let reportID = contribution.entry.report, reports[reportID] == nil,
+                      let record = try await store.report(reportID) else { continue }
+                reports[reportID] = record
+                for decision in record.decisions where reviewers[decision.reviewer] == nil {
+                    reviewers[decision.reviewer] = try await store.actor(decision.reviewer)
+                }
+            }
+            result.append(SchemeExplanation(handbook: handbook, scheme: scheme, explanation: explanation, reports: reports, reviewers: reviewers))
+        }
+        return result
+    }
+
+    /// Does measure `measure` apply to this subject today? Yes or no with a reason code.
+    public func check(_ id: Subject.ID, measure: Measure.ID, asOf: Day? = nil) async throws -> EligibilityDecision {
+        let day = asOf ?? clock.today()
+        let subject = try await requireSubject(id)
+        let context = try await StandingContext.load(engine: self)
+        guard let (_, scheme) = context.handbooks.published.lazy.compactMap({ published -> (Handbook, Scheme)? in
+            guard let current = context.handbooks.current(for: published.handbook.jurisdiction)?.handbook,
+                  let scheme = current.schemes.first(where: { $0.measure(measure) != nil }) else { return nil }
+            return (current, scheme)
+        }).first else { throw CivicError(.notFound, "no measure '\(measure)'") }
+        let measureDefinition = scheme.measure(measure)!
+        guard context.schemes(for: subject).contains(where: { $0.scheme.id == scheme.id }) else {
+            return EligibilityDecision(subject: id, measure: measure, kind: measureDefinition.kind, applies: false,
+                                       reason: "not-covered", remedyHint: nil, asOf: day)
+        }
+        let standings = try await context.freshStandings(for: subject, asOf: day, store: store)
+        let standing = standings.first { $0.scheme == scheme.id }!
+        return measureDefinition.decide(standing, grades: scheme.grades)
+    }
+}
+
+/// What folding standings needs beyond the ledger: the handbooks, the jurisdiction tree.
+struct StandingContext: Sendable {
+    var handbooks: HandbookSet
+    var jurisdictions: [Jurisdiction]
+
+    static func load(engine: Engine) async throws -> StandingContext {
+        StandingContext(handbooks: try await engine.handbookSet(), jurisdictions: try await engine.store.jurisdictions())
+    }
+
+    func schemes(for subject: Subject) -> [(handbook: Handbook, scheme: Scheme)] {
+        handbooks.schemes(for: subject, lineage: jurisdictions.lineage(of: subject.jurisdiction))
+    }
+
+    /// The year whose quota is assessed on `day`: the last completed year, if the scheme covered all of it.
+    func quotaYear(for scheme: Scheme, asOf day: Day) -> Int? {
+        guard scheme.quota != nil, let first = handbooks.firstPublished(scheme.id) else { return nil }
+        let year = day.year - 1
+        return first <= Day(year: year, month: 1, day: 1)! ? year : nil
+    }
+
+    /// Folds one subject's standings; a person's own quota is filled in, a household's is left for `fillHouseholdQuota`.
+    func fold(_ subject: Subject, entries: [Entry], asOf: Day) -> [Standing] {
+        schemes(for: subject).map { _, scheme in
+            var standing = Evaluator(scheme: scheme).standing(subject: subject.id, entries: entries, asOf: asOf)
+            if subject.kind == .person, let quota = scheme.quota, let year = quotaYear(for: scheme, asOf: asOf),
+               subject.registeredOn <= Day(year: year, month: 1, day: 1)! {
+                standing.quota = QuotaStatus.evaluate(quota: quota, exemptions: scheme.exemptions, subject: subject, members: [],
+                                                      ownEarned: standing.earned.previousYear, year: year)
+            }
+            return standing
+        }
+    }
+
+    /// A household's quota: the per-person minimum for each member not exempt, against every member's points.
+    func fillHouseholdQuota(_ standing: inout Standing, household: Subject, members: [(subject: Subject, standing: Standing)]) {
+        guard let (_, scheme) = schemes(for: household).first(where: { $0.scheme.id == standing.scheme }),
+              let quota = scheme.quota, let year = quotaYear(for: scheme, asOf: standing.asOf) else { return }
+        let yearStart = Day(year: year, month: 1, day: 1)!
+        let counted = members.filter { $0.subject.registeredOn <= yearStart }
+            .map { (subject: $0.subject, earned: $0.standing.earned.previousYear) }
+        standing.quota = QuotaStatus.evaluate(quota: quota, exemptions: scheme.exemptions, subject: household, members: counted,
+                                              ownEarned: standing.earned.previousYear, year: year)
+    }
+
+    /// Fresh standings for one subject, reading a household's members from the store;
+    /// `adding` holds entries about to be committed, counted as if already there.
+    func freshStandings(for subject: Subject, asOf: Day, store: any Store, adding extra: [Entry] = []) async throws -> [Standing] {
+        func entries(of id: Subject.ID) async throws -> [Entry] {
+            try await store.entries(subject: id) + extra.filter { $0.subject == id }
+        }
+        var standings = fold(subject, entries: try await entries(of: subject.id), asOf: asOf)
+        let quotaSchemes = Set(schemes(for: subject).filter { $0.scheme.quota != nil }.map(\.scheme.id))
+        guard subject.kind == .household, !quotaSchemes.isEmpty else { return standings }
+        var members: [(subject: Subject, standings: [Standing])] = []
+        for member in try await store.members(of: subject.id) {
+            members.append((member, fold(member, entries: try await entries(of: member.id), asOf: asOf)))
+        }
+        for index in standings.indices where quotaSchemes.contains(standings[index].scheme) {
+            let scheme = standings[index].scheme
+            fillHouseholdQuota(&standings[index], household: subject, members: members.compactMap { member in
+                member.standings.first { $0.scheme == scheme }.map { (member.subject, $0) }
+            })
+        }
+        return standings
+    }
+}

@@ -1,0 +1,114 @@
+/// The one question a relying party may ask: does measure X apply to this subject?
+///
+/// The answer is yes or no with a reason code and, for a sanction, how to remedy
+/// it; nothing else about the subject leaves the system.
+public struct EligibilityDecision: Hashable, Sendable, Codable {
+    public var subject: Subject.ID
+    public var measure: Measure.ID
+    public var kind: Measure.Kind
+    /// For a reward: the subject receives it. For a sanction: the subject is restricted by it.
+    public var applies: Bool
+    /// A stable code such as `on-black-list`, `grade-at-least:AA`, `not-on-black-list`, `no-record`.
+    public var reason: String
+    public var remedyHint: LocalizedText?
+    public var asOf: Day
+
+    public init(subject: Subject.ID, measure: Measure.ID, kind: Measure.Kind, applies: Bool, reason: String, remedyHint: LocalizedText?, asOf: Day) {
+        self.subject = subject
+        self.measure = measure
+        self.kind = kind
+        self.applies = applies
+        self.reason = reason
+        self.remedyHint = remedyHint
+        self.asOf = asOf
+    }
+}
+
+extension Measure {
+    /// Decides whether this measure applies given a subject's standing in the measure's scheme.
+    ///
+    /// Having no record is neutral: a subject without entries is judged on the
+    /// scheme's neutral standing, never penalised for the absence. A listing counts
+    /// only if its conduct is in the measure's domain, or the measure names a legal basis.
+    public func decide(_ standing: Standing, grades: GradeScale?) -> EligibilityDecision {
+        let (holds, reason) = evaluate(condition, standing, grades)
+        return EligibilityDecision(
+            subject: standing.subject, measure: id, kind: kind, applies: holds,
+            reason: standing.hasRecord ? reason : "no-record:" + reason,
+            remedyHint: kind == .sanction && holds ? remedyHint : nil, asOf: standing.asOf)
+    }
+
+    func evaluate(_ condition: Condition, _ standing: Standing, _ grades: GradeScale?) -> (Bool, String) {
+        switch condition {
+        case .onList(let list):
+            let listed = standing.listings.contains { listing in
+                listing.list == list && listing.isActive(on: standing.asOf)
+                    && (listing.domain == nil || listing.domain == domain || legalBasis != nil)
+            }
+            return (listed, listed ? "on-\(list.rawValue)-list" : "not-on-\(list.rawValue)-list")
+        case .gradeAtLeast(let limit):
+            guard let grade = standing.grade, let grades else { return (false, "no-grade") }
+            let holds = !grades.isBelow(grade, limit)
+            return (holds, holds ? "grade-at-least:\(limit)" : "grade-below:\(limit)")
+        case .gradeAtMost(let limit):
+            guard let grade = standing.grade, let grades else { return (false, "no-grade") }
+            let holds = !grades.isBelow(limit, grade)
+            return (holds, holds ? "grade-at-most:\(limit)" : "grade-above:\(limit)")
+        case .scoreAtLeast(let threshold):
+            let holds = standing.score >= threshold
+            return (holds, holds ? "score-at-least:\(threshold)" : "score-below:\(threshold)")
+        case .scoreBelow(let threshold):
+            let holds = standing.score < threshold
+            return (holds, holds ? "score-below:\(threshold)" : "score-at-least:\(threshold)")
+        case .ruleActive(let rules):
+            let hit = rules.first { standing.activeRules.contains($0) }
+            return (hit != nil, hit.map { "rule-active:\($0)" } ?? "rule-not-active")
+        case .quotaUnmet:
+            guard let quota = standing.quota else { return (false, "no-quota") }
+            return (!quota.isMet, quota.isMet ? "quota-met:\(quota.year)" : "quota-unmet:\(quota.year)")
+        case .all(let conditions):
+            for inner in conditions {
+                let (holds, reason) = evaluate(inner, standing, grades)
+                if !holds { return (false, reason) }
+            }
+            return (true, conditions.last.map { evaluate($0, standing, grades).1 } ?? "all")
+        case .any(let conditions):
+            var last = "none"
+            for inner in conditions {
+                let (holds, reason) = evaluate(inner, standing, grades)
+                if holds { return (true, reason) }
+                last = reason
+            }
+            return (false, last)
+        case .not(let inner):
+            let (holds, reason) = evaluate(inner, standing, grades)
+            return (!holds, reason)
+        }
+    }
+}
+
+extension QuotaStatus {
+    /// The status of the year before `standing.asOf` for one subject, from its own earned points.
+    ///
+    /// For a household, pass its members: the requirement is the per-person figure
+    /// times the members who are not exempt, and every member's points count.
+    public static func evaluate(
+        quota: Quota, exemptions: [Exemption], subject: Subject, members: [(subject: Subject, earned: Points)],
+        ownEarned: Points, year: Int
+    ) -> QuotaStatus {
+        let yearEnd = Day(year: year, month: 12, day: 31)!
+        let people = subject.kind == .household ? members : [(subject: subject, earned: ownEarned)]
+        var exempt = 0
+        var required = Points.zero
+        var earned = subject.kind == .household ? ownEarned : .zero
+        for member in people {
+            earned = earned + member.earned
+            if exemptions.contains(where: { $0.applies(to: member.subject, on: yearEnd) }) {
+                exempt += 1
+            } else {
+                required = required + quota.pointsPerPersonYearly
+            }
+        }
+        return QuotaStatus(year: year, required: required, earned: earned, exemptMembers: exempt, members: people.count)
+    }
+}

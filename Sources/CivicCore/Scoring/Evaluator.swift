@@ -1,0 +1,289 @@
+/// Folds a subject's ledger entries into its standing in one scheme.
+///
+/// The fold walks the days on which anything changes (an entry starts, expires,
+/// is corrected or remedied; a lock-in ends), because a lock-in depends on the
+/// grade's history, not only on today's score. Between two such days nothing
+/// changes, so the state on the last one is the state on `asOf`.
+public struct Evaluator: Sendable {
+    public let scheme: Scheme
+
+    public init(scheme: Scheme) { self.scheme = scheme }
+
+    /// The standing of `subject` on `asOf` from its entries in this scheme (any order; others are ignored).
+    public func standing(subject: Subject.ID, entries: [Entry], asOf: Day) -> Standing {
+        fold(subject: subject, entries: entries, asOf: asOf).standing
+    }
+
+    /// The standing with the reasons behind it.
+    public func explain(subject: Subject.ID, entries: [Entry], asOf: Day) -> Explanation {
+        let result = fold(subject: subject, entries: entries, asOf: asOf)
+        var contributions: [Explanation.Contribution] = []
+        var excluded: [Explanation.Excluded] = []
+        for timeline in result.timelines {
+            let entry = timeline.entry
+            if entry.effectiveOn > asOf {
+                excluded.append(.init(entry: entry, reason: .notYetEffective))
+            } else if let end = timeline.pointsEnd, end <= asOf {
+                excluded.append(.init(entry: entry, reason: .expired(end)))
+            } else if entry.kind == .deed || entry.kind == .correction || entry.kind == .rating {
+                contributions.append(.init(entry: entry, correctedOn: timeline.correctedOn.flatMap { $0 <= asOf ? $0 : nil },
+                                           remediedOn: timeline.remediedOn.flatMap { $0 <= asOf ? $0 : nil }))
+            }
+        }
+        return Explanation(standing: result.standing, scheme: scheme, contributions: contributions, excluded: excluded,
+                           gradeReasons: result.gradeReasons)
+    }
+
+    struct Timeline {
+        var entry: Entry
+        /// First day the points stop counting (expiry).
+        var pointsEnd: Day?
+        /// First day the grade cap and list triggers stop (expiry, correction or remedy).
+        var effectEnd: Day?
+        var correctedOn: Day?
+        var remediedOn: Day?
+    }
+
+    struct FoldResult {
+        var standing: Standing
+        var timelines: [Timeline]
+        var gradeReasons: [String]
+    }
+
+    func fold(subject: Subject.ID, entries allEntries: [Entry], asOf: Day) -> FoldResult {
+        let entries = allEntries.filter { $0.subject == subject && $0.scheme == scheme.id }.sorted { $0.sequence < $1.sequence }
+        // Corrections and remedies apply to the entry they reference, from their own effective day.
+        var correctedOn: [Entry.ID: Day] = [:]
+        var remediedOn: [Entry.ID: Day] = [:]
+        for entry in entries where entry.effectiveOn <= asOf {
+            guard let target = entry.references else { continue }
+            switch entry.kind {
+            case .correction: correctedOn[target] = min(correctedOn[target] ?? entry.effectiveOn, entry.effectiveOn)
+            case .remedy: remediedOn[target] = min(remediedOn[target] ?? entry.effectiveOn, entry.effectiveOn)
+            default: break
+            }
+        }
+        let timelines: [Timeline] = entries.map { entry in
+            let corrected = correctedOn[entry.id], remedied = remediedOn[entry.id]
+            let effectEnd = [entry.expiresOn, corrected, remedied].compactMap { $0 }.min()
+            return Timeline(entry: entry, pointsEnd: entry.expiresOn, effectEnd: effectEnd, correctedOn: corrected, remediedOn: remedied)
+        }
+
+        // Every day on which the state can change, up to asOf.
+        var days = Set<Day>()
+        for timeline in timelines where timeline.entry.effectiveOn <= asOf {
+            days.insert(timeline.entry.effectiveOn)
+            for end in [timeline.pointsEnd, timeline.effectEnd].compactMap({ $0 }) where end <= asOf { days.insert(end) }
+        }
+        var changeDays = days.sorted()
+
+        let neutral = scheme.neutralScore
+        let grades = scheme.grades
+        var lock: Lock?
+        var previousGrade: Grade? = grades?.grade(for: neutral)
+        var score = neutral
+        var grade = previousGrade
+        var cappedBy: Entry.ID?
+        var dimensions: [Dimension.ID: Points] = [:]
+        var activeCount = 0
+        var gradeListings: [ListCriterion.ID: Listing] = [:]
+        var listings: [Listing] = []
+        var gradeReasons: [String] = []
+
+        var index = 0
+        var steps = 0
+        while index < changeDays.count {
+            steps += 1
+            precondition(steps <= Limits.foldStepsMax, "fold of \(subject) did not settle")
+            let day = changeDays[index]
+            index += 1
+            (score, dimensions, activeCount) = scoreOn(day, timelines)
+            var computed = grades?.grade(for: score)
+            cappedBy = nil
+            if let grades, var current = computed {
+                for timeline in timelines {
+                    guard let cap = timeline.entry.gradeCap, timeline.entry.effectiveOn <= day,
+                          timeline.effectEnd.map({ day < $0 }) ?? true else { continue }
+                    if grades.isBelow(cap, current) {
+                        current = cap
+                        cappedBy = timeline.entry.id
+                    }
+                }
+                if let held = lock, day >= held.until { lock = nil }
+                if let held = lock, grades.isBelow(held.grade, current) { current = held.grade }
+                if let before = previousGrade, grades.isBelow(current, before), let lockIn = grades.lockIn(for: current) {
+                    let until = day.adding(years: lockIn.years)
+                    lock = Lock(grade: current, since: day, until: until)
+                    if until <= asOf, !changeDays[index...].contains(until) {
+                        let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
+                        changeDays.insert(until, at: insertAt)
+                    }
+                }
+                computed = current
+                previousGrade = current
+            }
+            grade = computed
+            // Grade-triggered listings open and close as the grade moves.
+            for criterion in scheme.lists {
+                let holds: Bool
+                switch criterion.trigger {
+                case .gradeAtMost(let limit): holds = grade.map { grades?.isBelow(limit, $0) == false } ?? false
+                case .gradeAtLeast(let limit): holds = grade.map { grades?.isBelow($0, limit) == false } ?? false
+                case .rule: continue
+                }
+                if holds, gradeListings[criterion.id] == nil {
+                    gradeListings[criterion.id] = Listing(list: criterion.list, criterion: criterion.id, since: day,
+                                                          reason: "grade \(grade!) on \(day)")
+                } else if !holds, var open = gradeListings.removeValue(forKey: criterion.id) {
+                    open.endsOn = day
+                    open.endReason = .triggerEnded
+                    listings.append(open)
+                }
+            }
+        }
+        listings.append(contentsOf: gradeListings.values)
+
+        // Rule-triggered listings follow their entry directly.
+        for criterion in scheme.lists {
+            guard case .rule(let rules) = criterion.trigger else { continue }
+            for timeline in timelines {
+                let entry = timeline.entry
+                guard entry.kind == .deed, let rule = entry.rule, rules.contains(rule), entry.effectiveOn <= asOf else { continue }
+                var listing = Listing(list: criterion.list, criterion: criterion.id, since: entry.effectiveOn, entry: entry.id,
+                                      domain: entry.category.flatMap(Category.named)?.domain,
+                                      reason: "rule \(rule) recorded on \(entry.effectiveOn)")
+                var ends: [(Day, Listing.EndReason)] = []
+                if let corrected = timeline.correctedOn { ends.append((corrected, .corrected)) }
+                switch criterion.duration {
+                case .days(let count):
+                    ends.append((entry.effectiveOn.adding(days: count), .termEnded))
+                    if let remedied = timeline.remediedOn { ends.append((remedied, .remedied)) }
+                case .untilRemedied:
+                    if let remedied = timeline.remediedOn { ends.append((remedied, .remedied)) }
+                case .whileTriggered:
+                    if let end = timeline.effectEnd { ends.append((end, timeline.remediedOn == end ? .remedied : .triggerEnded)) }
+                }
+                if let end = ends.min(by: { $0.0 < $1.0 }) {
+                    listing.endsOn = end.0
+                    listing.endReason = end.1
+                }
+                listings.append(listing)
+            }
+        }
+        listings.sort { ($0.since, $0.criterion, $0.entry?.rawValue ?? "") < ($1.since, $1.criterion, $1.entry?.rawValue ?? "") }
+
+        if let grades, let grade {
+            if let range = grades.range(of: grades.grade(for: score)) {
+                let upper = range.below.map { "below \($0)" } ?? "and above"
+                gradeReasons.append("score \(score) is in band \(grades.grade(for: score)) (\(range.minimum) \(upper))")
+            }
+            if let cappedBy { gradeReasons.append("capped at \(grade) by entry \(cappedBy) while it counts") }
+            if let lock, lock.until > asOf {
+                gradeReasons.append("held at \(lock.grade) or lower until \(lock.until) after a fall on \(lock.since)")
+            }
+        }
+
+        let standing = Standing(
+            subject: subject, scheme: scheme.id, asOf: asOf, score: score, grade: grade,
+            lock: lock.flatMap { $0.until > asOf ? $0 : nil }, cappedBy: cappedBy, dimensions: dimensions,
+            listings: listings, activeEntries: activeCount,
+            activeRules: Array(Set(timelines.compactMap { timeline -> Rule.ID? in
+                guard timeline.entry.kind == .deed, timeline.entry.effectiveOn <= asOf,
+                      timeline.effectEnd.map({ asOf < $0 }) ?? true else { return nil }
+                return timeline.entry.rule
+            })).sorted(),
+            lastSequence: entries.last(where: { $0.effectiveOn <= asOf })?.sequence ?? 0,
+            earned: earned(timelines, asOf: asOf))
+        return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons)
+    }
+
+    /// Score, per-dimension values and the number of counting entries on `day`.
+    func scoreOn(_ day: Day, _ timelines: [Timeline]) -> (Points, [Dimension.ID: Points], Int) {
+        var active = 0
+        switch scheme.scale {
+        case .points(let scale):
+            var total = scale.base
+            for timeline in timelines where counts(timeline, on: day) {
+                total = total + timeline.entry.points
+                active += 1
+            }
+            return (total.clamped(floor: scale.floor, ceiling: scale.ceiling), [:], active)
+        case .weighted(let scale):
+            var values = Dictionary(uniqueKeysWithValues: scale.dimensions.map { ($0.id, $0.base) })
+            for timeline in timelines where counts(timeline, on: day) {
+                guard let dimension = timeline.entry.dimension, let value = values[dimension] else { continue }
+                values[dimension] = value + timeline.entry.points
+                active += 1
+            }
+            for (key, value) in values { values[key] = value.clamped(floor: .zero, ceiling: WeightedScale.dimensionMaximum) }
+            return (scale.score(dimensionValues: values), values, active)
+        case .stars(let scale):
+            // The latest rating of each dimension holds until the next one.
+            var latest: [Dimension.ID: Entry] = [:]
+            for timeline in timelines where timeline.entry.kind == .rating && timeline.entry.effectiveOn <= day
+                && (timeline.effectEnd.map { day < $0 } ?? true) {
+                guard let dimension = timeline.entry.dimension else { continue }
+                if let current = latest[dimension],
+                   (current.effectiveOn, current.sequence) > (timeline.entry.effectiveOn, timeline.entry.sequence) { continue }
+                latest[dimension] = timeline.entry
+            }
+            var values: [Dimension.ID: Points] = [:]
+            var total = Points.zero
+            for dimension in scale.dimensions {
+                let stars = latest[dimension.id]?.stars ?? scale.defaultStars
+                values[dimension.id] = Points(stars)
+                total = total + Points(stars)
+            }
+            return (total, values, latest.count)
+        }
+    }
+
+    func counts(_ timeline: Timeline, on day: Day) -> Bool {
+        let entry = timeline.entry
+        guard entry.kind == .deed || entry.kind == .correction, entry.effectiveOn <= day else { return false }
+        return timeline.pointsEnd.map { day < $0 } ?? true
+    }
+
+    /// Positive points from deeds in asOf's year and the year before, net of corrections.
+    func earned(_ timelines: [Timeline], asOf: Day) -> EarnedPoints {
+        var result = EarnedPoints(year: asOf.year)
+        for timeline in timelines {
+            let entry = timeline.entry
+            guard entry.kind == .deed, entry.points.isPositive, entry.effectiveOn <= asOf else { continue }
+            if let corrected = timeline.correctedOn, corrected <= asOf { continue }
+            if entry.effectiveOn.year == asOf.year { result.thisYear = result.thisYear + entry.points }
+            if entry.effectiveOn.year == asOf.year - 1 { result.previousYear = result.previousYear + entry.points }
+        }
+        return result
+    }
+}
+
+/// A standing with its reasons: every contributing entry, every excluded one and why, and how the grade was set.
+public struct Explanation: Sendable {
+    public var standing: Standing
+    public var scheme: Scheme
+    public var contributions: [Contribution]
+    public var excluded: [Excluded]
+    public var gradeReasons: [String]
+
+    public struct Contribution: Sendable {
+        public var entry: Entry
+        public var correctedOn: Day?
+        public var remediedOn: Day?
+    }
+
+    public struct Excluded: Sendable {
+        public var entry: Entry
+        public var reason: Reason
+
+        public enum Reason: Sendable, Equatable {
+            case notYetEffective
+            case expired(Day)
+        }
+    }
+
+    /// The score as base plus the listed contributions (points scales), which must equal the standing's score before clamping.
+    public var sumOfContributions: Points {
+        contributions.filter { $0.entry.kind == .deed || $0.entry.kind == .correction }.reduce(Points.zero) { $0 + $1.entry.points }
+    }
+}

@@ -1,0 +1,158 @@
+/// What the engine needs from persistence. Every store (SQLite, PostgreSQL)
+/// passes the same behaviour suite in CivicTesting.
+///
+/// Reads are plain queries. Every write is one `commit` of a `ChangeSet`,
+/// applied in a single transaction: all of it or none of it. The store enforces
+/// the ledger's invariants itself (unique ids, a gapless sequence that starts
+/// where the ledger ends, no update or delete of an entry), so no interface can
+/// bypass them.
+public protocol Store: Sendable {
+    // MARK: Registry
+    func jurisdictions() async throws -> [Jurisdiction]
+    func subject(_ id: Subject.ID) async throws -> Subject?
+    func subjects(_ ids: [Subject.ID]) async throws -> [Subject]
+    /// Subjects in id order after `cursor`, at most `limit`.
+    func subjects(after cursor: Subject.ID?, limit: Int) async throws -> [Subject]
+    func members(of household: Subject.ID) async throws -> [Subject]
+    func subjectCount() async throws -> Int
+    func actor(_ id: Actor.ID) async throws -> Actor?
+    func actors() async throws -> [Actor]
+
+    // MARK: Handbooks
+    /// Every published version of every jurisdiction's handbook, oldest first.
+    func handbooks() async throws -> [PublishedHandbook]
+
+    // MARK: Workflow
+    func report(_ id: Report.ID) async throws -> ReportRecord?
+    /// The report that carries an authority's record id, if any.
+    func reportID(sourceRecord: String) async throws -> Report.ID?
+    /// Reports whose status is one of `statuses` and cycle is at or before `cycle`, in (cycle, id) order.
+    func reports(statuses: Set<ReportStatus>, throughCycle cycle: Month) async throws -> [ReportRecord]
+    func reports(subject: Subject.ID) async throws -> [ReportRecord]
+    func decision(_ id: Decision.ID) async throws -> Decision?
+    func cycles() async throws -> [Cycle]
+
+    // MARK: Ledger
+    /// The sequence of the last entry, 0 when the ledger is empty.
+    func ledgerHead() async throws -> Int64
+    func entry(_ id: Entry.ID) async throws -> Entry?
+    func entries(subject: Subject.ID) async throws -> [Entry]
+    /// Entries in sequence order after `sequence`, at most `limit`.
+    func entries(after sequence: Int64, limit: Int) async throws -> [Entry]
+    /// Subjects after `cursor` in id order with all their entries and stored standings: the unit of a full rebuild.
+    func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger]
+
+    // MARK: Projections
+    func standings(subject: Subject.ID) async throws -> [Standing]
+    /// Stored standings in (subject, scheme) order after the cursor.
+    func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing]
+    /// Listings on `list` active on `day` according to the stored standings, in (since, subject) order.
+    func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject]
+
+    // MARK: Writing
+    /// Applies every change in one transaction, or none of them.
+    func commit(_ changes: ChangeSet) async throws
+}
+
+/// A subject with its whole ledger, in sequence order.
+public struct SubjectLedger: Sendable {
+    public var subject: Subject
+    /// In sequence order.
+    public var entries: [Entry]
+    /// As stored before this read, one per scheme.
+    public var standings: [Standing]
+
+    public init(subject: Subject, entries: [Entry], standings: [Standing]) {
+        self.subject = subject
+        self.entries = entries
+        self.standings = standings
+    }
+}
+
+public struct StandingKey: Hashable, Sendable, Codable {
+    public var subject: Subject.ID
+    public var scheme: Scheme.ID
+
+    public init(subject: Subject.ID, scheme: Scheme.ID) {
+        self.subject = subject
+        self.scheme = scheme
+    }
+}
+
+public struct ListedSubject: Hashable, Sendable, Codable {
+    public var subject: Subject.ID
+    public var scheme: Scheme.ID
+    public var listing: Listing
+
+    public init(subject: Subject.ID, scheme: Scheme.ID, listing: Listing) {
+        self.subject = subject
+        self.scheme = scheme
+        self.listing = listing
+    }
+}
+
+/// A handbook version as published: the parsed handbook and the exact text it came from.
+public struct PublishedHandbook: Hashable, Sendable, Codable {
+    public var handbook: Handbook
+    public var source: String
+    public var publishedOn: Day
+    public var publishedBy: Actor.ID
+
+    public init(handbook: Handbook, source: String, publishedOn: Day, publishedBy: Actor.ID) {
+        self.handbook = handbook
+        self.source = source
+        self.publishedOn = publishedOn
+        self.publishedBy = publishedBy
+    }
+}
+
+/// A report with where it stands and the decisions taken on it.
+public struct ReportRecord: Hashable, Sendable, Codable {
+    public var report: Report
+    public var status: ReportStatus
+    public var decisions: [Decision]
+
+    public init(report: Report, status: ReportStatus, decisions: [Decision]) {
+        self.report = report
+        self.status = status
+        self.decisions = decisions
+    }
+}
+
+/// Everything one command writes. Applied atomically by `Store.commit`.
+public struct ChangeSet: Sendable {
+    /// The ledger head the plan was made against; the commit fails with
+    /// `concurrentWrite` if the ledger moved since. `entries` must continue it without gaps.
+    public var expectedLedgerHead: Int64?
+    public var jurisdictions: [Jurisdiction] = []
+    public var subjects: [Subject] = []
+    public var actors: [Actor] = []
+    public var handbooks: [PublishedHandbook] = []
+    public var reports: [Report] = []
+    public var decisions: [Decision] = []
+    /// New status of reports, new or existing.
+    public var reportStatuses: [Report.ID: ReportStatus] = [:]
+    public var entries: [Entry] = []
+    /// Standings to insert or replace (projections, not history).
+    public var standings: [Standing] = []
+    public var cycles: [Cycle] = []
+
+    public init(expectedLedgerHead: Int64? = nil) { self.expectedLedgerHead = expectedLedgerHead }
+
+    public var isEmpty: Bool {
+        jurisdictions.isEmpty && subjects.isEmpty && actors.isEmpty && handbooks.isEmpty && reports.isEmpty
+            && decisions.isEmpty && reportStatuses.isEmpty && entries.isEmpty && standings.isEmpty && cycles.isEmpty
+    }
+}
+
+/// Today's date, injected so the core never reads the wall clock.
+public protocol DayClock: Sendable {
+    func today() -> Day
+}
+
+/// A clock that always says the same day: for tests, replays and `--as-of`.
+public struct FixedDayClock: DayClock {
+    public var day: Day
+    public init(_ day: Day) { self.day = day }
+    public func today() -> Day { day }
+}

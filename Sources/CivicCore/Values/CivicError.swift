@@ -1,0 +1,42 @@
+/// An operating error: what went wrong and where, never personal data.
+///
+/// Each boundary maps it once: the CLI to a message and an exit code, the
+/// server (later) to an HTTP status and a problem document.
+public struct CivicError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The input is malformed or breaks a rule of the handbook.
+        public static let invalidInput = Code(rawValue: "invalid-input")
+        /// The thing named does not exist (or may not be seen).
+        public static let notFound = Code(rawValue: "not-found")
+        /// The id was already used for different content.
+        public static let conflict = Code(rawValue: "conflict")
+        /// The request is well formed but not allowed in this state (recusal, closed cycle).
+        public static let refused = Code(rawValue: "refused")
+        /// Someone else wrote first; the request can be retried.
+        public static let concurrentWrite = Code(rawValue: "concurrent-write")
+        /// The stored data breaks an invariant: a bug or tampering.
+        public static let corrupted = Code(rawValue: "corrupted")
+        /// The store failed underneath.
+        public static let storage = Code(rawValue: "storage")
+    }
+
+    public var code: Code
+    public var message: String
+    /// Where: a file and line, a CSV row, a field.
+    public var location: String?
+
+    public init(_ code: Code, _ message: String, at location: String? = nil) {
+        self.code = code
+        self.message = message
+        self.location = location
+    }
+
+    public var description: String {
+        if let location { return "\(location): \(message)" }
+        return message
+    }
+}
