@@ -79,27 +79,68 @@ extension Engine {
 
     /// Records a reviewer's decision, refusing one that breaks recusal or four-eyes rules.
     public func decide(_ decision: Decision) async throws -> (WriteResult, ReportStatus) {
+        let result = try await decide([decision])
+        return (result.recorded == 1 ? .recorded : .unchanged, result.statuses[decision.report] ?? .pending)
+    }
+
+    /// Records decisions, all or none: one refused decision stops the batch and writes nothing.
+    @discardableResult
+    public func decide(_ decisions: [Decision], progress: ProgressHandler? = nil) async throws -> (recorded: Int, unchanged: Int, statuses: [Report.ID: ReportStatus]) {
         try await commitPlanned {
-            if let stored = try await store.decision(decision.id) {
-                guard stored == decision else { throw CivicError(.conflict, "decision '\(decision.id)' already recorded with different content") }
-                let status = try await store.report(decision.report)?.status ?? .pending
-                return (ChangeSet(), (.unchanged, status))
-            }
-            guard let record = try await store.report(decision.report) else { throw CivicError(.notFound, "no report '\(decision.report)'") }
-            let reviewer = try await requireActor(decision.reviewer)
-            let subject = try await requireSubject(record.report.subject)
-            let reviewerSubject = try await reviewer.subject.asyncMap { try await store.subject($0) } ?? nil
             let set = try await handbookSet()
-            guard let rule = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?
-                .scheme(record.report.scheme)?.rule(record.report.rule) else {
-                throw CivicError(.corrupted, "report '\(record.report.id)' names a rule missing from its handbook version")
-            }
-            let status = try Review.check(decision, record: record, rule: rule, reviewer: reviewer, reviewerSubject: reviewerSubject,
-                                          subject: subject, today: clock.today(), scheme: set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)!.scheme(record.report.scheme)!)
             var changes = ChangeSet()
-            changes.decisions = [decision]
-            changes.reportStatuses[record.report.id] = status
-            return (changes, (.recorded, status))
+            var unchanged = 0
+            var statuses: [Report.ID: ReportStatus] = [:]
+            var pendingRecords: [Report.ID: ReportRecord] = [:]
+            var actors: [Actor.ID: Actor] = [:]
+            var subjects: [Subject.ID: Subject] = [:]
+            func subject(_ id: Subject.ID) async throws -> Subject? {
+                if let known = subjects[id] { return known }
+                let found = try await store.subject(id)
+                subjects[id] = found
+                return found
+            }
+            for (index, decision) in decisions.enumerated() {
+                let location = decisions.count > 1 ? "decision \(index + 1) ('\(decision.id)')" : "decision '\(decision.id)'"
+                do {
+                    if let stored = try await store.decision(decision.id) {
+                        guard stored == decision else { throw CivicError(.conflict, "id already recorded with different content") }
+                        unchanged += 1
+                        statuses[decision.report] = try await store.report(decision.report)?.status
+                        continue
+                    }
+                    let known = pendingRecords[decision.report]
+                    guard var record = known == nil ? try await store.report(decision.report) : known else {
+                        throw CivicError(.notFound, "no report '\(decision.report)'")
+                    }
+                    let reviewer: Actor
+                    if let known = actors[decision.reviewer] { reviewer = known } else {
+                        reviewer = try await requireActor(decision.reviewer)
+                        actors[decision.reviewer] = reviewer
+                    }
+                    guard let reportSubject = try await subject(record.report.subject) else {
+                        throw CivicError(.corrupted, "report '\(record.report.id)' names a missing subject")
+                    }
+                    let reviewerSubject = try await reviewer.subject.asyncMap { try await subject($0) } ?? nil
+                    guard let scheme = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?.scheme(record.report.scheme),
+                          let rule = scheme.rule(record.report.rule) else {
+                        throw CivicError(.corrupted, "report '\(record.report.id)' names a rule missing from its handbook version")
+                    }
+                    let status = try Review.check(decision, record: record, rule: rule, reviewer: reviewer, reviewerSubject: reviewerSubject,
+                                                  subject: reportSubject, today: clock.today(), scheme: scheme)
+                    record.decisions.append(decision)
+                    record.status = status
+                    pendingRecords[record.report.id] = record
+                    changes.decisions.append(decision)
+                    changes.reportStatuses[record.report.id] = status
+                    statuses[record.report.id] = status
+                } catch var error as CivicError {
+                    error.location = error.location.map { "\(location), \($0)" } ?? location
+                    throw error
+                }
+                if index % 10_000 == 9_999 { progress?(Progress(phase: "decisions checked", done: index + 1, total: decisions.count)) }
+            }
+            return (changes, (changes.decisions.count, unchanged, statuses))
         }
     }
 }
