@@ -8,58 +8,112 @@ public enum RemedyTarget: Hashable, Sendable, Codable {
     case sourceRecord(String)
 }
 
+/// A remedy to record: what it puts right, when, by whom.
+public struct RemedyRequest: Hashable, Sendable, Codable {
+    public var id: Entry.ID
+    public var target: RemedyTarget
+    /// The day the fault was put right; defaults to today.
+    public var on: Day?
+    public var by: Actor.ID
+    public var note: String
+
+    public init(id: Entry.ID, target: RemedyTarget, on: Day? = nil, by: Actor.ID, note: String) {
+        self.id = id
+        self.target = target
+        self.on = on
+        self.by = by
+        self.note = note
+    }
+}
+
 extension Engine {
     /// Records a remedy ("debt paid", "litter cleared") and folds the subject's standing
     /// again in the same transaction, so the next eligibility check sees it.
     public func remedy(_ id: Entry.ID, target: RemedyTarget, on day: Day? = nil, by actor: Actor.ID, note: String) async throws -> (WriteResult, Entry) {
+        try await remedies([RemedyRequest(id: id, target: target, on: day, by: actor, note: note)])[0]
+    }
+
+    /// Records remedies, all or none, with the affected standings folded again in the same transaction.
+    public func remedies(_ requests: [RemedyRequest]) async throws -> [(WriteResult, Entry)] {
         try await commitPlanned {
-            let today = clock.today()
-            let effective = day ?? today
-            guard effective <= today else { throw CivicError(.invalidInput, "a remedy cannot be dated in the future (\(effective))") }
-            _ = try await requireActor(actor)
             let head = try await store.ledgerHead()
-            var entry: Entry
-            switch target {
-            case .report(let reportID):
-                guard let record = try await store.report(reportID) else { throw CivicError(.notFound, "no report '\(reportID)'") }
-                let set = try await handbookSet()
-                guard let rule = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?
-                    .scheme(record.report.scheme)?.rule(record.report.rule), let grace = rule.graceDays else {
-                    throw CivicError(.refused, "report '\(reportID)' is under a rule with no grace period; once entered, remedy the entry")
+            let plan = try await planRemedies(requests, head: head)
+            var changes = try await restanding(subjects: plan.subjects, adding: plan.entries, head: head, asOf: clock.today())
+            changes.reportStatuses = plan.cured
+            return (changes, plan.results)
+        }
+    }
+
+    struct RemedyPlan {
+        var entries: [Entry] = []
+        var results: [(WriteResult, Entry)] = []
+        var subjects: [Subject.ID] = []
+        var cured: [Report.ID: ReportStatus] = [:]
+    }
+
+    func planRemedies(_ requests: [RemedyRequest], head: Int64) async throws -> RemedyPlan {
+        let today = clock.today()
+        let set = try await handbookSet()
+        var plan = RemedyPlan()
+        for (index, request) in requests.enumerated() {
+            let location = requests.count > 1 ? "remedy \(index + 1) ('\(request.id)')" : "remedy '\(request.id)'"
+            do {
+                let entry = try await planRemedy(request, sequence: head + 1 + Int64(plan.entries.count), today: today, handbooks: set)
+                if let stored = try await store.entry(request.id) {
+                    guard stored.kind == entry.kind, stored.references == entry.references, stored.report == entry.report, stored.note == entry.note else {
+                        throw CivicError(.conflict, "entry id '\(request.id)' is already used for something else")
+                    }
+                    plan.results.append((.unchanged, stored))
+                    continue
                 }
-                guard [.pending, .approved, .awaitingGrace].contains(record.status) else {
-                    throw CivicError(.refused, "report '\(reportID)' is \(record.status.rawValue); only a report still in review or in its grace period can be cured")
-                }
-                let graceEnd = record.report.occurredOn.adding(days: grace)
-                guard effective < graceEnd else {
-                    throw CivicError(.refused, "the grace period of report '\(reportID)' ended on \(graceEnd.adding(days: -1))")
-                }
-                entry = Entry(id: id, sequence: head + 1, kind: .cure, subject: record.report.subject, scheme: record.report.scheme,
-                              handbookJurisdiction: record.report.handbookJurisdiction, handbookVersion: record.report.handbookVersion,
-                              rule: record.report.rule, effectiveOn: effective, report: reportID, recordedOn: today, recordedBy: actor, note: note)
-            case .entry, .sourceRecord:
-                let target = try await remedyTarget(target)
-                guard target.kind == .deed, target.isAdverse else {
-                    throw CivicError(.refused, "entry '\(target.id)' is not an adverse deed; nothing to remedy")
-                }
-                entry = Entry(id: id, sequence: head + 1, kind: .remedy, subject: target.subject, scheme: target.scheme,
-                              handbookJurisdiction: target.handbookJurisdiction, handbookVersion: target.handbookVersion,
-                              rule: target.rule, effectiveOn: max(effective, target.effectiveOn), references: target.id,
-                              recordedOn: today, recordedBy: actor, note: note)
+                let already = try await store.entries(subject: entry.subject).contains { existing in
+                    existing.kind == entry.kind && (entry.kind == .cure ? existing.report == entry.report : existing.references == entry.references)
+                } || plan.entries.contains { $0.kind == entry.kind && $0.report == entry.report && $0.references == entry.references }
+                guard !already else { throw CivicError(.refused, "already remedied") }
+                plan.entries.append(entry)
+                plan.results.append((.recorded, entry))
+                if !plan.subjects.contains(entry.subject) { plan.subjects.append(entry.subject) }
+                if entry.kind == .cure, let report = entry.report { plan.cured[report] = .cured }
+            } catch var error as CivicError {
+                error.location = error.location.map { "\(location), \($0)" } ?? location
+                throw error
             }
-            if let stored = try await store.entry(id) {
-                guard stored.kind == entry.kind, stored.references == entry.references, stored.report == entry.report, stored.note == entry.note else {
-                    throw CivicError(.conflict, "entry id '\(id)' is already used for something else")
-                }
-                return (ChangeSet(), (.unchanged, stored))
+        }
+        return plan
+    }
+
+    func planRemedy(_ request: RemedyRequest, sequence: Int64, today: Day, handbooks set: HandbookSet) async throws -> Entry {
+        let effective = request.on ?? today
+        guard effective <= today else { throw CivicError(.invalidInput, "a remedy cannot be dated in the future (\(effective))") }
+        guard Entry.ID.isValid(request.id.rawValue) else { throw CivicError(.invalidInput, "id is not valid: \(Entry.ID.syntax)") }
+        _ = try await requireActor(request.by)
+        switch request.target {
+        case .report(let reportID):
+            guard let record = try await store.report(reportID) else { throw CivicError(.notFound, "no report '\(reportID)'") }
+            guard let rule = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?
+                .scheme(record.report.scheme)?.rule(record.report.rule), let grace = rule.graceDays else {
+                throw CivicError(.refused, "report '\(reportID)' is under a rule with no grace period; once entered, remedy the entry")
             }
-            let already = try await store.entries(subject: entry.subject).contains { existing in
-                existing.kind == entry.kind && (entry.kind == .cure ? existing.report == entry.report : existing.references == entry.references)
+            guard [.pending, .approved, .awaitingGrace].contains(record.status) else {
+                throw CivicError(.refused, "report '\(reportID)' is \(record.status.rawValue); only a report still in review or in its grace period can be cured")
             }
-            guard !already else { throw CivicError(.refused, "already remedied") }
-            var changes = try await restanding(subject: entry.subject, adding: [entry], head: head, asOf: today)
-            if entry.kind == .cure, let reportID = entry.report { changes.reportStatuses[reportID] = .cured }
-            return (changes, (.recorded, entry))
+            let graceEnd = record.report.occurredOn.adding(days: grace)
+            guard effective < graceEnd else {
+                throw CivicError(.refused, "the grace period of report '\(reportID)' ended on \(graceEnd.adding(days: -1))")
+            }
+            return Entry(id: request.id, sequence: sequence, kind: .cure, subject: record.report.subject, scheme: record.report.scheme,
+                         handbookJurisdiction: record.report.handbookJurisdiction, handbookVersion: record.report.handbookVersion,
+                         rule: record.report.rule, effectiveOn: effective, report: reportID, recordedOn: today, recordedBy: request.by,
+                         note: request.note)
+        case .entry, .sourceRecord:
+            let target = try await remedyTarget(request.target)
+            guard target.kind == .deed, target.isAdverse else {
+                throw CivicError(.refused, "entry '\(target.id)' is not an adverse deed; nothing to remedy")
+            }
+            return Entry(id: request.id, sequence: sequence, kind: .remedy, subject: target.subject, scheme: target.scheme,
+                         handbookJurisdiction: target.handbookJurisdiction, handbookVersion: target.handbookVersion,
+                         rule: target.rule, effectiveOn: max(effective, target.effectiveOn), references: target.id,
+                         recordedOn: today, recordedBy: request.by, note: request.note)
         }
     }
 
@@ -91,7 +145,7 @@ extension Engine {
                 category: target.category, points: -target.points, dimension: target.dimension,
                 effectiveOn: max(today, target.effectiveOn), expiresOn: target.expiresOn, references: targetID,
                 recordedOn: today, recordedBy: actor, note: reason)
-            return (try await restanding(subject: target.subject, adding: [correction], head: head, asOf: today), (.recorded, correction))
+            return (try await restanding(subjects: [target.subject], adding: [correction], head: head, asOf: today), (.recorded, correction))
         }
     }
 
@@ -113,17 +167,20 @@ extension Engine {
         }
     }
 
-    /// A change set that appends `entries` and stores the subject's (and its household's) fresh standings.
-    func restanding(subject id: Subject.ID, adding entries: [Entry], head: Int64, asOf: Day) async throws -> ChangeSet {
-        let subject = try await requireSubject(id)
+    /// A change set that appends `entries` and stores the subjects' (and their households') fresh standings.
+    func restanding(subjects ids: [Subject.ID], adding entries: [Entry], head: Int64, asOf: Day) async throws -> ChangeSet {
         let context = try await StandingContext.load(engine: self)
         var changes = ChangeSet(expectedLedgerHead: head)
         changes.entries = entries
-        changes.standings = try await context.freshStandings(for: subject, asOf: asOf, store: store, adding: entries)
-        if let householdID = subject.household, let household = try await store.subject(householdID) {
-            changes.standings += try await context.freshStandings(for: household, asOf: asOf, store: store, adding: entries)
+        var done = Set<Subject.ID>()
+        for id in ids {
+            let subject = try await requireSubject(id)
+            var affected = [subject]
+            if let householdID = subject.household, let household = try await store.subject(householdID) { affected.append(household) }
+            for target in affected where done.insert(target.id).inserted {
+                changes.standings += try await context.freshStandings(for: target, asOf: asOf, store: store, adding: entries)
+            }
         }
         return changes
     }
 }
-
