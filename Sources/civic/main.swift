@@ -1,1 +1,4 @@
-print("civic")
+import CivicCLI
+import Foundation
+
+exit(await Civic.run())

@@ -1,0 +1,62 @@
+import CSV
+import CivicCore
+import Foundation
+
+/// A CSV file read whole and checked: the header names known columns, every row
+/// has exactly as many fields as the header (a truncated file fails on its last
+/// row), and each row remembers its line for error messages.
+struct CSVTable {
+    struct Row {
+        var line: Int
+        var fields: [String: String]
+        subscript(column: String) -> String? { fields[column].flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    static let fileSizeMax = 512 * 1024 * 1024
+
+    static func read(_ path: String, required: [String], optional: [String]) throws(CivicError) -> [Row] {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? Int else {
+            throw CivicError(.notFound, "cannot read '\(path)'")
+        }
+        guard size <= fileSizeMax else { throw CivicError(.invalidInput, "'\(path)' is larger than \(fileSizeMax / 1024 / 1024) MiB") }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CivicError(.invalidInput, "'\(path)' is not UTF-8 text")
+        }
+        return try parse(text, file: path, required: required, optional: optional)
+    }
+
+    static func parse(_ text: String, file: String, required: [String], optional: [String]) throws(CivicError) -> [Row] {
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: text, hasHeaderRow: true)
+        } catch {
+            throw CivicError(.invalidInput, "no header row", at: "\(file):1")
+        }
+        guard let header = reader.headerRow?.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
+            throw CivicError(.invalidInput, "no header row", at: "\(file):1")
+        }
+        for column in header where !required.contains(column) && !optional.contains(column) {
+            throw CivicError(.invalidInput, "unknown column '\(column)' (known: \((required + optional).joined(separator: ", ")))", at: "\(file):1")
+        }
+        for column in required where !header.contains(column) {
+            throw CivicError(.invalidInput, "missing column '\(column)'", at: "\(file):1")
+        }
+        if Set(header).count != header.count { throw CivicError(.invalidInput, "a column appears twice", at: "\(file):1") }
+        var rows: [Row] = []
+        var line = 1
+        while let fields = reader.next() {
+            line += 1
+            if fields.count == 1 && fields[0].isEmpty { continue }
+            guard fields.count == header.count else {
+                throw CivicError(.invalidInput, "row has \(fields.count) fields, the header has \(header.count) (is the file truncated?)", at: "\(file):\(line)")
+            }
+            guard rows.count < Limits.importRowsMax else { throw CivicError(.invalidInput, "more than \(Limits.importRowsMax) rows", at: "\(file):\(line)") }
+            rows.append(Row(line: line, fields: Dictionary(uniqueKeysWithValues: zip(header, fields))))
+        }
+        if let error = reader.error { throw CivicError(.invalidInput, "cannot parse CSV: \(error)", at: "\(file):\(line)") }
+        if text.filter({ $0 == "\"" }).count % 2 == 1 {
+            throw CivicError(.invalidInput, "a quoted field is never closed (is the file truncated?)", at: "\(file):\(line)")
+        }
+        return rows
+    }
+}

@@ -1,0 +1,61 @@
+public import ArgumentParser
+import CivicCore
+import Foundation
+
+/// The `civic` command: every job of the engine from the terminal, on the embedded SQLite store.
+public struct Civic: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "civic",
+        abstract: "Run rule-of-law credit schemes: handbooks, reports, review cycles, an append-only ledger, explained scores.",
+        discussion: """
+            Every command works on one SQLite database (--database, default ./civic.db, or CIVIC_DATABASE).
+            Dates are ISO days (2026-03-31); --as-of sets today's date for replays and tests.
+            Start with `civic demo`, then try `civic score SUBJECT --explain`.
+            """,
+        subcommands: [
+            DemoCommand.self, InitCommand.self, JurisdictionCommand.self, ActorCommand.self, HandbookCommand.self,
+            SubjectCommand.self, ReportCommand.self, ReviewCommand.self, CycleCommand.self, RemedyCommand.self,
+            CorrectCommand.self, ScoreCommand.self, CheckCommand.self, ListCommand.self, StandingsCommand.self,
+            ExportCommand.self,
+        ])
+
+    public init() {}
+
+    /// Runs the command line, mapping operating errors to a message on stderr and an exit code.
+    public static func run(arguments: [String]? = nil) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let error as CivicError {
+            Terminal.error("error: \(error)")
+            return ExitCodes.code(for: error)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { print(message) } else { Terminal.error(message) }
+            }
+            return code.rawValue
+        }
+    }
+}
+
+/// sysexits-style codes, so scripts can tell bad input from a refused request.
+public enum ExitCodes {
+    public static func code(for error: CivicError) -> Int32 {
+        switch error.code {
+        case .invalidInput: 65  // EX_DATAERR
+        case .notFound: 66  // EX_NOINPUT
+        case .conflict: 73  // EX_CANTCREAT: the id exists with other content
+        case .refused: 77  // EX_NOPERM
+        case .concurrentWrite: 75  // EX_TEMPFAIL
+        case .corrupted: 70  // EX_SOFTWARE
+        default: 74  // EX_IOERR
+        }
+    }
+}

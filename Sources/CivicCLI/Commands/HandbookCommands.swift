@@ -1,0 +1,106 @@
+import ArgumentParser
+import CivicCore
+import CivicHandbook
+import Foundation
+
+struct HandbookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handbook", abstract: "Check, show, compare and publish rule handbooks (YAML; see docs/handbook.md).",
+        subcommands: [Lint.self, Show.self, Diff.self, Publish.self])
+
+    struct Lint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report every problem in handbook files with file, line and field; exit non-zero on any error.")
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "Handbook files.") var files: [String]
+
+        func run() async throws {
+            var errors = 0, warnings = 0
+            var all: [Diagnostic] = []
+            for file in files {
+                let diagnostics = HandbookLoader.lint(try readText(file), file: file)
+                all += diagnostics
+                errors += diagnostics.filter(\.isError).count
+                warnings += diagnostics.filter { !$0.isError }.count
+            }
+            if output.json {
+                try Terminal.printJSON(all.map { ["severity": $0.severity.rawValue, "file": $0.file, "line": "\($0.line)", "column": "\($0.column)", "path": $0.path, "message": $0.message] })
+            } else {
+                for diagnostic in all { print(diagnostic) }
+                print("\(files.count) file(s): \(errors) error(s), \(warnings) warning(s)")
+            }
+            if errors > 0 { throw ExitCode(65) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a handbook file, or the published handbook of a jurisdiction.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "A handbook file; omit it to show the published one.") var file: String?
+        @Option(help: "Jurisdiction whose published handbook to show.") var jurisdiction: String?
+        @Option(help: "Published version; defaults to the newest.") var version: Int?
+
+        func run() async throws {
+            let handbook: Handbook
+            if let file {
+                handbook = try loadHandbook(file)
+            } else {
+                guard let jurisdiction else { throw CivicError(.invalidInput, "give a FILE or --jurisdiction") }
+                let set = try await store.engine().handbooks()
+                let id: Jurisdiction.ID = try identifier(jurisdiction, field: "--jurisdiction")
+                if let version {
+                    guard let found = set.version(version, of: id) else { throw CivicError(.notFound, "no version \(version) of '\(id)'s handbook") }
+                    handbook = found
+                } else {
+                    guard let found = set.current(for: id)?.handbook else { throw CivicError(.notFound, "no handbook published for '\(id)'") }
+                    handbook = found
+                }
+            }
+            print(HandbookRenderer.render(handbook))
+        }
+    }
+
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Compare two handbook files: what a new version adds, removes and changes.")
+        @Argument(help: "The old handbook file.") var old: String
+        @Argument(help: "The new handbook file.") var new: String
+
+        func run() async throws {
+            let diff = HandbookDiff(old: try loadHandbook(old), new: try loadHandbook(new))
+            print(diff.rendered)
+        }
+    }
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a handbook file as the next version of its jurisdiction's handbook.",
+            discussion: "The file's version must be one more than the last published. Past entries keep the version they were recorded under.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "Handbook file.") var file: String
+        @Option(help: "Publishing administrator's actor id.") var by: String
+
+        func run() async throws {
+            let engine = try store.engine()
+            let text = try readText(file)
+            let handbook = try loadHandbook(file, text: text)
+            let result = try await engine.publish(handbook, source: text, by: try identifier(by, field: "--by"))
+            print("\(result.rawValue): handbook '\(handbook.jurisdiction)' version \(handbook.version) (\(handbook.schemes.count) scheme(s), \(handbook.schemes.reduce(0) { $0 + $1.rules.count }) rule(s))")
+        }
+    }
+}
+
+func readText(_ path: String) throws(CivicError) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { throw CivicError(.notFound, "cannot read '\(path)'") }
+    guard let text = String(data: data, encoding: .utf8) else { throw CivicError(.invalidInput, "'\(path)' is not UTF-8 text") }
+    return text
+}
+
+/// Loads a handbook file, turning lint errors into one operating error that lists them all.
+func loadHandbook(_ path: String, text: String? = nil) throws(CivicError) -> Handbook {
+    let result = HandbookLoader.parse(try text ?? readText(path), file: path)
+    guard let handbook = result.handbook, !result.hasErrors else {
+        throw CivicError(.invalidInput, "the handbook has \(result.errors.count) error(s):\n" + result.errors.map(\.description).joined(separator: "\n"))
+    }
+    for warning in result.warnings { Terminal.error(warning.description) }
+    return handbook
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import CivicCore
+import CivicSQLite
+import Foundation
+
+/// Where the data lives and what day it is.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file.", valueName: "path"))
+    var database: String = ProcessInfo.processInfo.environment["CIVIC_DATABASE"] ?? "civic.db"
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Act as if today were this day (YYYY-MM-DD).", valueName: "day"))
+    var asOf: String?
+
+    func today() throws -> Day {
+        if let asOf { return try parseDay(asOf, field: "--as-of") }
+        return SystemDayClock().today()
+    }
+
+    /// Opens the existing database; refuses to create one by accident (use `civic init` or `civic demo`).
+    func engine(creating: Bool = false) throws -> Engine {
+        if !creating && !FileManager.default.fileExists(atPath: database) {
+            throw CivicError(.notFound, "no database at '\(database)': run `civic init` or `civic demo` first, or pass --database")
+        }
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: database)
+        } catch let error as CivicError {
+            throw error
+        } catch {
+            throw CivicError(.storage, "cannot open database '\(database)': \(error)")
+        }
+        return Engine(store: store, clock: FixedDayClock(try today()))
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+}
+
+/// The wall clock, read only at the edge: the local calendar day.
+struct SystemDayClock: DayClock {
+    func today() -> Day {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return Day(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+}
+
+func parseDay(_ text: String, field: String) throws(CivicError) -> Day {
+    guard let day = Day(iso: text) else { throw CivicError(.invalidInput, "\(field): '\(text)' is not a day (YYYY-MM-DD)") }
+    return day
+}
+
+func parseMonth(_ text: String, field: String) throws(CivicError) -> Month {
+    guard let month = Month(iso: text) else { throw CivicError(.invalidInput, "\(field): '\(text)' is not a month (YYYY-MM)") }
+    return month
+}
+
+func parsePoints(_ text: String, field: String) throws(CivicError) -> Points {
+    guard let points = Points(parsing: text) else { throw CivicError(.invalidInput, "\(field): '\(text)' is not a points amount (like 2, -3 or 0.5)") }
+    return points
+}
+
+func identifier<T>(_ text: String, field: String) throws(CivicError) -> Identifier<T> {
+    try Identifier<T>(validating: text, field: field)
+}

@@ -1,0 +1,230 @@
+public import CivicCore
+
+/// Runs twelve monthly cycles over a demo world: reports from assessors,
+/// residents, neighbours and authorities; committee reviews that respect recusal;
+/// cures within grace periods; remedies of authority records; cycle closes.
+public struct DemoRun: Sendable {
+    public struct Options: Sendable {
+        public var residents: Int
+        public var seed: UInt64
+        /// The last month to close; the demo covers the twelve months ending with it.
+        public var endMonth: Month
+
+        public init(residents: Int = 3_000, seed: UInt64 = 2026, endMonth: Month) {
+            self.residents = residents
+            self.seed = seed
+            self.endMonth = endMonth
+        }
+    }
+
+    public struct Result: Sendable {
+        public var world: DemoWorld
+        public var cycles: [CycleSummary]
+        public var reportsFiled: Int
+        public var decisions: Int
+        public var cures: Int
+        public var remedies: Int
+        /// A resident with good and bad deeds on record, for an explained score.
+        public var sample: Subject.ID?
+        public var lastClosedOn: Day
+    }
+
+    public let store: any Store
+    public let options: Options
+
+    public init(store: any Store, options: Options) {
+        self.store = store
+        self.options = options
+    }
+
+    static let monthsCovered = 12
+
+    public func run(progress: ProgressHandler? = nil) async throws -> Result {
+        var random = SeededRandom(seed: options.seed)
+        var firstMonth = options.endMonth
+        for _ in 1..<DemoRun.monthsCovered { firstMonth = firstMonth.previous }
+        let start = firstMonth.firstDay
+        let world = DemoWorld.generate(residents: options.residents, seed: options.seed, registeredOn: start)
+        let setup = Engine(store: store, clock: FixedDayClock(start))
+        for jurisdiction in world.jurisdictions { _ = try await setup.register(jurisdiction) }
+        try await setup.addSubjects(world.subjects)
+        for actor in world.actors { _ = try await setup.addActor(actor) }
+        for (handbook, source) in try DemoHandbooks.load() { _ = try await setup.publish(handbook, source: source, by: world.administrator) }
+        progress?(Progress(phase: "world registered", done: world.subjects.count, total: world.subjects.count))
+
+        let handbooks = try await setup.handbooks()
+        let subjectsByID = Dictionary(uniqueKeysWithValues: world.subjects.map { ($0.id, $0) })
+        let actorsByID = Dictionary(uniqueKeysWithValues: world.actors.map { ($0.id, $0) })
+        let persons = world.subjects.filter { $0.kind == .person }
+        let organisations = world.subjects.filter { $0.kind == .organisation }
+        let starHouseholds = world.subjects.filter { $0.kind == .household && $0.jurisdiction == DemoWorld.starVillage }
+
+        func pool(for subject: Subject, role: ReporterRole) -> [(scheme: Scheme, rule: Rule)] {
+            handbooks.schemes(for: subject, lineage: world.jurisdictions.lineage(of: subject.jurisdiction)).flatMap { _, scheme in
+                scheme.rules.filter { $0.reporters.contains(role) && !$0.isRating }.map { (scheme, $0) }
+            }
+        }
+
+        var result = Result(world: world, cycles: [], reportsFiled: 0, decisions: 0, cures: 0, remedies: 0, sample: nil, lastClosedOn: start)
+        var openRecords: [(source: String, subject: Subject.ID, recordedIn: Month)] = []
+        var serial = 0
+        var month = firstMonth
+        var sampleGood = Set<Subject.ID>(), sampleBad = Set<Subject.ID>()
+        for index in 0..<DemoRun.monthsCovered {
+            let filingDay = month.day(18)
+            var requests: [ReportRequest] = []
+            var graced: [(report: Report.ID, occurred: Day)] = []
+            func add(_ subject: Subject, _ choice: (scheme: Scheme, rule: Rule), reporter: Actor.ID, role: ReporterRole, source: String? = nil, stars: Int? = nil) {
+                serial += 1
+                let rule = choice.rule
+                let occurred = rule.graceDays != nil ? month.day(17) : month.day(Int.random(in: 1...17, using: &random))
+                var evidence: [Evidence] = []
+                let alternative = rule.evidence?.anyOf.first ?? (role == .`self` ? [.photo: 2] : [:])
+                for (kind, count) in alternative.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    for piece in 0..<count { evidence.append(Evidence(kind: kind, reference: "sha256:demo-\(serial)-\(kind.rawValue)-\(piece)")) }
+                }
+                if let source { evidence.append(Evidence(kind: .record, reference: source)) }
+                let id = Report.ID("r-\(month)-\(pad(serial, 6))")
+                if rule.graceDays != nil { graced.append((id, occurred)) }
+                if rule.points?.isPositive == true { sampleGood.insert(subject.id) } else if rule.isAdverse { sampleBad.insert(subject.id) }
+                requests.append(ReportRequest(
+                    id: id, subject: subject.id, scheme: choice.scheme.id, rule: rule.id, reporter: reporter, role: role, occurredOn: occurred,
+                    filedOn: filingDay, statement: statement(for: rule, role: role), evidence: evidence,
+                    durationDays: rule.minimumDurationDays.map { $0 + Int.random(in: 0...120, using: &random) }, stars: stars,
+                    sourceRecord: source))
+            }
+
+            for person in persons {
+                let assessorChoices = pool(for: person, role: .assessor)
+                if random.chance(12), !assessorChoices.isEmpty, let assessor = world.assessors[person.jurisdiction].map({ random.pick($0) }),
+                   actorsByID[assessor]?.subject != person.id {
+                    let good = assessorChoices.filter { $0.rule.points?.isPositive == true }
+                    let bad = assessorChoices.filter { $0.rule.isAdverse && !$0.rule.reporters.contains(.authority) }
+                    let choice = random.chance(72) || bad.isEmpty ? random.pick(good.isEmpty ? assessorChoices : good) : random.pick(bad)
+                    add(person, choice, reporter: assessor, role: .assessor)
+                }
+                // Assessors and reviewers are residents too: they claim their own deeds like anyone, labelled and reviewed.
+                let selfChoices = pool(for: person, role: .`self`)
+                if random.chance(2.5), !selfChoices.isEmpty, let actor = world.actors.first(where: { $0.subject == person.id }) ?? selfActor(for: person) {
+                    if actorsByID[actor.id] != nil || world.actors.contains(where: { $0.id == actor.id }) {
+                        add(person, random.pick(selfChoices), reporter: actor.id, role: .`self`)
+                    }
+                }
+                let authorityChoices = pool(for: person, role: .authority).filter { $0.rule.isAdverse }
+                if random.chance(0.35), !authorityChoices.isEmpty {
+                    serial += 1
+                    let source = "case-\(month)-\(serial)"
+                    add(person, random.pick(authorityChoices), reporter: random.chance(50) ? "court" : "bank", role: .authority, source: source)
+                    openRecords.append((source, person.id, month))
+                }
+            }
+            for company in organisations {
+                let choices = pool(for: company, role: .authority)
+                if random.chance(30), !choices.isEmpty {
+                    let good = choices.filter { $0.rule.points?.isPositive == true }
+                    let choice = random.chance(70) && !good.isEmpty ? random.pick(good) : random.pick(choices)
+                    serial += 1
+                    let source = "notice-\(month)-\(serial)"
+                    add(company, choice, reporter: choice.rule.category.code == "tax" ? "tax-office" : "court", role: .authority, source: source)
+                    if choice.rule.isAdverse { openRecords.append((source, company.id, month)) }
+                }
+            }
+            // Household stars are set once a quarter, in its last month.
+            if month.month % 3 == 0 {
+                for household in starHouseholds {
+                    let ratingRules = handbooks.schemes(for: household, lineage: world.jurisdictions.lineage(of: household.jurisdiction))
+                        .flatMap { _, scheme in scheme.rules.filter(\.isRating).map { (scheme, $0) } }
+                    guard let assessor = world.assessors[household.jurisdiction].map({ random.pick($0) }) else { continue }
+                    for choice in ratingRules {
+                        let stars = [2, 3, 3, 4, 4, 4, 5, 5][Int.random(in: 0..<8, using: &random)]
+                        add(household, choice, reporter: assessor, role: .assessor, stars: stars)
+                    }
+                }
+            }
+            try await Engine(store: store, clock: FixedDayClock(filingDay)).file(requests)
+            result.reportsFiled += requests.count
+
+            // Half the graced faults are put right the next day, before any deduction.
+            let cureDay = month.day(18)
+            let cures = graced.filter { _ in random.chance(50) }.enumerated().map { offset, item in
+                RemedyRequest(id: Entry.ID("cure-\(item.report)"), target: .report(item.report), on: cureDay, by: world.administrator,
+                              note: "cleared within the grace period")
+            }
+            if !cures.isEmpty { _ = try await Engine(store: store, clock: FixedDayClock(cureDay)).remedies(cures) }
+            result.cures += cures.count
+
+            // Authority records from earlier months are sometimes put right (debt paid, judgment complied with).
+            let remedyDay = month.day(20)
+            var remedyRows: [AuthorityRecord] = []
+            openRecords.removeAll { record in
+                guard record.recordedIn < month, random.chance(25) else { return false }
+                remedyRows.append(AuthorityRecord(id: "remedy-\(record.source)", kind: .remedy, subject: record.subject,
+                                                  sourceRecord: record.source, occurredOn: remedyDay, statement: "debt paid in full / judgment complied with"))
+                return true
+            }
+            for authority in ["court"] where !remedyRows.isEmpty {
+                let summary = try await Engine(store: store, clock: FixedDayClock(remedyDay)).importAuthorityRecords(remedyRows, by: Actor.ID(authority))
+                result.remedies += summary.remediesRecorded
+            }
+
+            // The committee meets on the 25th: two-thirds approve, a few adjust, some reject; nobody reviews their own.
+            let committeeDay = month.day(25)
+            var decisions: [Decision] = []
+            for record in try await store.reports(statuses: [.pending], throughCycle: month) {
+                let report = record.report
+                guard let subject = subjectsByID[report.subject],
+                      let rule = handbooks.version(report.handbookVersion, of: report.handbookJurisdiction)?.scheme(report.scheme)?.rule(report.rule)
+                else { continue }
+                let committee = (world.reviewers[subject.jurisdiction] ?? world.reviewers[DemoWorld.city]!).filter { reviewer in
+                    guard let actor = actorsByID[reviewer], actor.id != report.reporter else { return false }
+                    guard let own = actor.subject.flatMap({ subjectsByID[$0] }) else { return true }
+                    return own.id != subject.id && own.household != subject.id && (own.household == nil || own.household != subject.household)
+                }
+                guard committee.count >= rule.approvalsRequired else { continue }
+                let roll = Double.random(in: 0..<100, using: &random)
+                let outcome: Decision.Outcome
+                if roll < 8 {
+                    outcome = .reject
+                } else if roll < 14, let points = rule.points, points.hundredths.magnitude >= 200 {
+                    outcome = .adjust(Points(hundredths: points.hundredths / 2))
+                } else {
+                    outcome = .approve
+                }
+                let reason: String
+                switch outcome {
+                case .reject: reason = "evidence does not show the deed"
+                case .adjust: reason = "partly done; half the points"
+                case .approve: reason = ""
+                }
+                for (offset, reviewer) in committee.prefix(outcome == .reject ? 1 : rule.approvalsRequired).enumerated() {
+                    decisions.append(Decision(id: Decision.ID("d-\(report.id)-\(offset + 1)"), report: report.id, reviewer: reviewer,
+                                              outcome: outcome, reason: reason, decidedOn: committeeDay))
+                }
+            }
+            try await Engine(store: store, clock: FixedDayClock(committeeDay)).decide(decisions)
+            result.decisions += decisions.count
+
+            let closingDay = month.lastDay
+            let summary = try await Engine(store: store, clock: FixedDayClock(closingDay))
+                .closeCycle(DemoWorld.city, month: month, by: world.administrator)
+            result.cycles.append(summary)
+            result.lastClosedOn = closingDay
+            progress?(Progress(phase: "cycle \(month) closed", done: index + 1, total: DemoRun.monthsCovered))
+            month = month.next
+        }
+        result.sample = persons.first { sampleGood.contains($0.id) && sampleBad.contains($0.id) && $0.jurisdiction == DemoWorld.quotaVillage }?.id
+            ?? persons.first { sampleGood.contains($0.id) && sampleBad.contains($0.id) }?.id
+        return result
+    }
+
+    /// Residents without an actor record cannot file self-claims in the demo; only assessors and reviewers (who are residents) do.
+    func selfActor(for person: Subject) -> Actor? { nil }
+
+    func statement(for rule: Rule, role: ReporterRole) -> String {
+        switch role {
+        case .`self`: "Self-claim: \(rule.title.en) (\(rule.title.zh))"
+        case .authority: "Record received: \(rule.title.en) (\(rule.title.zh))"
+        default: "Observed: \(rule.title.en) (\(rule.title.zh))"
+        }
+    }
+}
