@@ -101,18 +101,23 @@ public struct Evaluator: Sendable {
             var computed = grades?.grade(for: score)
             cappedBy = nil
             if let grades, var current = computed {
+                var capEnd: Day?
                 for timeline in timelines {
                     guard let cap = timeline.entry.gradeCap, timeline.entry.effectiveOn <= day,
                           timeline.effectEnd.map({ day < $0 }) ?? true else { continue }
                     if grades.isBelow(cap, current) {
                         current = cap
                         cappedBy = timeline.entry.id
+                        capEnd = timeline.effectEnd
                     }
                 }
                 if let held = lock, day >= held.until { lock = nil }
                 if let held = lock, grades.isBelow(held.grade, current) { current = held.grade }
                 if let before = previousGrade, grades.isBelow(current, before), let lockIn = grades.lockIn(for: current) {
-                    let until = day.adding(years: lockIn.years)
+                    var until = day.adding(years: lockIn.years)
+                    // A fall that only a grade cap caused lasts no longer than the cap: once the entry is
+                    // remedied, corrected or expires, the grade follows the score again.
+                    if let capEnd, grades.isBelow(current, grades.grade(for: score)) { until = min(until, capEnd) }
                     lock = Lock(grade: current, since: day, until: until)
                     if until <= asOf, !changeDays[index...].contains(until) {
                         let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
