@@ -223,13 +223,14 @@ public struct Evaluator: Sendable {
             for (key, value) in values { values[key] = value.clamped(floor: .zero, ceiling: WeightedScale.dimensionMaximum) }
             return (scale.score(dimensionValues: values), values, active)
         case .stars(let scale):
-            // The latest rating of each dimension holds until the next one.
+            // The rating of the latest rated day holds until the next one; a late-entered rating of
+            // an earlier quarter does not replace a later quarter's.
             var latest: [Dimension.ID: Entry] = [:]
+            func rated(_ entry: Entry) -> (Day, Day, Int64) { (entry.occurredOn ?? entry.effectiveOn, entry.effectiveOn, entry.sequence) }
             for timeline in timelines where timeline.entry.kind == .rating && timeline.entry.effectiveOn <= day
                 && (timeline.effectEnd.map { day < $0 } ?? true) {
                 guard let dimension = timeline.entry.dimension else { continue }
-                if let current = latest[dimension],
-                   (current.effectiveOn, current.sequence) > (timeline.entry.effectiveOn, timeline.entry.sequence) { continue }
+                if let current = latest[dimension], rated(current) > rated(timeline.entry) { continue }
                 latest[dimension] = timeline.entry
             }
             var values: [Dimension.ID: Points] = [:]
