@@ -107,7 +107,13 @@ extension Engine {
                          note: request.note)
         case .entry, .sourceRecord:
             let target = try await remedyTarget(request.target)
-            guard target.kind == .deed, target.isAdverse else {
+            // A deed with no points and no grade cap can still put a subject on a blacklist
+            // ("dishonest judgment debtors"); its remedy is what takes the subject off.
+            let blacklists = set.scheme(target.scheme)?.scheme.lists.contains { criterion in
+                guard criterion.list == .black, case .rule(let rules) = criterion.trigger, let rule = target.rule else { return false }
+                return rules.contains(rule)
+            } ?? false
+            guard target.kind == .deed, target.isAdverse || blacklists else {
                 throw CivicError(.refused, "entry '\(target.id)' is not an adverse deed; nothing to remedy")
             }
             return Entry(id: request.id, sequence: sequence, kind: .remedy, subject: target.subject, scheme: target.scheme,
