@@ -93,13 +93,19 @@ extension Reader {
             var ids = DuplicateCheck("scheme id")
             for (index, item) in items.prefix(Limits.schemesPerHandbookMax).enumerated() {
                 let schemePath = path.key("schemes").index(index)
-                if let scheme = scheme(item, schemePath) {
-                    if ids.first(scheme.id.rawValue, idNode(item), schemePath.key("id"), self) { schemes.append(scheme) }
-                }
+                let unique = uniqueID(item, key: "id", schemePath, &ids)
+                if let scheme = scheme(item, schemePath), unique { schemes.append(scheme) }
             }
         }
         guard let jurisdiction, let version, let title else { return nil }
         return Handbook(jurisdiction: jurisdiction, version: version, title: title, schemes: schemes)
+    }
+
+    /// False, after reporting it, when the item's id (as written) was already used in this scope.
+    /// Checked before the item is read, so a duplicate is reported even when the item has other errors.
+    func uniqueID(_ item: Node, key: String, _ path: FieldPath, _ check: inout DuplicateCheck) -> Bool {
+        guard let node = item.mapping?[key], case .scalar(let scalar) = node, !Reader.isNull(node) else { return true }
+        return check.first(scalar.string, node, path.key(key), self)
     }
 
     /// The `id` value node of an item, to point duplicates at it.

@@ -26,8 +26,8 @@ extension Reader {
         var ok = true
         for (index, item) in items.enumerated() {
             let itemPath = path.index(index)
-            guard let criterion = listCriterion(item, itemPath, context) else { ok = false; continue }
-            guard ids.first(criterion.id.rawValue, idNode(item), itemPath.key("id"), self) else { ok = false; continue }
+            let unique = uniqueID(item, key: "id", itemPath, &ids)
+            guard let criterion = listCriterion(item, itemPath, context), unique else { ok = false; continue }
             result.append(criterion)
         }
         return (result, ok)
@@ -116,8 +116,8 @@ extension Reader {
         var ok = true
         for (index, item) in items.enumerated() {
             let itemPath = path.index(index)
-            guard let measure = measure(item, itemPath, context) else { ok = false; continue }
-            guard ids.first(measure.id.rawValue, idNode(item), itemPath.key("id"), self) else { ok = false; continue }
+            let unique = uniqueID(item, key: "id", itemPath, &ids)
+            guard let measure = measure(item, itemPath, context), unique else { ok = false; continue }
             result.append(measure)
         }
         return (result, ok)

@@ -21,8 +21,8 @@ extension Reader {
         var ok = items.count <= Limits.rulesPerSchemeMax
         for (index, item) in items.prefix(Limits.rulesPerSchemeMax).enumerated() {
             let itemPath = path.index(index)
-            guard let rule = rule(item, itemPath, context) else { ok = false; continue }
-            guard codes.first(rule.id.rawValue, idNode(item, key: "code"), itemPath.key("code"), self) else { ok = false; continue }
+            let unique = uniqueID(item, key: "code", itemPath, &codes)
+            guard let rule = rule(item, itemPath, context), unique else { ok = false; continue }
             context.rules[rule.id] = rule
             result.append(rule)
         }

@@ -12,6 +12,8 @@ struct SchemeContext {
     var grades: GradeScale?
     /// The `grades` field is present but could not be read.
     var gradesUnreadable = false
+    /// Every grade named by the bands, even when the bands have other errors; `nil` when not all could be read.
+    var gradeNames: [Grade]?
     /// Rules read successfully, by code.
     var rules: [Rule.ID: Rule] = [:]
     /// Codes of every rule item, readable or not.
@@ -38,7 +40,7 @@ extension Reader {
         }
         var gradesRead = true
         if let node = fields["grades"] {
-            context.grades = gradeScale(node, path.key("grades"), scale: context.scale)
+            (context.grades, context.gradeNames) = gradeScale(node, path.key("grades"), scale: context.scale)
             context.gradesUnreadable = context.grades == nil
             gradesRead = context.grades != nil
         }
@@ -55,6 +57,9 @@ extension Reader {
         var rulesRead = true
         if let node = fields["rules"] {
             (rules, rulesRead) = self.rules(node, path.key("rules"), &context)
+            if rulesRead && rules.isEmpty {
+                warning("the scheme has no rules: nothing can change a subject's score", path.key("rules"), node)
+            }
         } else {
             warning("the scheme has no rules: nothing can change a subject's score", path.key("rules"), node)
         }
@@ -116,9 +121,11 @@ extension Reader {
 
     // MARK: Grades
 
-    func gradeScale(_ node: Node, _ path: FieldPath, scale: Scale?) -> GradeScale? {
-        guard let fields = fields(node, path, allowed: Keys.grades) else { return nil }
+    /// The grade scale, and the names of its grades whenever all of them could be read.
+    func gradeScale(_ node: Node, _ path: FieldPath, scale: Scale?) -> (GradeScale?, [Grade]?) {
+        guard let fields = fields(node, path, allowed: Keys.grades) else { return (nil, nil) }
         var bands: [GradeBand] = []
+        var names: [Grade]? = []
         var ok = true
         if let node = required(fields, "bands"), let items = list(node, path.key("bands")) {
             if items.count > Limits.gradeBandsMax {
@@ -129,6 +136,12 @@ extension Reader {
             var previous: (band: GradeBand, node: Node)?
             for (index, item) in items.enumerated() {
                 let itemPath = path.key("bands").index(index)
+                let name = item.mapping?["grade"]?.string
+                if let name, Identifier<GradeBand>.isValid(name) {
+                    if names?.contains(Grade(name)) == false { names?.append(Grade(name)) }
+                } else {
+                    names = nil
+                }
                 guard let band = gradeBand(item, itemPath) else { ok = false; continue }
                 guard grades.first(band.grade.rawValue, idNode(item, key: "grade"), itemPath.key("grade"), self) else { ok = false; continue }
                 if let previous, band.minimum >= previous.band.minimum {
@@ -145,19 +158,20 @@ extension Reader {
             }
         } else {
             ok = false
+            names = nil
         }
         var lockIns: [LockIn] = []
         if let node = fields["lock_ins"], let items = list(node, path.key("lock_ins"), nonEmpty: false) {
             var seen = DuplicateCheck("lock-in for grade")
-            let known = Set(bands.map(\.grade))
+            let known = Set(names ?? [])
             for (index, item) in items.enumerated() {
                 let itemPath = path.key("lock_ins").index(index)
                 guard let lockFields = self.fields(item, itemPath, allowed: Keys.lockIn) else { ok = false; continue }
                 let grade: Grade? = required(lockFields, "grade").flatMap { identifier($0, itemPath.key("grade"), what: "grade") }
                 let years = required(lockFields, "years").flatMap { integer($0, itemPath.key("years"), in: 1...100, "is not a number of years: a lock-in lasts 1 to 100 years") }
                 guard let grade, let years, let gradeNode = lockFields["grade"] else { ok = false; continue }
-                if ok && !known.contains(grade) {
-                    error("unknown grade '\(grade)'; the grades are \(Reader.quotedList(bands.map(\.grade.rawValue)))", itemPath.key("grade"), gradeNode)
+                if let names, !known.contains(grade) {
+                    error("unknown grade '\(grade)'; the grades are \(Reader.quotedList(names.map(\.rawValue)))", itemPath.key("grade"), gradeNode)
                     ok = false
                     continue
                 }
@@ -167,8 +181,8 @@ extension Reader {
         } else if fields["lock_ins"] != nil {
             ok = false
         }
-        guard ok, !bands.isEmpty else { return nil }
-        return GradeScale(bands: bands, lockIns: lockIns)
+        guard ok, !bands.isEmpty else { return (nil, names) }
+        return (GradeScale(bands: bands, lockIns: lockIns), names)
     }
 
     func gradeBand(_ node: Node, _ path: FieldPath) -> GradeBand? {
@@ -183,7 +197,14 @@ extension Reader {
     /// A reference to a grade of this scheme; reported when the scheme has no such grade.
     func gradeReference(_ node: Node, _ path: FieldPath, _ context: SchemeContext) -> Grade? {
         guard let grade: Grade = identifier(node, path, what: "grade") else { return nil }
-        if context.gradesUnreadable { return grade }
+        if context.gradesUnreadable {
+            guard let names = context.gradeNames else { return grade }
+            if !names.contains(grade) {
+                error("unknown grade '\(grade)'; the grades are \(Reader.quotedList(names.map(\.rawValue)))", path, node)
+                return nil
+            }
+            return grade
+        }
         guard let grades = context.grades else {
             error("grade '\(grade)' is named but the scheme has no 'grades'", path, node)
             return nil
