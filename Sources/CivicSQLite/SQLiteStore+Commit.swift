@@ -1,0 +1,173 @@
+public import CivicCore
+import GRDB
+
+extension SQLiteStore {
+    /// Applies the whole change set in one immediate write transaction.
+    ///
+    /// Each table is written with one cached prepared statement, rebound per
+    /// row; no row is read back. The database's constraints do the checking
+    /// (unique ids, a contiguous sequence, known subjects and reports), and a
+    /// constraint failure rolls the whole transaction back and is reported as
+    /// the kind of record that failed, never its content.
+    public func commit(_ changes: ChangeSet) async throws {
+        if changes.isEmpty { return }
+        do {
+            try await writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try SQLiteStore.apply(changes, in: db)
+                    return .commit
+                }
+            }
+        } catch {
+            throw SQLiteStore.storageError(error, doing: "committing changes")
+        }
+    }
+
+    private static func apply(_ changes: ChangeSet, in db: Database) throws {
+        if !changes.entries.isEmpty {
+            let head = try ledgerHead(db)
+            guard changes.expectedLedgerHead == head else {
+                throw CivicError(.concurrentWrite, "the ledger moved from \(changes.expectedLedgerHead.map(String.init) ?? "?") to \(head)")
+            }
+            for (offset, entry) in changes.entries.enumerated() where entry.sequence != head + 1 + Int64(offset) {
+                throw CivicError(.corrupted, "entry \(offset + 1) of the commit has sequence \(entry.sequence), expected \(head + 1 + Int64(offset))")
+            }
+        }
+
+        try insert(changes.jurisdictions, as: .jurisdiction, sql: "INSERT INTO jurisdiction (\(Jurisdiction.columns)) VALUES (?, ?, ?, ?)", in: db) {
+            $0.arguments
+        }
+        try insert(changes.subjects, as: .subject, sql: "INSERT INTO subject (\(Subject.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", in: db) {
+            $0.arguments
+        }
+        try insert(changes.actors, as: .actor, sql: "INSERT INTO actor (\(Actor.columns)) VALUES (?, ?, ?, ?, ?)", in: db) {
+            $0.arguments
+        }
+        try insert(changes.handbooks, as: .handbook,
+                   sql: "INSERT INTO handbook (\(PublishedHandbook.columns)) VALUES (?, ?, ?, ?, ?, ?)", in: db) {
+            try $0.arguments()
+        }
+        try insert(changes.reports, as: .report,
+                   sql: "INSERT INTO report (\(Report.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", in: db) {
+            try $0.arguments(status: changes.reportStatuses[$0.id] ?? .pending)
+        }
+        try insert(changes.decisions, as: .decision, sql: "INSERT INTO decision (\(Decision.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)", in: db) {
+            $0.arguments
+        }
+        try updateStatuses(changes, in: db)
+        try insert(changes.entries, as: .entry,
+                   sql: "INSERT INTO entry (\(Entry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", in: db) {
+            $0.arguments
+        }
+        try replace(changes.standings, in: db)
+        try insert(changes.cycles, as: .cycle, sql: "INSERT INTO cycle (\(Cycle.columns)) VALUES (?, ?, ?, ?)", in: db) {
+            $0.arguments
+        }
+    }
+
+    private static func insert<Record>(
+        _ records: [Record], as kind: RecordKind, sql: String, in db: Database, arguments: (Record) throws -> StatementArguments
+    ) throws {
+        if records.isEmpty { return }
+        try kind.mappingErrors {
+            let statement = try db.cachedStatement(sql: sql)
+            for record in records {
+                statement.setUncheckedArguments(try arguments(record))
+                try statement.execute()
+            }
+        }
+    }
+
+    /// New statuses of reports stored by earlier commits; reports in this
+    /// commit were inserted with theirs.
+    private static func updateStatuses(_ changes: ChangeSet, in db: Database) throws {
+        if changes.reportStatuses.isEmpty { return }
+        let newReports = Set(changes.reports.map(\.id))
+        try RecordKind.report.mappingErrors {
+            let statement = try db.cachedStatement(sql: "UPDATE report SET status = ? WHERE id = ?")
+            for (id, status) in changes.reportStatuses.sorted(by: { $0.key < $1.key }) where !newReports.contains(id) {
+                statement.setUncheckedArguments([status.rawValue, id.rawValue])
+                try statement.execute()
+                guard db.changesCount == 1 else { throw CivicError(.notFound, "status for an unknown report") }
+            }
+        }
+    }
+
+    /// Inserts or replaces each standing with its listings; a standing's old
+    /// listings go with it.
+    private static func replace(_ standings: [Standing], in db: Database) throws {
+        if standings.isEmpty { return }
+        try RecordKind.standing.mappingErrors {
+            let clear = try db.cachedStatement(sql: "DELETE FROM listing WHERE subject = ? AND scheme = ?")
+            let updates = Standing.columns.split(separator: ",").dropFirst(2)
+                .map { (column: Substring) -> String in let name = String(column.drop { $0 == " " }); return name + " = excluded." + name }
+                .joined(separator: ", ")
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO standing (\(Standing.columns))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)
+                """)
+            let list = try db.cachedStatement(sql: """
+                INSERT INTO listing (subject, scheme, position, \(Listing.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for standing in standings {
+                clear.setUncheckedArguments([standing.subject.rawValue, standing.scheme.rawValue])
+                try clear.execute()
+                upsert.setUncheckedArguments(standing.arguments)
+                try upsert.execute()
+                for (position, listing) in standing.listings.enumerated() {
+                    list.setUncheckedArguments(listing.arguments(subject: standing.subject, scheme: standing.scheme, position: position))
+                    try list.execute()
+                }
+            }
+        }
+    }
+}
+
+/// The kinds of record a commit writes, for error messages that say what
+/// failed without saying whose.
+enum RecordKind: String {
+    case jurisdiction, subject, actor, handbook, report, decision, entry, standing, cycle
+
+    /// What makes two records of this kind the same record.
+    private var identity: String {
+        switch self {
+        case .handbook: "jurisdiction and version"
+        case .cycle: "jurisdiction and month"
+        case .standing: "subject and scheme"
+        default: "id"
+        }
+    }
+
+    /// What a record of this kind must refer to.
+    private var parent: String {
+        switch self {
+        case .entry: "subject"
+        case .decision: "report"
+        default: "record"
+        }
+    }
+
+    /// Runs `body`, turning SQLite constraint failures into `CivicError`s that
+    /// name this kind of record. The SQL text and its arguments (which hold
+    /// names and statements) never reach the message.
+    func mappingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as DatabaseError {
+            switch error.extendedResultCode {
+            case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
+                throw CivicError(.conflict, "a \(rawValue) with the same \(identity) already exists")
+            case .SQLITE_CONSTRAINT_FOREIGNKEY:
+                throw CivicError(.notFound, "\(rawValue) for an unknown \(parent)")
+            case .SQLITE_CONSTRAINT_TRIGGER:
+                // The triggers' own messages are fixed text in the schema.
+                throw CivicError(.corrupted, "\(rawValue) refused by the database: \(error.message ?? "trigger")")
+            case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL:
+                throw CivicError(.invalidInput, "\(rawValue) has a value the database does not accept")
+            default:
+                throw SQLiteStore.storageError(error, doing: "writing a \(rawValue)")
+            }
+        }
+    }
+}

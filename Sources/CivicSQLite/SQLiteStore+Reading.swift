@@ -1,0 +1,295 @@
+public import CivicCore
+import GRDB
+
+extension SQLiteStore {
+    /// Runs `body` on a read connection, turning failures into `CivicError`s.
+    func read<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch {
+            throw SQLiteStore.storageError(error, doing: action)
+        }
+    }
+
+    // MARK: Registry
+
+    public func jurisdictions() async throws -> [Jurisdiction] {
+        try await read("reading jurisdictions") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Jurisdiction.columns) FROM jurisdiction ORDER BY id"))
+                .map(Jurisdiction.init(reading:))
+        }
+    }
+
+    public func subject(_ id: Subject.ID) async throws -> Subject? {
+        try await read("reading a subject") { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE id = ?"),
+                             arguments: [id.rawValue]).map(Subject.init(reading:))
+        }
+    }
+
+    /// SQLite binds at most 32,766 values per statement; stay far below.
+    static let idsPerQueryMax = 500
+
+    public func subjects(_ ids: [Subject.ID]) async throws -> [Subject] {
+        let unique = Array(Set(ids.map(\.rawValue))).sorted()
+        return try await read("reading subjects") { db in
+            var found: [Subject] = []
+            var start = 0
+            while start < unique.count {
+                let chunk = Array(unique[start..<min(start + SQLiteStore.idsPerQueryMax, unique.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let statement = try db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE id IN (\(marks))")
+                found += try Row.fetchAll(statement, arguments: StatementArguments(chunk)).map(Subject.init(reading:))
+                start += chunk.count
+            }
+            return found.sorted { $0.id < $1.id }
+        }
+    }
+
+    public func subjects(after cursor: Subject.ID?, limit: Int) async throws -> [Subject] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading subjects") { db in try SQLiteStore.subjects(db, after: cursor, limit: limit) }
+    }
+
+    static func subjects(_ db: Database, after cursor: Subject.ID?, limit: Int) throws -> [Subject] {
+        let statement: Statement
+        let arguments: StatementArguments
+        if let cursor {
+            statement = try db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE id > ? ORDER BY id LIMIT ?")
+            arguments = [cursor.rawValue, limit]
+        } else {
+            statement = try db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject ORDER BY id LIMIT ?")
+            arguments = [limit]
+        }
+        return try Row.fetchAll(statement, arguments: arguments).map(Subject.init(reading:))
+    }
+
+    public func members(of household: Subject.ID) async throws -> [Subject] {
+        try await read("reading household members") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE household = ? ORDER BY id"),
+                             arguments: [household.rawValue]).map(Subject.init(reading:))
+        }
+    }
+
+    public func subjectCount() async throws -> Int {
+        try await read("counting subjects") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subject") ?? 0 }
+    }
+
+    public func actor(_ id: Actor.ID) async throws -> Actor? {
+        try await read("reading an actor") { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Actor.columns) FROM actor WHERE id = ?"),
+                             arguments: [id.rawValue]).map(Actor.init(reading:))
+        }
+    }
+
+    public func actors() async throws -> [Actor] {
+        try await read("reading actors") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Actor.columns) FROM actor ORDER BY id")).map(Actor.init(reading:))
+        }
+    }
+
+    // MARK: Handbooks
+
+    public func handbooks() async throws -> [PublishedHandbook] {
+        try await read("reading handbooks") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(PublishedHandbook.columns) FROM handbook ORDER BY position"))
+                .map(PublishedHandbook.init(reading:))
+        }
+    }
+
+    // MARK: Workflow
+
+    public func report(_ id: Report.ID) async throws -> ReportRecord? {
+        try await read("reading a report") { db in
+            try SQLiteStore.records(
+                db, where: "id = ?", arguments: [id.rawValue], decisionsWhere: "d.report = ?", decisionArguments: [id.rawValue]
+            ).first
+        }
+    }
+
+    public func reportID(sourceRecord: String) async throws -> Report.ID? {
+        try await read("finding a report by source record") { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM report WHERE source_record = ? ORDER BY id LIMIT 1"),
+                                arguments: [sourceRecord]).map { Report.ID($0) }
+        }
+    }
+
+    public func reports(statuses: Set<ReportStatus>, throughCycle cycle: Month) async throws -> [ReportRecord] {
+        if statuses.isEmpty { return [] }
+        let codes = statuses.map(\.rawValue).sorted()
+        let marks = Array(repeating: "?", count: codes.count).joined(separator: ", ")
+        return try await read("reading reports") { db in
+            try SQLiteStore.records(
+                db, where: "status IN (\(marks)) AND cycle <= ?", arguments: StatementArguments(codes + [cycle.description]),
+                decisionsWhere: "r.status IN (\(marks)) AND r.cycle <= ?", decisionArguments: StatementArguments(codes + [cycle.description]))
+        }
+    }
+
+    public func reports(subject: Subject.ID) async throws -> [ReportRecord] {
+        try await read("reading a subject's reports") { db in
+            try SQLiteStore.records(db, where: "subject = ?", arguments: [subject.rawValue],
+                                    decisionsWhere: "r.subject = ?", decisionArguments: [subject.rawValue])
+        }
+    }
+
+    /// Reports matching `filter` in (cycle, id) order, each with its decisions in
+    /// (decided on, id) order: two queries however many reports match.
+    private static func records(
+        _ db: Database, where filter: String, arguments: StatementArguments,
+        decisionsWhere decisionFilter: String, decisionArguments: StatementArguments
+    ) throws -> [ReportRecord] {
+        let reports = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT \(Report.columns) FROM report WHERE \(filter) ORDER BY cycle, id"), arguments: arguments
+        ).map(Report.reading)
+        if reports.isEmpty { return [] }
+        var decisions: [Report.ID: [Decision]] = [:]
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(qualified(Decision.columns, alias: "d")) FROM decision d JOIN report r ON r.id = d.report
+            WHERE \(decisionFilter) ORDER BY d.report, d.decided_on, d.id
+            """)
+        for row in try Row.fetchAll(statement, arguments: decisionArguments) {
+            let decision = try Decision(reading: row)
+            decisions[decision.report, default: []].append(decision)
+        }
+        return reports.map { report, status in
+            ReportRecord(report: report, status: status, decisions: decisions[report.id] ?? [])
+        }
+    }
+
+    public func decision(_ id: Decision.ID) async throws -> Decision? {
+        try await read("reading a decision") { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Decision.columns) FROM decision WHERE id = ?"),
+                             arguments: [id.rawValue]).map(Decision.init(reading:))
+        }
+    }
+
+    public func cycles() async throws -> [Cycle] {
+        try await read("reading cycles") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Cycle.columns) FROM cycle ORDER BY position")).map(Cycle.init(reading:))
+        }
+    }
+
+    // MARK: Ledger
+
+    public func ledgerHead() async throws -> Int64 {
+        try await read("reading the ledger head") { db in try SQLiteStore.ledgerHead(db) }
+    }
+
+    static func ledgerHead(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT IFNULL(MAX(sequence), 0) FROM entry")) ?? 0
+    }
+
+    public func entry(_ id: Entry.ID) async throws -> Entry? {
+        try await read("reading an entry") { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE id = ?"),
+                             arguments: [id.rawValue]).map(Entry.init(reading:))
+        }
+    }
+
+    public func entries(subject: Subject.ID) async throws -> [Entry] {
+        try await read("reading a subject's entries") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE subject = ? ORDER BY sequence"),
+                             arguments: [subject.rawValue]).map(Entry.init(reading:))
+        }
+    }
+
+    public func entries(after sequence: Int64, limit: Int) async throws -> [Entry] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading entries") { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+                             arguments: [sequence, limit]).map(Entry.init(reading:))
+        }
+    }
+
+    /// Three queries per page, whatever its size: the subjects, then every entry
+    /// and every standing whose subject falls in the page's id range, each read
+    /// in index order and split by subject.
+    public func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading ledgers") { db in
+            let subjects = try SQLiteStore.subjects(db, after: cursor, limit: limit)
+            guard let first = subjects.first?.id.rawValue, let last = subjects.last?.id.rawValue else { return [] }
+
+            var entries: [Subject.ID: [Entry]] = [:]
+            let entryStatement = try db.cachedStatement(sql: """
+                SELECT \(Entry.columns) FROM entry WHERE subject >= ? AND subject <= ? ORDER BY subject, sequence
+                """)
+            let entryRows = try Row.fetchCursor(entryStatement, arguments: [first, last])
+            while let row = try entryRows.next() {
+                let entry = try Entry(reading: row)
+                entries[entry.subject, default: []].append(entry)
+            }
+
+            var standings: [Subject.ID: [Standing]] = [:]
+            for standing in try SQLiteStore.standings(db, where: "subject >= ? AND subject <= ?", arguments: [first, last]) {
+                standings[standing.subject, default: []].append(standing)
+            }
+            return subjects.map {
+                SubjectLedger(subject: $0, entries: entries[$0.id] ?? [], standings: standings[$0.id] ?? [])
+            }
+        }
+    }
+
+    // MARK: Projections
+
+    public func standings(subject: Subject.ID) async throws -> [Standing] {
+        try await read("reading a subject's standings") { db in
+            try SQLiteStore.standings(db, where: "subject = ?", arguments: [subject.rawValue])
+        }
+    }
+
+    public func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading standings") { db in
+            if let cursor {
+                return try SQLiteStore.standings(
+                    db, where: "(subject, scheme) > (?, ?)", arguments: [cursor.subject.rawValue, cursor.scheme.rawValue, limit], limited: true)
+            }
+            return try SQLiteStore.standings(db, where: "1", arguments: [limit], limited: true)
+        }
+    }
+
+    /// Standings matching `filter`, in (subject, scheme) order, with their
+    /// listings joined in (one query). With `limited`, the last argument caps
+    /// the number of standings, not of joined rows.
+    static func standings(_ db: Database, where filter: String, arguments: StatementArguments, limited: Bool = false) throws -> [Standing] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT s.*, \(Listing.qualifiedColumns)
+            FROM (SELECT \(Standing.columns) FROM standing WHERE \(filter) ORDER BY subject, scheme \(limited ? "LIMIT ?" : "")) s
+            LEFT JOIN listing l ON l.subject = s.subject AND l.scheme = s.scheme
+            ORDER BY s.subject, s.scheme, l.position
+            """)
+        var standings: [Standing] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            let subject: String? = try row.decode(atIndex: 0)
+            let scheme: String? = try row.decode(atIndex: 1)
+            if let previous = standings.last, previous.subject.rawValue == subject, previous.scheme.rawValue == scheme {
+                // Another listing of the same standing.
+            } else {
+                standings.append(try Standing(reading: row))
+            }
+            let listKind: String? = try row.decode(atIndex: Standing.columnCount)
+            if listKind != nil {
+                standings[standings.count - 1].listings.append(try Listing(reading: row, startingAt: Standing.columnCount))
+            }
+        }
+        return standings
+    }
+
+    public func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading listings") { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT subject, scheme, \(Listing.columns) FROM listing
+                WHERE list = ? AND since <= ? AND (ends_on IS NULL OR ends_on > ?)
+                ORDER BY since, subject, scheme, position LIMIT ?
+                """)
+            return try Row.fetchAll(statement, arguments: [list.rawValue, Int64(day.ordinal), Int64(day.ordinal), limit]).map { row in
+                var reader = RowReader(row, table: "listing")
+                return ListedSubject(subject: try reader.identifier(), scheme: try reader.identifier(),
+                                     listing: try Listing(reading: row, startingAt: 2))
+            }
+        }
+    }
+}
