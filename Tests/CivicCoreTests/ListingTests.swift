@@ -65,7 +65,7 @@ import Testing
         #expect(bikes.reason == "not-on-black-list")
     }
 
-    @Test func aOneYearListingEndsExactlyOnItsLastDay() async throws {
+    @Test func aOneYearListingEndsExactlyOnTime() async throws {
         // Proves a 365-day loan-default listing from 2026-03-31 applies on 2027-03-30 and no longer on 2027-03-31.
         let world = try await TestWorld.make(schemes: [Self.defaulters()], subjects: [person("ma-li")])
         try await world.record("missed-payment", about: "ma-li", rule: "late-loan-payment", on: day("2026-03-15"),
