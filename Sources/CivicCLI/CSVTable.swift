@@ -60,3 +60,12 @@ struct CSVTable {
         return rows
     }
 }
+
+/// Runs `body`, adding `location` (file and line, or item) to any error it throws.
+func located<T>(_ location: String, _ body: () throws(CivicError) -> T) throws(CivicError) -> T {
+    do {
+        return try body()
+    } catch {
+        throw CivicError(error.code, error.message, at: error.location.map { "\(location), \($0)" } ?? location)
+    }
+}

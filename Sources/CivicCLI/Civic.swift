@@ -46,8 +46,8 @@ public struct Civic: AsyncParsableCommand {
 }
 
 /// sysexits-style codes, so scripts can tell bad input from a refused request.
-public enum ExitCodes {
-    public static func code(for error: CivicError) -> Int32 {
+enum ExitCodes {
+    static func code(for error: CivicError) -> Int32 {
         switch error.code {
         case .invalidInput: 65  // EX_DATAERR
         case .notFound: 66  // EX_NOINPUT

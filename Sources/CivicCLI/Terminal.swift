@@ -56,7 +56,7 @@ final class ProgressState: @unchecked Sendable {
     private let lock = NSLock()
     private var lastTenth: [String: Int] = [:]
 
-    func shouldPrint(_ progress: Progress) -> Bool {
+    func shouldPrint(_ progress: CivicCore.Progress) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         guard let total = progress.total, total > 0 else { return true }

@@ -65,6 +65,10 @@ public struct DemoRun: Sendable {
             }
         }
 
+        let portalUsers = world.actors.filter { $0.roles.contains(.resident) }
+        let portalUser = Dictionary(uniqueKeysWithValues: portalUsers.compactMap { actor in actor.subject.map { ($0, actor.id) } })
+        var portalUsersByPlace: [Jurisdiction.ID: [(actor: Actor.ID, subject: Subject.ID)]] = [:]
+        for actor in portalUsers { portalUsersByPlace[actor.jurisdiction, default: []].append((actor.id, actor.subject!)) }
         var result = Result(world: world, cycles: [], reportsFiled: 0, decisions: 0, cures: 0, remedies: 0, sample: nil, lastClosedOn: start)
         var openRecords: [(source: String, subject: Subject.ID, recordedIn: Month)] = []
         var serial = 0
@@ -77,7 +81,7 @@ public struct DemoRun: Sendable {
             func add(_ subject: Subject, _ choice: (scheme: Scheme, rule: Rule), reporter: Actor.ID, role: ReporterRole, source: String? = nil, stars: Int? = nil) {
                 serial += 1
                 let rule = choice.rule
-                let occurred = rule.graceDays != nil ? month.day(17) : month.day(Int.random(in: 1...17, using: &random))
+                let occurred = rule.graceDays != nil ? filingDay : month.day(Int.random(in: 1...17, using: &random))
                 var evidence: [Evidence] = []
                 let alternative = rule.evidence?.anyOf.first ?? (role == .`self` ? [.photo: 2] : [:])
                 for (kind, count) in alternative.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -103,11 +107,16 @@ public struct DemoRun: Sendable {
                     let choice = random.chance(72) || bad.isEmpty ? random.pick(good.isEmpty ? assessorChoices : good) : random.pick(bad)
                     add(person, choice, reporter: assessor, role: .assessor)
                 }
-                // Assessors and reviewers are residents too: they claim their own deeds like anyone, labelled and reviewed.
-                let selfChoices = pool(for: person, role: .`self`)
-                if random.chance(2.5), !selfChoices.isEmpty, let actor = world.actors.first(where: { $0.subject == person.id }) ?? selfActor(for: person) {
-                    if actorsByID[actor.id] != nil || world.actors.contains(where: { $0.id == actor.id }) {
-                        add(person, random.pick(selfChoices), reporter: actor.id, role: .`self`)
+                // Residents claim their own deeds (labelled and reviewed like any report) and report neighbours.
+                if let own = portalUser[person.id] {
+                    let selfChoices = pool(for: person, role: .`self`)
+                    if random.chance(6), !selfChoices.isEmpty { add(person, random.pick(selfChoices), reporter: own, role: .`self`) }
+                }
+                let neighbourChoices = pool(for: person, role: .neighbour)
+                if random.chance(1), !neighbourChoices.isEmpty, let neighbours = portalUsersByPlace[person.jurisdiction] {
+                    let neighbour = random.pick(neighbours)
+                    if subjectsByID[neighbour.subject]?.household != person.household {
+                        add(person, random.pick(neighbourChoices), reporter: neighbour.actor, role: .neighbour)
                     }
                 }
                 let authorityChoices = pool(for: person, role: .authority).filter { $0.rule.isAdverse }
@@ -156,12 +165,20 @@ public struct DemoRun: Sendable {
             // Authority records from earlier months are sometimes put right (debt paid, judgment complied with).
             let remedyDay = month.day(20)
             var remedyRows: [AuthorityRecord] = []
-            openRecords.removeAll { record in
-                guard record.recordedIn < month, random.chance(25) else { return false }
-                remedyRows.append(AuthorityRecord(id: "remedy-\(record.source)", kind: .remedy, subject: record.subject,
-                                                  sourceRecord: record.source, occurredOn: remedyDay, statement: "debt paid in full / judgment complied with"))
-                return true
+            var stillOpen: [(source: String, subject: Subject.ID, recordedIn: Month)] = []
+            for record in openRecords {
+                guard record.recordedIn < month else { stillOpen.append(record); continue }
+                // Only records the committee entered can be remedied; rejected ones never counted.
+                guard let reportID = try await store.reportID(sourceRecord: record.source),
+                      try await store.report(reportID)?.status == .entered else { continue }
+                if random.chance(25) {
+                    remedyRows.append(AuthorityRecord(id: "remedy-\(record.source)", kind: .remedy, subject: record.subject,
+                                                      sourceRecord: record.source, occurredOn: remedyDay, statement: "debt paid in full / judgment complied with"))
+                } else {
+                    stillOpen.append(record)
+                }
             }
+            openRecords = stillOpen
             for authority in ["court"] where !remedyRows.isEmpty {
                 let summary = try await Engine(store: store, clock: FixedDayClock(remedyDay)).importAuthorityRecords(remedyRows, by: Actor.ID(authority))
                 result.remedies += summary.remediesRecorded
@@ -216,9 +233,6 @@ public struct DemoRun: Sendable {
             ?? persons.first { sampleGood.contains($0.id) && sampleBad.contains($0.id) }?.id
         return result
     }
-
-    /// Residents without an actor record cannot file self-claims in the demo; only assessors and reviewers (who are residents) do.
-    func selfActor(for person: Subject) -> Actor? { nil }
 
     func statement(for rule: Rule, role: ReporterRole) -> String {
         switch role {

@@ -100,6 +100,10 @@ public struct DemoWorld: Sendable {
                 assessors[place, default: []].append(id)
             }
         }
+        // About one resident in six uses the resident portal: they can claim their own deeds and report neighbours.
+        for person in people where random.chance(16) {
+            actors.append(Actor(id: Actor.ID("res-\(person.id)"), name: person.name, roles: [.resident], jurisdiction: person.jurisdiction, subject: person.id))
+        }
         return DemoWorld(jurisdictions: jurisdictions, subjects: subjects, actors: actors, reviewers: reviewers,
                          assessors: assessors, administrator: "admin", authorities: ["court", "tax-office", "bank"])
     }

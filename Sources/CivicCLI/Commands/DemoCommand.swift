@@ -55,14 +55,19 @@ enum DemoSummary {
         lines.append("Grade distribution on \(last.asOf):")
         for (scheme, counts) in last.gradeDistribution.sorted(by: { $0.key < $1.key }) {
             let definition = handbooks.scheme(Scheme.ID(scheme))?.scheme
-            let order = definition?.grades?.bands.map(\.grade.rawValue) ?? counts.keys.sorted()
             let title = definition.map { " (\($0.title.en) / \($0.title.zh))" } ?? ""
             lines.append("  \(scheme)\(title)")
+            guard let bands = definition?.grades?.bands else {
+                lines.append("    no grade bands: \(counts.values.reduce(0, +)) subjects scored" + (definition?.quota != nil ? "; a yearly quota applies" : ""))
+                continue
+            }
+            let order = bands.map(\.grade.rawValue)
+            let width = order.map(\.count).max() ?? 1
             let total = counts.values.reduce(0, +)
             for grade in order + counts.keys.filter({ !order.contains($0) }).sorted() {
                 let count = counts[grade] ?? 0
                 let bar = String(repeating: "█", count: total > 0 ? Int((Double(count) / Double(total) * 40).rounded(.up)) : 0)
-                lines.append("    \(grade.padding(toLength: 6, withPad: " ", startingAt: 0)) \(String(count).leftPadded(6))  \(bar)")
+                lines.append("    \(grade.padding(toLength: width, withPad: " ", startingAt: 0))  \(String(count).leftPadded(6))  \(bar)")
             }
         }
         for list in ListKind.allCases {
@@ -71,14 +76,15 @@ enum DemoSummary {
             lines.append("")
             lines.append("\(list == .red ? "Red list (trustworthy)" : "Blacklist (untrustworthy)"): \(listed.count) listing(s)")
             for item in listed.prefix(5) {
-                lines.append("  \(item.subject.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(subjects[item.subject]?.maskedName ?? "*")  \(item.listing.criterion) since \(item.listing.since)" + (item.listing.endsOn.map { " until \($0)" } ?? " until remedied"))
+                let criterion = handbooks.scheme(item.scheme)?.scheme.lists.first { $0.id == item.listing.criterion }
+                lines.append("  \(item.subject.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(subjects[item.subject]?.maskedName ?? "*")  \(item.listing.criterion) since \(item.listing.since) \(ListingText.term(item.listing, criterion))")
             }
         }
         lines.append("")
         lines.append("Top residents of \(last.month?.description ?? "the month") (points earned in the cycle):")
         let top = try await engine.store.subjects(last.topSubjects.map(\.subject))
         let byID = Dictionary(uniqueKeysWithValues: top.map { ($0.id, $0) })
-        for item in last.topSubjects.prefix(5) {
+        for item in last.topSubjects.filter({ byID[$0.subject]?.kind == .person }).prefix(5) {
             lines.append("  \(item.points.signedDescription.leftPadded(6))  \(item.subject)  \(byID[item.subject]?.maskedName ?? "*")  (\(item.scheme))")
         }
         if let sample = result.sample, let subject = try await engine.store.subject(sample) {
@@ -89,6 +95,18 @@ enum DemoSummary {
         lines.append("")
         lines.append("Next: civic list black · civic check SUBJECT no-high-speed-rail · civic score SUBJECT --explain · civic report list")
         return lines.joined(separator: "\n")
+    }
+}
+
+enum ListingText {
+    /// How long a listing lasts, in words: a known end, until remedied, or while its trigger holds.
+    static func term(_ listing: Listing, _ criterion: ListCriterion?) -> String {
+        if let end = listing.endsOn { return "until \(end)" }
+        switch criterion?.duration {
+        case .untilRemedied: return "until remedied"
+        case .whileTriggered: return "while the grade holds"
+        default: return "open"
+        }
     }
 }
 

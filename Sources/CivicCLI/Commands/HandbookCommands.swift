@@ -66,8 +66,8 @@ struct HandbookCommand: AsyncParsableCommand {
         @Argument(help: "The new handbook file.") var new: String
 
         func run() async throws {
-            let diff = HandbookDiff(old: try loadHandbook(old), new: try loadHandbook(new))
-            print(diff.rendered)
+            let diff = HandbookDiff(from: try loadHandbook(old), to: try loadHandbook(new))
+            print(diff)
         }
     }
 
@@ -97,7 +97,9 @@ func readText(_ path: String) throws(CivicError) -> String {
 
 /// Loads a handbook file, turning lint errors into one operating error that lists them all.
 func loadHandbook(_ path: String, text: String? = nil) throws(CivicError) -> Handbook {
-    let result = HandbookLoader.parse(try text ?? readText(path), file: path)
+    let source: String
+    if let text { source = text } else { source = try readText(path) }
+    let result = HandbookLoader.parse(source, file: path)
     guard let handbook = result.handbook, !result.hasErrors else {
         throw CivicError(.invalidInput, "the handbook has \(result.errors.count) error(s):\n" + result.errors.map(\.description).joined(separator: "\n"))
     }

@@ -105,11 +105,9 @@ enum AuthorityFeed {
         if path.lowercased().hasSuffix(".json") { return try readJSON(path) }
         let rows = try CSVTable.read(path, required: ["id", "kind", "subject", "source_record", "occurred_on", "statement"], optional: ["rule", "scheme"])
         return try rows.map { row throws(CivicError) in
-            do {
-                return try record(id: row["id"], kind: row["kind"], subject: row["subject"], rule: row["rule"], scheme: row["scheme"],
-                                  sourceRecord: row["source_record"], occurredOn: row["occurred_on"], statement: row["statement"])
-            } catch {
-                throw CivicError(error.code, error.message, at: "\(path):\(row.line)")
+            try located("\(path):\(row.line)") { () throws(CivicError) in
+                try record(id: row["id"], kind: row["kind"], subject: row["subject"], rule: row["rule"], scheme: row["scheme"],
+                           sourceRecord: row["source_record"], occurredOn: row["occurred_on"], statement: row["statement"])
             }
         }
     }
@@ -121,12 +119,10 @@ enum AuthorityFeed {
         }
         return try array.enumerated().map { index, object throws(CivicError) in
             func text(_ keys: String...) -> String? { keys.lazy.compactMap { object[$0] as? String }.first }
-            do {
-                return try record(id: text("id"), kind: text("kind"), subject: text("subject"), rule: text("rule"), scheme: text("scheme"),
-                                  sourceRecord: text("source_record", "sourceRecord"), occurredOn: text("occurred_on", "occurredOn"),
-                                  statement: text("statement"))
-            } catch {
-                throw CivicError(error.code, error.message, at: "\(path): item \(index + 1)")
+            return try located("\(path): item \(index + 1)") { () throws(CivicError) in
+                try record(id: text("id"), kind: text("kind"), subject: text("subject"), rule: text("rule"), scheme: text("scheme"),
+                           sourceRecord: text("source_record", "sourceRecord"), occurredOn: text("occurred_on", "occurredOn"),
+                           statement: text("statement"))
             }
         }
     }

@@ -58,9 +58,12 @@ struct ListCommand: AsyncParsableCommand {
             struct Row: Encodable { var subject: String; var name: String; var scheme: String; var listing: Listing }
             return try Terminal.printJSON(listed.map { Row(subject: $0.subject.rawValue, name: subjects[$0.subject]?.maskedName ?? "*", scheme: $0.scheme.rawValue, listing: $0.listing) })
         }
-        print(Terminal.table(["subject", "name", "scheme", "criterion", "since", "until", "reason"], listed.map {
-            [$0.subject.rawValue, subjects[$0.subject]?.maskedName ?? "*", $0.scheme.rawValue, $0.listing.criterion.rawValue,
-             $0.listing.since.description, $0.listing.endsOn?.description ?? "until remedied or trigger ends", $0.listing.reason]
+        let handbooks = try await engine.handbooks()
+        print(Terminal.table(["subject", "name", "scheme", "criterion", "since", "term", "reason"], listed.map { item in
+            [item.subject.rawValue, subjects[item.subject]?.maskedName ?? "*", item.scheme.rawValue, item.listing.criterion.rawValue,
+             item.listing.since.description,
+             ListingText.term(item.listing, handbooks.scheme(item.scheme)?.scheme.lists.first { $0.id == item.listing.criterion }),
+             item.listing.reason]
         }))
         print("\(listed.count) on the \(kind.rawValue) list on \(today)")
     }

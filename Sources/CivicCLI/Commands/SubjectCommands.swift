@@ -43,14 +43,12 @@ struct SubjectCommand: AsyncParsableCommand {
             let rows = try CSVTable.read(file, required: ["id", "kind", "name", "jurisdiction"],
                                           optional: ["household", "birth_date", "attributes", "registered_on"])
             let subjects = try rows.map { row throws(CivicError) in
-                do {
-                    return try SubjectFields(
+                try located("\(file):\(row.line)") { () throws(CivicError) in
+                    try SubjectFields(
                         id: row["id"]!, kind: row["kind"]!, name: row["name"]!, jurisdiction: row["jurisdiction"]!,
                         household: row["household"], born: row["birth_date"], attributes: row["attributes"]?.replacingOccurrences(of: ";", with: ","),
                         registered: row["registered_on"]
                     ).subject(today: today)
-                } catch {
-                    throw CivicError(error.code, error.message, at: "\(file):\(row.line)")
                 }
             }
             let result = try await engine.addSubjects(subjects, progress: Terminal.progress("import"))

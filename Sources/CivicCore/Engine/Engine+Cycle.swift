@@ -27,7 +27,7 @@ public struct CycleSummary: Sendable, Codable {
         public var points: Points
     }
 
-    static let topSubjectsMax = 10
+    static let topSubjectsMax = 30
 }
 
 extension Engine {

@@ -165,7 +165,9 @@ extension Engine {
                 throw CivicError(.notFound, "no report carries authority record '\(record)'")
             }
             guard let entry = try await store.entry(Entry.ID("e:\(report.rawValue)")) else {
-                throw CivicError(.refused, "authority record '\(record)' is not in the ledger yet (report '\(report)' awaits its cycle); remedy it after the cycle closes")
+                let status = try await store.report(report)?.status ?? .pending
+                throw CivicError(.refused, "authority record '\(record)' is not in the ledger: its report '\(report)' is \(status.rawValue)"
+                    + (status == .rejected || status == .capped ? "" : "; remedy it after the cycle that enters it closes"))
             }
             return entry
         case .report:
