@@ -74,7 +74,11 @@ extension Engine {
                 do {
                     let report = try context.check(request, today: clock.today())
                     if let stored = try await store.report(report.id) {
-                        guard stored.report == report else { throw CivicError(.conflict, "id already used for a different report") }
+                        // A feed imported again on a later day is the same feed.
+                        var retried = report
+                        retried.filedOn = stored.report.filedOn
+                        retried.cycle = stored.report.cycle
+                        guard stored.report == retried else { throw CivicError(.conflict, "id already used for a different report") }
                         summary.unchanged += 1
                         continue
                     }

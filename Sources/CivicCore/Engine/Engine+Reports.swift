@@ -61,7 +61,13 @@ extension Engine {
                     }
                     batch[report.id] = report
                     if let stored = try await store.report(report.id) {
-                        guard stored.report == report else { throw CivicError(.conflict, "id already used for a different report") }
+                        // A retry on a later day without an explicit filing day is the same report.
+                        var retried = report
+                        if request.filedOn == nil {
+                            retried.filedOn = stored.report.filedOn
+                            retried.cycle = stored.report.cycle
+                        }
+                        guard stored.report == retried else { throw CivicError(.conflict, "id already used for a different report") }
                         unchanged += 1
                         continue
                     }

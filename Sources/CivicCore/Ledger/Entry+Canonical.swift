@@ -4,7 +4,7 @@
 /// store and platform, so a later tamper-evident log can hash and chain them.
 /// Layout: the magic "CCE1", then each field in a fixed order as a one-byte tag
 /// and a big-endian UInt32 length followed by UTF-8 (text) or big-endian bytes
-/// (integers). Absent optional fields are omitted; lists are joined by 0x1F.
+/// (integers). Absent optional fields are omitted; a list repeats its tag once per element, in order.
 extension Entry {
     public static let canonicalMagic: [UInt8] = Array("CCE1".utf8)
 
@@ -40,7 +40,7 @@ extension Entry {
         number(0x0E, expiresOn.map { Int64($0.ordinal) })
         text(0x0F, gradeCap?.rawValue)
         text(0x10, report?.rawValue)
-        text(0x11, decisions.isEmpty ? nil : decisions.map(\.rawValue).joined(separator: "\u{1F}"))
+        for decision in decisions { text(0x11, decision.rawValue) }
         text(0x12, references?.rawValue)
         number(0x13, Int64(recordedOn.ordinal))
         text(0x14, recordedBy.rawValue)

@@ -34,7 +34,7 @@ extension Measure {
         let (holds, reason) = evaluate(condition, standing, grades)
         return EligibilityDecision(
             subject: standing.subject, measure: id, kind: kind, applies: holds,
-            reason: standing.hasRecord ? reason : "no-record:" + reason,
+            reason: standing.hasRecord || condition.dependsOnQuota ? reason : "no-record:" + reason,
             remedyHint: kind == .sanction && holds ? remedyHint : nil, asOf: standing.asOf)
     }
 
@@ -83,6 +83,18 @@ extension Measure {
         case .not(let inner):
             let (holds, reason) = evaluate(inner, standing, grades)
             return (!holds, reason)
+        }
+    }
+}
+
+extension Condition {
+    /// A quota is judged on a household's members, so a household without entries of its own still has a record there.
+    var dependsOnQuota: Bool {
+        switch self {
+        case .quotaUnmet: true
+        case .all(let inner), .any(let inner): inner.contains { $0.dependsOnQuota }
+        case .not(let inner): inner.dependsOnQuota
+        default: false
         }
     }
 }

@@ -118,6 +118,12 @@ public struct Evaluator: Sendable {
                     // A fall that only a grade cap caused lasts no longer than the cap: once the entry is
                     // remedied, corrected or expires, the grade follows the score again.
                     if let capEnd, grades.isBelow(current, grades.grade(for: score)) { until = min(until, capEnd) }
+                    // A fall caused by entries that were later corrected was a mistake, not conduct: its lock-in
+                    // ends when the last of those entries is corrected.
+                    let causes = timelines.filter { $0.entry.effectiveOn == day && $0.entry.kind == .deed && $0.entry.isAdverse }
+                    if !causes.isEmpty, causes.allSatisfy({ $0.correctedOn != nil }), let corrected = causes.compactMap(\.correctedOn).max() {
+                        until = min(until, corrected)
+                    }
                     lock = Lock(grade: current, since: day, until: until)
                     if until <= asOf, !changeDays[index...].contains(until) {
                         let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
@@ -250,15 +256,17 @@ public struct Evaluator: Sendable {
         return timeline.pointsEnd.map { day < $0 } ?? true
     }
 
-    /// Positive points from deeds in asOf's year and the year before, net of corrections.
+    /// Positive points from deeds done in asOf's year and the year before, net of corrections.
     func earned(_ timelines: [Timeline], asOf: Day) -> EarnedPoints {
         var result = EarnedPoints(year: asOf.year)
         for timeline in timelines {
             let entry = timeline.entry
             guard entry.kind == .deed, entry.points.isPositive, entry.effectiveOn <= asOf else { continue }
             if let corrected = timeline.correctedOn, corrected <= asOf { continue }
-            if entry.effectiveOn.year == asOf.year { result.thisYear = result.thisYear + entry.points }
-            if entry.effectiveOn.year == asOf.year - 1 { result.previousYear = result.previousYear + entry.points }
+            // A deed counts towards the year it was done in, even if the committee entered it in January.
+            let year = (entry.occurredOn ?? entry.effectiveOn).year
+            if year == asOf.year { result.thisYear = result.thisYear + entry.points }
+            if year == asOf.year - 1 { result.previousYear = result.previousYear + entry.points }
         }
         return result
     }
