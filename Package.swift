@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(
             name: "CivicCLITests",
             dependencies: ["CivicCLI", "CivicCore", "CivicTesting"],
+            exclude: ["Fixtures"],
             swiftSettings: strict),
 
         .executableTarget(
