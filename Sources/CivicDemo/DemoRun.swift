@@ -100,6 +100,13 @@ public struct DemoRun: Sendable {
 
             for person in persons {
                 let assessorChoices = pool(for: person, role: .assessor)
+                // A few residents are tireless volunteers; they are the ones who climb to AA and AAA.
+                let volunteer = world.volunteers.contains(person.id)
+                if volunteer, random.chance(70), let assessor = world.assessors[person.jurisdiction].map({ random.pick($0) }),
+                   actorsByID[assessor]?.subject != person.id {
+                    let good = assessorChoices.filter { $0.rule.points?.isPositive == true && $0.rule.cap == nil && $0.rule.approvalsRequired == 1 }
+                    if !good.isEmpty { add(person, random.pick(good), reporter: assessor, role: .assessor) }
+                }
                 if random.chance(12), !assessorChoices.isEmpty, let assessor = world.assessors[person.jurisdiction].map({ random.pick($0) }),
                    actorsByID[assessor]?.subject != person.id {
                     let good = assessorChoices.filter { $0.rule.points?.isPositive == true }
@@ -229,8 +236,14 @@ public struct DemoRun: Sendable {
             progress?(Progress(phase: "cycle \(month) closed", done: index + 1, total: DemoRun.monthsCovered))
             month = month.next
         }
-        result.sample = persons.first { sampleGood.contains($0.id) && sampleBad.contains($0.id) && $0.jurisdiction == DemoWorld.quotaVillage }?.id
-            ?? persons.first { sampleGood.contains($0.id) && sampleBad.contains($0.id) }?.id
+        // The sample is a villager whose ledger holds both a good deed and a fault, so the explanation shows both.
+        for candidate in persons where sampleGood.contains(candidate.id) && sampleBad.contains(candidate.id) {
+            let entries = try await store.entries(subject: candidate.id)
+            if entries.contains(where: { $0.kind == .deed && $0.points.isPositive }) && entries.contains(where: { $0.kind == .deed && $0.isAdverse }) {
+                result.sample = candidate.id
+                if candidate.jurisdiction == DemoWorld.quotaVillage { break }
+            }
+        }
         return result
     }
 

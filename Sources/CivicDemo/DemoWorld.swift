@@ -12,6 +12,8 @@ public struct DemoWorld: Sendable {
     public var assessors: [Jurisdiction.ID: [Actor.ID]]
     public var administrator: Actor.ID
     public var authorities: [Actor.ID]
+    /// Residents who volunteer far more than most.
+    public var volunteers: Set<Subject.ID>
 
     public static let city: Jurisdiction.ID = "rongcheng"
     public static let quotaVillage: Jurisdiction.ID = "zhaojiashan"
@@ -105,7 +107,8 @@ public struct DemoWorld: Sendable {
             actors.append(Actor(id: Actor.ID("res-\(person.id)"), name: person.name, roles: [.resident], jurisdiction: person.jurisdiction, subject: person.id))
         }
         return DemoWorld(jurisdictions: jurisdictions, subjects: subjects, actors: actors, reviewers: reviewers,
-                         assessors: assessors, administrator: "admin", authorities: ["court", "tax-office", "bank"])
+                         assessors: assessors, administrator: "admin", authorities: ["court", "tax-office", "bank"],
+                         volunteers: Set(people.filter { _ in random.chance(4) }.map(\.id)))
     }
 }
 

@@ -58,7 +58,11 @@ enum DemoSummary {
             let title = definition.map { " (\($0.title.en) / \($0.title.zh))" } ?? ""
             lines.append("  \(scheme)\(title)")
             guard let bands = definition?.grades?.bands else {
-                lines.append("    no grade bands: \(counts.values.reduce(0, +)) subjects scored" + (definition?.quota != nil ? "; a yearly quota applies" : ""))
+                lines.append("    no grade bands: \(counts.values.reduce(0, +)) subjects scored")
+                if let quota = definition?.quota {
+                    let progress = try await quotaProgress(scheme: Scheme.ID(scheme), engine: engine)
+                    lines.append("    quota \(last.asOf.year) so far: \(progress.reached) of \(progress.persons) residents have earned \(quota.pointsPerPersonYearly) points or more")
+                }
                 continue
             }
             let order = bands.map(\.grade.rawValue)
@@ -96,6 +100,23 @@ enum DemoSummary {
         lines.append("Next: civic list black · civic check SUBJECT no-high-speed-rail · civic score SUBJECT --explain · civic report list")
         return lines.joined(separator: "\n")
     }
+}
+
+/// How many persons in a scheme have earned the yearly minimum so far this year.
+func quotaProgress(scheme: Scheme.ID, engine: Engine) async throws -> (persons: Int, reached: Int) {
+    guard let quota = try await engine.handbooks().scheme(scheme)?.scheme.quota else { return (0, 0) }
+    var persons = 0, reached = 0
+    var cursor: StandingKey?
+    while true {
+        let page = try await engine.store.standings(after: cursor, limit: 5_000)
+        guard let last = page.last else { break }
+        cursor = StandingKey(subject: last.subject, scheme: last.scheme)
+        for standing in page where standing.scheme == scheme && standing.subject.rawValue.hasPrefix("p-") {
+            persons += 1
+            if standing.earned.thisYear >= quota.pointsPerPersonYearly { reached += 1 }
+        }
+    }
+    return (persons, reached)
 }
 
 enum ListingText {
