@@ -172,4 +172,39 @@ struct CLITests {
         #expect(again.status == 73)
         #expect(again.stderr.contains("pass --force"))
     }
+
+    @Test func verifyFindsAlteredStandingsAndLedgerRows() throws {
+        // `civic verify` passes on an honest database, and exits 70 naming the subject when a standing or an entry is altered behind its back.
+        let civic = try CivicRunner()
+        defer { civic.remove() }
+        try expectSuccess(civic.run(["demo", "--residents", "100", "--seed", "3", "--end-month", "2026-10", "--as-of", "2026-11-21"]))
+        let honest = try civic.run(["verify"])
+        try expectSuccess(honest)
+        #expect(honest.stdout.contains("0 mismatch(es)"))
+
+        // Raise one stored score directly in the file, as someone with disk access might.
+        try sqlite(civic.path("civic.db"), "UPDATE standing SET score = score + 5000 WHERE subject = 'p-00001' AND scheme = 'city-points'")
+        let altered = try civic.run(["verify"])
+        #expect(altered.status == 70)
+        #expect(altered.stdout.contains("p-00001"))
+        #expect(altered.stdout.contains("1 mismatch(es)"))
+
+        // Changing an entry needs its trigger dropped first; verify reports the missing trigger.
+        try expectSuccess(civic.run(["standings", "refresh", "--as-of", "2026-10-31"]))
+        try sqlite(civic.path("civic.db"), "DROP TRIGGER entry_no_update; UPDATE entry SET points = points - 10000 WHERE sequence = (SELECT MIN(sequence) FROM entry WHERE kind = 'deed' AND points > 0 AND expires_on IS NULL)")
+        let tampered = try civic.run(["verify"])
+        #expect(tampered.status == 70)
+        #expect(tampered.stdout.contains("entry_no_update"))
+        #expect(tampered.stdout.contains("1 mismatch(es)"))
+    }
+
+    /// Runs SQL against the database file with Python's sqlite3 module, bypassing the product entirely.
+    func sqlite(_ path: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
 }
