@@ -283,13 +283,13 @@ extension Entry {
 }
 
 extension Standing {
-    /// 21 columns; `listingColumns` follow them in joined reads.
+    /// 22 columns; `Listing.columns` follow them in joined reads.
     static let columns = """
         subject, scheme, as_of, score, grade, lock_grade, lock_since, lock_until, capped_by, dimensions, \
         active_entries, active_rules, last_sequence, earned_year, earned_this_year, earned_previous_year, \
-        quota_year, quota_required, quota_earned, quota_exempt_members, quota_members
+        quota_year, quota_required, quota_earned, quota_exempt_members, quota_members, listing_count
         """
-    static let columnCount = 21
+    static let columnCount = 22
 
     var arguments: StatementArguments {
         [subject.rawValue, scheme.rawValue, Int64(asOf.ordinal), score.hundredths, grade?.rawValue,
@@ -298,7 +298,8 @@ extension Standing {
          dimensions.isEmpty ? "{}" : JSONColumn.object(dimensions.lazy.map { (key: $0.key.rawValue, value: $0.value.hundredths) }),
          activeEntries, activeRules.isEmpty ? "[]" : JSONColumn.array(activeRules.lazy.map(\.rawValue)), lastSequence,
          earned.year, earned.thisYear.hundredths, earned.previousYear.hundredths,
-         quota?.year, quota?.required.hundredths, quota?.earned.hundredths, quota?.exemptMembers, quota?.members]
+         quota?.year, quota?.required.hundredths, quota?.earned.hundredths, quota?.exemptMembers, quota?.members,
+         listings.count]
     }
 
     /// A standing without its listings, from `Standing.columns`.

@@ -93,26 +93,24 @@ extension SQLiteStore {
         }
     }
 
-    /// Inserts or replaces each standing with its listings; a standing's old
-    /// listings go with it.
+    /// Inserts or replaces each standing with its listings. Replacing a
+    /// standing rewrites its `listing_count`, and a trigger then drops the old
+    /// listings, only where there were some.
     private static func replace(_ standings: [Standing], in db: Database) throws {
         if standings.isEmpty { return }
         try RecordKind.standing.mappingErrors {
-            let clear = try db.cachedStatement(sql: "DELETE FROM listing WHERE subject = ? AND scheme = ?")
             let updates = Standing.columns.split(separator: ",").dropFirst(2)
                 .map { (column: Substring) -> String in let name = String(column.drop { $0 == " " }); return name + " = excluded." + name }
                 .joined(separator: ", ")
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO standing (\(Standing.columns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)
                 """)
             let list = try db.cachedStatement(sql: """
                 INSERT INTO listing (subject, scheme, position, \(Listing.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for standing in standings {
-                clear.setUncheckedArguments([standing.subject.rawValue, standing.scheme.rawValue])
-                try clear.execute()
                 upsert.setUncheckedArguments(standing.arguments)
                 try upsert.execute()
                 for (position, listing) in standing.listings.enumerated() {

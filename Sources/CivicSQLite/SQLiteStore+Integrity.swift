@@ -5,8 +5,8 @@ extension SQLiteStore {
     /// Problems found in the database file and the ledger; empty when all is well.
     ///
     /// Runs SQLite's `integrity_check` and `foreign_key_check`, then the ledger's
-    /// own invariants: a sequence that runs 1, 2, 3... with no gap, and the
-    /// guard triggers still in place. Each problem is one sentence without row
+    /// own invariants: a sequence that runs 1, 2, 3... with no gap, every
+    /// listing with its standing, and the guard triggers still in place. Each problem is one sentence without row
     /// content. It reads every page of the file, so it is for audits and
     /// operators, not for every request.
     public func integrityCheck() throws -> [String] {
@@ -38,6 +38,17 @@ extension SQLiteStore {
                         """)
                     problems.append("the ledger has \(count) entries up to sequence \(last): a gap starts at \(gap.map(String.init) ?? "?")")
                 }
+
+                let orphans = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM listing l
+                    WHERE NOT EXISTS (SELECT 1 FROM standing s WHERE s.subject = l.subject AND s.scheme = l.scheme)
+                    """) ?? 0
+                if orphans > 0 { problems.append("\(orphans) listing(s) have no standing") }
+                let miscounted = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM standing s
+                    WHERE s.listing_count != (SELECT COUNT(*) FROM listing l WHERE l.subject = s.subject AND l.scheme = s.scheme)
+                    """) ?? 0
+                if miscounted > 0 { problems.append("\(miscounted) standing(s) do not have the listings they count") }
 
                 let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
                 for name in Schema.guardTriggers where !triggers.contains(name) {
