@@ -127,6 +127,8 @@ extension SQLiteStore {
 enum RecordKind: String {
     case jurisdiction, subject, actor, handbook, report, decision, entry, standing, cycle
 
+    private var article: String { ["a", "e", "i", "o", "u"].contains(rawValue.prefix(1)) ? "an" : "a" }
+
     /// What makes two records of this kind the same record.
     private var identity: String {
         switch self {
@@ -155,7 +157,7 @@ enum RecordKind: String {
         } catch let error as DatabaseError {
             switch error.extendedResultCode {
             case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
-                throw CivicError(.conflict, "a \(rawValue) with the same \(identity) already exists")
+                throw CivicError(.conflict, "\(article) \(rawValue) with the same \(identity) already exists")
             case .SQLITE_CONSTRAINT_FOREIGNKEY:
                 throw CivicError(.notFound, "\(rawValue) for an unknown \(parent)")
             case .SQLITE_CONSTRAINT_TRIGGER:
@@ -164,7 +166,7 @@ enum RecordKind: String {
             case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL:
                 throw CivicError(.invalidInput, "\(rawValue) has a value the database does not accept")
             default:
-                throw SQLiteStore.storageError(error, doing: "writing a \(rawValue)")
+                throw SQLiteStore.storageError(error, doing: "writing \(article) \(rawValue)")
             }
         }
     }

@@ -64,8 +64,8 @@ struct SQLiteStoreTests {
         #expect(try await store.report("report-1")?.status == .entered)
     }
 
-    /// Proves the trigger's error reaches the caller as a constraint failure, and that
-    /// standings (projections) may be replaced and deleted freely, listings following.
+    /// Proves standings, being projections, may be deleted by raw SQL, and that
+    /// their listings go with them (by trigger, as there is no foreign key).
     @Test func projectionsMayBeReplaced() async throws {
         let store = try SQLiteStore.inMemory()
         try await Self.populated(store)
@@ -149,7 +149,7 @@ struct SQLiteStoreTests {
         set.entries.append(makeEntry(sequence: 2_003, id: "entry-1"))
         let error = await #expect(throws: CivicError.self) { try await store.commit(set) }
         #expect(error?.code == .conflict)
-        #expect(error?.message == "a entry with the same id already exists")
+        #expect(error?.message == "an entry with the same id already exists")
         #expect(try await StoreSnapshot.capture(store) == before)
 
         let reopened = try SQLiteStore(path: path)
