@@ -11,12 +11,12 @@ public struct Evaluator: Sendable {
 
     /// The standing of `subject` on `asOf` from its entries in this scheme (any order; others are ignored).
     public func standing(subject: Subject.ID, entries: [Entry], asOf: Day) -> Standing {
-        fold(subject: subject, entries: entries, asOf: asOf).standing
+        fold(subject: subject, entries: entries, asOf: asOf, explaining: false).standing
     }
 
     /// The standing with the reasons behind it.
     public func explain(subject: Subject.ID, entries: [Entry], asOf: Day) -> Explanation {
-        let result = fold(subject: subject, entries: entries, asOf: asOf)
+        let result = fold(subject: subject, entries: entries, asOf: asOf, explaining: true)
         var contributions: [Explanation.Contribution] = []
         var excluded: [Explanation.Excluded] = []
         for timeline in result.timelines {
@@ -50,8 +50,18 @@ public struct Evaluator: Sendable {
         var gradeReasons: [String]
     }
 
-    func fold(subject: Subject.ID, entries allEntries: [Entry], asOf: Day) -> FoldResult {
-        let entries = allEntries.filter { $0.subject == subject && $0.scheme == scheme.id }.sorted { $0.sequence < $1.sequence }
+    /// The fold itself; `explaining` adds the grade's reasons in words, which only `explain` shows.
+    ///
+    /// The loops below read timelines by index rather than `for timeline in timelines`: a
+    /// timeline holds a whole entry, and copying one retains and releases every string in
+    /// it, which was most of a fold's time (a cycle close folds every subject).
+    func fold(subject: Subject.ID, entries allEntries: [Entry], asOf: Day, explaining: Bool) -> FoldResult {
+        // A store hands over one subject's entries in sequence order; filter and sort only when they are not.
+        let belongs: (Entry) -> Bool = { $0.subject == subject && $0.scheme == self.scheme.id }
+        var entries = allEntries.allSatisfy(belongs) ? allEntries : allEntries.filter(belongs)
+        if !entries.indices.dropFirst().allSatisfy({ entries[$0 - 1].sequence < entries[$0].sequence }) {
+            entries.sort { $0.sequence < $1.sequence }
+        }
         // Corrections and remedies apply to the entry they reference, from their own effective day.
         var correctedOn: [Entry.ID: Day] = [:]
         var remediedOn: [Entry.ID: Day] = [:]
@@ -65,15 +75,16 @@ public struct Evaluator: Sendable {
         }
         let timelines: [Timeline] = entries.map { entry in
             let corrected = correctedOn[entry.id], remedied = remediedOn[entry.id]
-            let effectEnd = [entry.expiresOn, corrected, remedied].compactMap { $0 }.min()
+            let effectEnd = earliest(earliest(entry.expiresOn, corrected), remedied)
             return Timeline(entry: entry, pointsEnd: entry.expiresOn, effectEnd: effectEnd, correctedOn: corrected, remediedOn: remedied)
         }
 
         // Every day on which the state can change, up to asOf.
         var days = Set<Day>()
-        for timeline in timelines where timeline.entry.effectiveOn <= asOf {
-            days.insert(timeline.entry.effectiveOn)
-            for end in [timeline.pointsEnd, timeline.effectEnd].compactMap({ $0 }) where end <= asOf { days.insert(end) }
+        for index in timelines.indices where timelines[index].entry.effectiveOn <= asOf {
+            days.insert(timelines[index].entry.effectiveOn)
+            if let end = timelines[index].pointsEnd, end <= asOf { days.insert(end) }
+            if let end = timelines[index].effectEnd, end <= asOf { days.insert(end) }
         }
         var changeDays = days.sorted()
 
@@ -102,13 +113,13 @@ public struct Evaluator: Sendable {
             cappedBy = nil
             if let grades, var current = computed {
                 var capEnd: Day?
-                for timeline in timelines {
-                    guard let cap = timeline.entry.gradeCap, timeline.entry.effectiveOn <= day,
-                          timeline.effectEnd.map({ day < $0 }) ?? true else { continue }
+                for position in timelines.indices where timelines[position].entry.gradeCap != nil {
+                    guard let cap = timelines[position].entry.gradeCap, timelines[position].entry.effectiveOn <= day,
+                          timelines[position].effectEnd.map({ day < $0 }) ?? true else { continue }
                     if grades.isBelow(cap, current) {
                         current = cap
-                        cappedBy = timeline.entry.id
-                        capEnd = timeline.effectEnd
+                        cappedBy = timelines[position].entry.id
+                        capEnd = timelines[position].effectEnd
                     }
                 }
                 if let held = lock, day >= held.until { lock = nil }
@@ -157,9 +168,11 @@ public struct Evaluator: Sendable {
         // Rule-triggered listings follow their entry directly.
         for criterion in scheme.lists {
             guard case .rule(let rules) = criterion.trigger else { continue }
-            for timeline in timelines {
+            for position in timelines.indices {
+                guard timelines[position].entry.kind == .deed, let rule = timelines[position].entry.rule, rules.contains(rule),
+                      timelines[position].entry.effectiveOn <= asOf else { continue }
+                let timeline = timelines[position]
                 let entry = timeline.entry
-                guard entry.kind == .deed, let rule = entry.rule, rules.contains(rule), entry.effectiveOn <= asOf else { continue }
                 var listing = Listing(list: criterion.list, criterion: criterion.id, since: entry.effectiveOn, entry: entry.id,
                                       domain: entry.category.flatMap(Category.named)?.domain,
                                       reason: "rule \(rule) recorded on \(entry.effectiveOn)")
@@ -183,7 +196,7 @@ public struct Evaluator: Sendable {
         }
         listings.sort { ($0.since, $0.criterion, $0.entry?.rawValue ?? "") < ($1.since, $1.criterion, $1.entry?.rawValue ?? "") }
 
-        if let grades, let grade {
+        if explaining, let grades, let grade {
             if let range = grades.range(of: grades.grade(for: score)) {
                 let upper = range.below.map { "below \($0)" } ?? "and above"
                 gradeReasons.append("score \(score) is in band \(grades.grade(for: score)) (\(range.minimum) \(upper))")
@@ -198,12 +211,8 @@ public struct Evaluator: Sendable {
             subject: subject, scheme: scheme.id, asOf: asOf, score: score, grade: grade,
             lock: lock.flatMap { $0.until > asOf ? $0 : nil }, cappedBy: cappedBy, dimensions: dimensions,
             listings: listings, activeEntries: activeCount,
-            activeRules: Array(Set(timelines.compactMap { timeline -> Rule.ID? in
-                guard timeline.entry.kind == .deed, timeline.entry.effectiveOn <= asOf,
-                      timeline.effectEnd.map({ asOf < $0 }) ?? true else { return nil }
-                return timeline.entry.rule
-            })).sorted(),
-            lastSequence: entries.last(where: { $0.effectiveOn <= asOf })?.sequence ?? 0,
+            activeRules: activeRules(timelines, asOf: asOf),
+            lastSequence: entries.lastIndex(where: { $0.effectiveOn <= asOf }).map { entries[$0].sequence } ?? 0,
             earned: earned(timelines, asOf: asOf))
         return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons)
     }
@@ -214,16 +223,16 @@ public struct Evaluator: Sendable {
         switch scheme.scale {
         case .points(let scale):
             var total = scale.base
-            for timeline in timelines where counts(timeline, on: day) {
-                total = total + timeline.entry.points
+            for index in timelines.indices where counts(at: index, in: timelines, on: day) {
+                total = total + timelines[index].entry.points
                 active += 1
             }
             return (total.clamped(floor: scale.floor, ceiling: scale.ceiling), [:], active)
         case .weighted(let scale):
             var values = Dictionary(uniqueKeysWithValues: scale.dimensions.map { ($0.id, $0.base) })
-            for timeline in timelines where counts(timeline, on: day) {
-                guard let dimension = timeline.entry.dimension, let value = values[dimension] else { continue }
-                values[dimension] = value + timeline.entry.points
+            for index in timelines.indices where counts(at: index, in: timelines, on: day) {
+                guard let dimension = timelines[index].entry.dimension, let value = values[dimension] else { continue }
+                values[dimension] = value + timelines[index].entry.points
                 active += 1
             }
             for (key, value) in values { values[key] = value.clamped(floor: .zero, ceiling: WeightedScale.dimensionMaximum) }
@@ -250,23 +259,41 @@ public struct Evaluator: Sendable {
         }
     }
 
-    func counts(_ timeline: Timeline, on day: Day) -> Bool {
-        let entry = timeline.entry
-        guard entry.kind == .deed || entry.kind == .correction, entry.effectiveOn <= day else { return false }
-        return timeline.pointsEnd.map { day < $0 } ?? true
+    /// Whether the points of `timelines[index]` count on `day`. It reads the fields in place:
+    /// passing the timeline itself would copy its entry.
+    func counts(at index: Int, in timelines: [Timeline], on day: Day) -> Bool {
+        let kind = timelines[index].entry.kind
+        guard kind == .deed || kind == .correction, timelines[index].entry.effectiveOn <= day else { return false }
+        return timelines[index].pointsEnd.map { day < $0 } ?? true
+    }
+
+    /// Rules of deeds whose effect still holds on `asOf`, sorted, each once.
+    func activeRules(_ timelines: [Timeline], asOf: Day) -> [Rule.ID] {
+        var rules: [Rule.ID] = []
+        for index in timelines.indices {
+            guard timelines[index].entry.kind == .deed, timelines[index].entry.effectiveOn <= asOf,
+                  timelines[index].effectEnd.map({ asOf < $0 }) ?? true, let rule = timelines[index].entry.rule else { continue }
+            rules.append(rule)
+        }
+        rules.sort()
+        var unique: [Rule.ID] = []
+        unique.reserveCapacity(rules.count)
+        for rule in rules where unique.last != rule { unique.append(rule) }
+        return unique
     }
 
     /// Positive points from deeds done in asOf's year and the year before, net of corrections.
     func earned(_ timelines: [Timeline], asOf: Day) -> EarnedPoints {
         var result = EarnedPoints(year: asOf.year)
-        for timeline in timelines {
-            let entry = timeline.entry
-            guard entry.kind == .deed, entry.points.isPositive, entry.effectiveOn <= asOf else { continue }
-            if let corrected = timeline.correctedOn, corrected <= asOf { continue }
+        for index in timelines.indices {
+            guard timelines[index].entry.kind == .deed, timelines[index].entry.points.isPositive,
+                  timelines[index].entry.effectiveOn <= asOf else { continue }
+            if let corrected = timelines[index].correctedOn, corrected <= asOf { continue }
+            let points = timelines[index].entry.points
             // A deed counts towards the year it was done in, even if the committee entered it in January.
-            let year = (entry.occurredOn ?? entry.effectiveOn).year
-            if year == asOf.year { result.thisYear = result.thisYear + entry.points }
-            if year == asOf.year - 1 { result.previousYear = result.previousYear + entry.points }
+            let year = (timelines[index].entry.occurredOn ?? timelines[index].entry.effectiveOn).year
+            if year == asOf.year { result.thisYear = result.thisYear + points }
+            if year == asOf.year - 1 { result.previousYear = result.previousYear + points }
         }
         return result
     }
@@ -300,4 +327,11 @@ public struct Explanation: Sendable {
     public var sumOfContributions: Points {
         contributions.filter { $0.entry.kind == .deed || $0.entry.kind == .correction }.reduce(Points.zero) { $0 + $1.entry.points }
     }
+}
+
+/// The earlier of two optional days; `nil` only when both are.
+private func earliest(_ a: Day?, _ b: Day?) -> Day? {
+    guard let a else { return b }
+    guard let b else { return a }
+    return min(a, b)
 }
