@@ -35,7 +35,11 @@ public struct Evaluator: Sendable {
     }
 
     struct Timeline {
-        var entry: Entry
+        /// The fold's entries, shared by all its timelines: a timeline names its entry by
+        /// position, because a copy of an entry retains and releases every string in it.
+        let entries: [Entry]
+        let position: Int
+        var entry: Entry { entries[position] }
         /// First day the points stop counting (expiry).
         var pointsEnd: Day?
         /// First day the grade cap and list triggers stop (expiry, correction or remedy).
@@ -73,20 +77,28 @@ public struct Evaluator: Sendable {
             default: break
             }
         }
-        let timelines: [Timeline] = entries.map { entry in
-            let corrected = correctedOn[entry.id], remedied = remediedOn[entry.id]
-            let effectEnd = earliest(earliest(entry.expiresOn, corrected), remedied)
-            return Timeline(entry: entry, pointsEnd: entry.expiresOn, effectEnd: effectEnd, correctedOn: corrected, remediedOn: remedied)
+        let timelines: [Timeline] = entries.indices.map { position in
+            // Most ledgers have no corrections or remedies: skip hashing the id for an empty table.
+            let corrected = correctedOn.isEmpty ? nil : correctedOn[entries[position].id]
+            let remedied = remediedOn.isEmpty ? nil : remediedOn[entries[position].id]
+            let expiresOn = entries[position].expiresOn
+            return Timeline(entries: entries, position: position, pointsEnd: expiresOn,
+                            effectEnd: earliest(earliest(expiresOn, corrected), remedied), correctedOn: corrected, remediedOn: remedied)
         }
 
         // Every day on which the state can change, up to asOf.
-        var days = Set<Day>()
+        // Collected in an array, then sorted and made unique: a few dozen days hash slower than they sort.
+        var days: [Day] = []
+        days.reserveCapacity(timelines.count * 3)
         for index in timelines.indices where timelines[index].entry.effectiveOn <= asOf {
-            days.insert(timelines[index].entry.effectiveOn)
-            if let end = timelines[index].pointsEnd, end <= asOf { days.insert(end) }
-            if let end = timelines[index].effectEnd, end <= asOf { days.insert(end) }
+            days.append(timelines[index].entry.effectiveOn)
+            if let end = timelines[index].pointsEnd, end <= asOf { days.append(end) }
+            if let end = timelines[index].effectEnd, end <= asOf { days.append(end) }
         }
-        var changeDays = days.sorted()
+        days.sort()
+        var changeDays: [Day] = []
+        changeDays.reserveCapacity(days.count)
+        for day in days where changeDays.last != day { changeDays.append(day) }
 
         let neutral = scheme.neutralScore
         let grades = scheme.grades
