@@ -36,6 +36,7 @@ struct HandbookCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a handbook file, or the published handbook of a jurisdiction.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var output: OutputOptions
         @Argument(help: "A handbook file; omit it to show the published one.") var file: String?
         @Option(help: "Jurisdiction whose published handbook to show.") var jurisdiction: String?
         @Option(help: "Published version; defaults to the newest.") var version: Int?
@@ -56,6 +57,7 @@ struct HandbookCommand: AsyncParsableCommand {
                     handbook = found
                 }
             }
+            if output.json { return try Terminal.printJSON(handbook) }
             print(HandbookRenderer.render(handbook))
         }
     }
