@@ -143,7 +143,7 @@ extension Engine {
     private func compare(before: [Standing], after: [Standing], context: StandingContext, subject: Subject, summary: inout CycleSummary) {
         for standing in after {
             let previous = before.first { $0.scheme == standing.scheme }
-            if let grades = context.handbooks.scheme(standing.scheme)?.scheme.grades, let old = previous?.grade, let new = standing.grade {
+            if let grades = context.currentSchemes[standing.scheme]?.grades, let old = previous?.grade, let new = standing.grade {
                 if grades.isBelow(new, old) { summary.gradeFalls += 1 }
                 if grades.isBelow(old, new) { summary.gradeRises += 1 }
             }

@@ -65,28 +65,78 @@ extension Engine {
 
 /// What folding standings needs beyond the ledger: the handbooks, the jurisdiction tree.
 struct StandingContext: Sendable {
-    var handbooks: HandbookSet
-    var jurisdictions: [Jurisdiction]
+    let handbooks: HandbookSet
+    let jurisdictions: [Jurisdiction]
+    /// Per jurisdiction and kind of subject, the schemes that rate it and their evaluators, worked out
+    /// once per command: a cycle close asks for every subject.
+    let rated: [RatedKey: [Rated]]
+    let firstPublished: [Scheme.ID: Day]
+    /// Current schemes by id.
+    let currentSchemes: [Scheme.ID: Scheme]
+
+    struct RatedKey: Hashable, Sendable {
+        var jurisdiction: Jurisdiction.ID
+        var kind: SubjectKind
+    }
+
+    struct Rated: Sendable {
+        var handbook: Handbook
+        var scheme: Scheme
+        var evaluator: Evaluator
+    }
+
+    init(handbooks: HandbookSet, jurisdictions: [Jurisdiction]) {
+        self.handbooks = handbooks
+        self.jurisdictions = jurisdictions
+        var rated: [RatedKey: [Rated]] = [:]
+        var evaluators: [Scheme.ID: Evaluator] = [:]
+        for jurisdiction in jurisdictions {
+            let lineage = jurisdictions.lineage(of: jurisdiction.id)
+            for kind in SubjectKind.allCases {
+                rated[RatedKey(jurisdiction: jurisdiction.id, kind: kind)] = handbooks.schemes(for: kind, lineage: lineage).map { handbook, scheme in
+                    let evaluator = evaluators[scheme.id] ?? Evaluator(scheme: scheme)
+                    evaluators[scheme.id] = evaluator
+                    return Rated(handbook: handbook, scheme: scheme, evaluator: evaluator)
+                }
+            }
+        }
+        self.rated = rated
+        currentSchemes = Dictionary(rated.values.flatMap { $0.map { ($0.scheme.id, $0.scheme) } }, uniquingKeysWith: { first, _ in first })
+        var firstPublished: [Scheme.ID: Day] = [:]
+        for published in handbooks.published {
+            for scheme in published.handbook.schemes where firstPublished[scheme.id].map({ published.publishedOn < $0 }) ?? true {
+                firstPublished[scheme.id] = published.publishedOn
+            }
+        }
+        self.firstPublished = firstPublished
+    }
 
     static func load(engine: Engine) async throws -> StandingContext {
         StandingContext(handbooks: try await engine.handbookSet(), jurisdictions: try await engine.store.jurisdictions())
     }
 
+    func rating(_ subject: Subject) -> [Rated] {
+        rated[RatedKey(jurisdiction: subject.jurisdiction, kind: subject.kind)]
+            ?? handbooks.schemes(for: subject, lineage: jurisdictions.lineage(of: subject.jurisdiction))
+                .map { Rated(handbook: $0.handbook, scheme: $0.scheme, evaluator: Evaluator(scheme: $0.scheme)) }
+    }
+
     func schemes(for subject: Subject) -> [(handbook: Handbook, scheme: Scheme)] {
-        handbooks.schemes(for: subject, lineage: jurisdictions.lineage(of: subject.jurisdiction))
+        rating(subject).map { ($0.handbook, $0.scheme) }
     }
 
     /// The year whose quota is assessed on `day`: the last completed year, if the scheme covered all of it.
     func quotaYear(for scheme: Scheme, asOf day: Day) -> Int? {
-        guard scheme.quota != nil, let first = handbooks.firstPublished(scheme.id) else { return nil }
+        guard scheme.quota != nil, let first = firstPublished[scheme.id] else { return nil }
         let year = day.year - 1
         return first <= Day(year: year, month: 1, day: 1)! ? year : nil
     }
 
     /// Folds one subject's standings; a person's own quota is filled in, a household's is left for `fillHouseholdQuota`.
     func fold(_ subject: Subject, entries: [Entry], asOf: Day) -> [Standing] {
-        schemes(for: subject).map { _, scheme in
-            var standing = Evaluator(scheme: scheme).standing(subject: subject.id, entries: entries, asOf: asOf)
+        rating(subject).map { rated in
+            let scheme = rated.scheme
+            var standing = rated.evaluator.standing(subject: subject.id, entries: entries, asOf: asOf)
             if subject.kind == .person, let quota = scheme.quota, let year = quotaYear(for: scheme, asOf: asOf),
                subject.registeredOn <= Day(year: year, month: 1, day: 1)! {
                 standing.quota = QuotaStatus.evaluate(quota: quota, exemptions: scheme.exemptions, subject: subject, members: [],

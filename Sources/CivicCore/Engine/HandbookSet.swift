@@ -25,9 +25,14 @@ public struct HandbookSet: Sendable {
 
     /// Current schemes that rate this subject: those of its jurisdiction and every one above, for its kind.
     public func schemes(for subject: Subject, lineage: [Jurisdiction.ID]) -> [(handbook: Handbook, scheme: Scheme)] {
+        schemes(for: subject.kind, lineage: lineage)
+    }
+
+    /// Current schemes that rate subjects of `kind` in the first jurisdiction of `lineage`, outermost first.
+    public func schemes(for kind: SubjectKind, lineage: [Jurisdiction.ID]) -> [(handbook: Handbook, scheme: Scheme)] {
         lineage.reversed().flatMap { jurisdiction -> [(handbook: Handbook, scheme: Scheme)] in
             guard let handbook = current(for: jurisdiction)?.handbook else { return [] }
-            return handbook.schemes.filter { $0.subjectKinds.contains(subject.kind) }.map { (handbook, $0) }
+            return handbook.schemes.filter { $0.subjectKinds.contains(kind) }.map { (handbook, $0) }
         }
     }
 

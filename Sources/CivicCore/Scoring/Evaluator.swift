@@ -6,8 +6,25 @@
 /// changes, so the state on the last one is the state on `asOf`.
 public struct Evaluator: Sendable {
     public let scheme: Scheme
+    /// The grades by rank, worked out once per scheme rather than once per subject.
+    let ladder: GradeLadder?
+    /// Grade-triggered list criteria with their limits as ranks.
+    let gradeCriteria: [(criterion: ListCriterion, atMost: Bool, limit: Int)]
 
-    public init(scheme: Scheme) { self.scheme = scheme }
+    public init(scheme: Scheme) {
+        self.scheme = scheme
+        let ladder = scheme.grades.map(GradeLadder.init)
+        self.ladder = ladder
+        gradeCriteria = ladder.map { ladder in
+            scheme.lists.compactMap { criterion in
+                switch criterion.trigger {
+                case .gradeAtMost(let limit): ladder.rank(limit).map { (criterion, true, $0) }
+                case .gradeAtLeast(let limit): ladder.rank(limit).map { (criterion, false, $0) }
+                case .rule: nil
+                }
+            }
+        } ?? []
+    }
 
     /// The standing of `subject` on `asOf` from its entries in this scheme (any order; others are ignored).
     public func standing(subject: Subject.ID, entries: [Entry], asOf: Day) -> Standing {
@@ -39,7 +56,8 @@ public struct Evaluator: Sendable {
         /// position, because a copy of an entry retains and releases every string in it.
         let entries: [Entry]
         let position: Int
-        var entry: Entry { entries[position] }
+        /// Borrowed, not copied: reading one field must not retain and release every string of the entry.
+        var entry: Entry { _read { yield entries[position] } }
         /// First day the points stop counting (expiry).
         var pointsEnd: Day?
         /// First day the grade cap and list triggers stop (expiry, correction or remedy).
@@ -61,19 +79,22 @@ public struct Evaluator: Sendable {
     /// it, which was most of a fold's time (a cycle close folds every subject).
     func fold(subject: Subject.ID, entries allEntries: [Entry], asOf: Day, explaining: Bool) -> FoldResult {
         // A store hands over one subject's entries in sequence order; filter and sort only when they are not.
-        let belongs: (Entry) -> Bool = { $0.subject == subject && $0.scheme == self.scheme.id }
-        var entries = allEntries.allSatisfy(belongs) ? allEntries : allEntries.filter(belongs)
+        // Loops over entries go by index: `for entry in entries` copies each entry, retaining every string in it.
+        let schemeID = scheme.id
+        let mixed = allEntries.indices.contains { allEntries[$0].subject != subject || allEntries[$0].scheme != schemeID }
+        var entries = mixed ? allEntries.filter { $0.subject == subject && $0.scheme == schemeID } : allEntries
         if !entries.indices.dropFirst().allSatisfy({ entries[$0 - 1].sequence < entries[$0].sequence }) {
             entries.sort { $0.sequence < $1.sequence }
         }
         // Corrections and remedies apply to the entry they reference, from their own effective day.
         var correctedOn: [Entry.ID: Day] = [:]
         var remediedOn: [Entry.ID: Day] = [:]
-        for entry in entries where entry.effectiveOn <= asOf {
-            guard let target = entry.references else { continue }
-            switch entry.kind {
-            case .correction: correctedOn[target] = min(correctedOn[target] ?? entry.effectiveOn, entry.effectiveOn)
-            case .remedy: remediedOn[target] = min(remediedOn[target] ?? entry.effectiveOn, entry.effectiveOn)
+        for position in entries.indices where entries[position].effectiveOn <= asOf {
+            guard let target = entries[position].references else { continue }
+            let effective = entries[position].effectiveOn
+            switch entries[position].kind {
+            case .correction: correctedOn[target] = min(correctedOn[target] ?? effective, effective)
+            case .remedy: remediedOn[target] = min(remediedOn[target] ?? effective, effective)
             default: break
             }
         }
@@ -102,14 +123,19 @@ public struct Evaluator: Sendable {
 
         let neutral = scheme.neutralScore
         let grades = scheme.grades
-        var lock: Lock?
-        var previousGrade: Grade? = grades?.grade(for: neutral)
+        // Grades are compared by rank (0 = highest) inside the loop: comparing grade names there was
+        // most of a fold's time. Names come back only for the result and the reasons.
+        let capRanks: [Int?] = ladder.map { ladder in entries.indices.map { entries[$0].gradeCap.flatMap(ladder.rank) } }
+            ?? Array(repeating: nil, count: entries.count)
+        var lock: (rank: Int, since: Day, until: Day)?
+        var previousRank: Int? = ladder?.rank(for: neutral)
+        var rank = previousRank
         var score = neutral
-        var grade = previousGrade
         var cappedBy: Entry.ID?
         var dimensions: [Dimension.ID: Points] = [:]
         var activeCount = 0
-        var gradeListings: [ListCriterion.ID: Listing] = [:]
+        // The open listing of each grade criterion, by the criterion's position in `gradeCriteria`.
+        var gradeListings = [Listing?](repeating: nil, count: gradeCriteria.count)
         var listings: [Listing] = []
         var gradeReasons: [String] = []
 
@@ -121,61 +147,58 @@ public struct Evaluator: Sendable {
             let day = changeDays[index]
             index += 1
             (score, dimensions, activeCount) = scoreOn(day, timelines)
-            var computed = grades?.grade(for: score)
             cappedBy = nil
-            if let grades, var current = computed {
+            if let ladder {
+                let scoreRank = ladder.rank(for: score)
+                var current = scoreRank
                 var capEnd: Day?
-                for position in timelines.indices where timelines[position].entry.gradeCap != nil {
-                    guard let cap = timelines[position].entry.gradeCap, timelines[position].entry.effectiveOn <= day,
+                for position in timelines.indices {
+                    guard let cap = capRanks[position], cap > current, timelines[position].entry.effectiveOn <= day,
                           timelines[position].effectEnd.map({ day < $0 }) ?? true else { continue }
-                    if grades.isBelow(cap, current) {
-                        current = cap
-                        cappedBy = timelines[position].entry.id
-                        capEnd = timelines[position].effectEnd
-                    }
+                    current = cap
+                    cappedBy = timelines[position].entry.id
+                    capEnd = timelines[position].effectEnd
                 }
                 if let held = lock, day >= held.until { lock = nil }
-                if let held = lock, grades.isBelow(held.grade, current) { current = held.grade }
-                if let before = previousGrade, grades.isBelow(current, before), let lockIn = grades.lockIn(for: current) {
-                    var until = day.adding(years: lockIn.years)
+                if let held = lock, held.rank > current { current = held.rank }
+                if let before = previousRank, current > before, let years = ladder.lockInYears[current] {
+                    var until = day.adding(years: years)
                     // A fall that only a grade cap caused lasts no longer than the cap: once the entry is
                     // remedied, corrected or expires, the grade follows the score again.
-                    if let capEnd, grades.isBelow(current, grades.grade(for: score)) { until = min(until, capEnd) }
+                    if let capEnd, current > scoreRank { until = min(until, capEnd) }
                     // A fall caused by entries that were later corrected was a mistake, not conduct: its lock-in
                     // ends when the last of those entries is corrected.
                     let causes = timelines.filter { $0.entry.effectiveOn == day && $0.entry.kind == .deed && $0.entry.isAdverse }
                     if !causes.isEmpty, causes.allSatisfy({ $0.correctedOn != nil }), let corrected = causes.compactMap(\.correctedOn).max() {
                         until = min(until, corrected)
                     }
-                    lock = Lock(grade: current, since: day, until: until)
+                    lock = (current, day, until)
                     if until <= asOf, !changeDays[index...].contains(until) {
                         let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
                         changeDays.insert(until, at: insertAt)
                     }
                 }
-                computed = current
-                previousGrade = current
+                previousRank = current
+                rank = current
             }
-            grade = computed
             // Grade-triggered listings open and close as the grade moves.
-            for criterion in scheme.lists {
-                let holds: Bool
-                switch criterion.trigger {
-                case .gradeAtMost(let limit): holds = grade.map { grades?.isBelow(limit, $0) == false } ?? false
-                case .gradeAtLeast(let limit): holds = grade.map { grades?.isBelow($0, limit) == false } ?? false
-                case .rule: continue
-                }
-                if holds, gradeListings[criterion.id] == nil {
-                    gradeListings[criterion.id] = Listing(list: criterion.list, criterion: criterion.id, since: day,
-                                                          reason: "grade \(grade!) on \(day)")
-                } else if !holds, var open = gradeListings.removeValue(forKey: criterion.id) {
+            for position in gradeCriteria.indices {
+                let (atMost, limit) = (gradeCriteria[position].atMost, gradeCriteria[position].limit)
+                let holds = rank.map { atMost ? $0 >= limit : $0 <= limit } ?? false
+                if holds, gradeListings[position] == nil {
+                    let criterion = gradeCriteria[position].criterion
+                    gradeListings[position] = Listing(list: criterion.list, criterion: criterion.id, since: day,
+                                                      reason: "grade \(ladder!.grades[rank!]) on \(day)")
+                } else if !holds, var open = gradeListings[position] {
                     open.endsOn = day
                     open.endReason = .triggerEnded
                     listings.append(open)
+                    gradeListings[position] = nil
                 }
             }
         }
-        listings.append(contentsOf: gradeListings.values)
+        let grade = rank.map { ladder!.grades[$0] }
+        listings.append(contentsOf: gradeListings.compactMap { $0 })
 
         // Rule-triggered listings follow their entry directly.
         for criterion in scheme.lists {
@@ -215,16 +238,17 @@ public struct Evaluator: Sendable {
             }
             if let cappedBy { gradeReasons.append("capped at \(grade) by entry \(cappedBy) while it counts") }
             if let lock, lock.until > asOf {
-                gradeReasons.append("held at \(lock.grade) or lower until \(lock.until) after a fall on \(lock.since)")
+                gradeReasons.append("held at \(ladder!.grades[lock.rank]) or lower until \(lock.until) after a fall on \(lock.since)")
             }
         }
 
         let standing = Standing(
             subject: subject, scheme: scheme.id, asOf: asOf, score: score, grade: grade,
-            lock: lock.flatMap { $0.until > asOf ? $0 : nil }, cappedBy: cappedBy, dimensions: dimensions,
+            lock: lock.flatMap { $0.until > asOf ? Lock(grade: ladder!.grades[$0.rank], since: $0.since, until: $0.until) : nil },
+            cappedBy: cappedBy, dimensions: dimensions,
             listings: listings, activeEntries: activeCount,
             activeRules: activeRules(timelines, asOf: asOf),
-            lastSequence: entries.lastIndex(where: { $0.effectiveOn <= asOf }).map { entries[$0].sequence } ?? 0,
+            lastSequence: lastSequence(entries, asOf: asOf),
             earned: earned(timelines, asOf: asOf))
         return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons)
     }
@@ -279,6 +303,16 @@ public struct Evaluator: Sendable {
         return timelines[index].pointsEnd.map { day < $0 } ?? true
     }
 
+    /// The sequence of the last entry in effect by `asOf`; 0 for none.
+    func lastSequence(_ entries: [Entry], asOf: Day) -> Int64 {
+        var position = entries.count - 1
+        while position >= 0 {
+            if entries[position].effectiveOn <= asOf { return entries[position].sequence }
+            position -= 1
+        }
+        return 0
+    }
+
     /// Rules of deeds whose effect still holds on `asOf`, sorted, each once.
     func activeRules(_ timelines: [Timeline], asOf: Day) -> [Rule.ID] {
         var rules: [Rule.ID] = []
@@ -296,18 +330,43 @@ public struct Evaluator: Sendable {
 
     /// Positive points from deeds done in asOf's year and the year before, net of corrections.
     func earned(_ timelines: [Timeline], asOf: Day) -> EarnedPoints {
-        var result = EarnedPoints(year: asOf.year)
+        let year = asOf.year
+        var result = EarnedPoints(year: year)
+        // Year boundaries as ordinals, so each entry's year is two integer comparisons.
+        let previousYearStart = Day(year: year - 1, month: 1, day: 1)!
+        let thisYearStart = Day(year: year, month: 1, day: 1)!, nextYearStart = Day(year: year + 1, month: 1, day: 1)!
         for index in timelines.indices {
             guard timelines[index].entry.kind == .deed, timelines[index].entry.points.isPositive,
                   timelines[index].entry.effectiveOn <= asOf else { continue }
             if let corrected = timelines[index].correctedOn, corrected <= asOf { continue }
             let points = timelines[index].entry.points
             // A deed counts towards the year it was done in, even if the committee entered it in January.
-            let year = (timelines[index].entry.occurredOn ?? timelines[index].entry.effectiveOn).year
-            if year == asOf.year { result.thisYear = result.thisYear + points }
-            if year == asOf.year - 1 { result.previousYear = result.previousYear + points }
+            let done = timelines[index].entry.occurredOn ?? timelines[index].entry.effectiveOn
+            if done >= thisYearStart && done < nextYearStart { result.thisYear = result.thisYear + points }
+            if done >= previousYearStart && done < thisYearStart { result.previousYear = result.previousYear + points }
         }
         return result
+    }
+}
+
+/// A scheme's grades by rank (0 = highest), with the lock-in of each rank, so the fold compares integers.
+struct GradeLadder {
+    let grades: [Grade]
+    let minimums: [Points]
+    let lockInYears: [Int?]
+
+    init(_ scale: GradeScale) {
+        grades = scale.bands.map(\.grade)
+        minimums = scale.bands.map(\.minimum)
+        lockInYears = scale.bands.map { band in scale.lockIn(for: band.grade)?.years }
+    }
+
+    func rank(_ grade: Grade) -> Int? { grades.firstIndex(of: grade) }
+
+    /// The band a score falls in; below every band, the lowest (as `GradeScale.grade(for:)`).
+    func rank(for score: Points) -> Int {
+        for index in minimums.indices where score >= minimums[index] { return index }
+        return minimums.count - 1
     }
 }
 
