@@ -57,6 +57,21 @@ extension Engine {
 
     static let rebuildPageSize = 5_000
 
+    /// Hands every subject's ledger to `body`, a page of `rebuildPageSize` subjects at a time, in id order.
+    func forEachLedgerPage(phase: String, progress: ProgressHandler?, _ body: ([SubjectLedger]) async throws -> Void) async throws {
+        var cursor: Subject.ID?
+        var done = 0
+        let total = try await store.subjectCount()
+        while true {
+            let page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
+            guard let last = page.last else { return }
+            cursor = last.subject.id
+            try await body(page)
+            done += page.count
+            progress?(Progress(phase: phase, done: done, total: total))
+        }
+    }
+
     func rebuild(scope: Jurisdiction.ID?, asOf: Day, closing cycle: Cycle?, progress: ProgressHandler?) async throws -> CycleSummary {
         try await commitPlanned {
             let context = try await StandingContext.load(engine: self)
@@ -72,22 +87,18 @@ extension Engine {
                     waiting[record.report.subject, default: []].append(record)
                 }
             }
-            let inScope: (Subject) -> Bool = { subject in
-                scope.map { context.jurisdictions.lineage(of: subject.jurisdiction).contains($0) } ?? true
+            // The jurisdictions in scope, worked out once rather than a lineage per subject.
+            let scoped = scope.map { scope in
+                Set(context.jurisdictions.filter { context.jurisdictions.lineage(of: $0.id).contains(scope) }.map(\.id))
             }
+            let inScope: (Subject) -> Bool = { subject in scoped?.contains(subject.jurisdiction) ?? true }
 
             var planner = EntryPlanner(handbooks: context.handbooks, nextSequence: head + 1, today: asOf, recordedBy: cycle?.closedBy)
             var householdStandings: [Subject.ID: [Int]] = [:]
             var membersByHousehold: [Subject.ID: [(subject: Subject, standings: [Standing])]] = [:]
             var households: [Subject.ID: Subject] = [:]
             var cyclePoints: [StandingKey: Points] = [:]
-            var cursor: Subject.ID?
-            var done = 0
-            let total = try await store.subjectCount()
-            while true {
-                let page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
-                guard let last = page.last else { break }
-                cursor = last.subject.id
+            try await forEachLedgerPage(phase: cycle == nil ? "standings folded" : "subjects closed", progress: progress) { page in
                 for ledger in page where inScope(ledger.subject) {
                     let subject = ledger.subject
                     var entries = ledger.entries
@@ -117,8 +128,6 @@ extension Engine {
                     if let household = subject.household { membersByHousehold[household, default: []].append((subject, standings)) }
                     changes.standings.append(contentsOf: standings)
                 }
-                done += page.count
-                progress?(Progress(phase: cycle == nil ? "standings folded" : "subjects closed", done: done, total: total))
             }
             for (id, indices) in householdStandings {
                 let members = membersByHousehold[id] ?? []

@@ -22,13 +22,7 @@ extension Engine {
     public func verifyStandings(progress: ProgressHandler? = nil) async throws -> VerificationReport {
         let context = try await StandingContext.load(engine: self)
         var report = VerificationReport()
-        var cursor: Subject.ID?
-        var done = 0
-        let total = try await store.subjectCount()
-        while true {
-            let page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
-            guard let last = page.last else { break }
-            cursor = last.subject.id
+        try await forEachLedgerPage(phase: "subjects verified", progress: progress) { page in
             for ledger in page {
                 report.entriesRead += ledger.entries.count
                 for stored in ledger.standings {
@@ -46,8 +40,6 @@ extension Engine {
                         folded: fresh.map { "score \($0.score) grade \($0.grade?.rawValue ?? "-") listings \($0.listings.count)" } ?? "no such scheme"))
                 }
             }
-            done += page.count
-            progress?(Progress(phase: "subjects verified", done: done, total: total))
         }
         return report
     }
