@@ -47,16 +47,13 @@ extension Engine {
         let day = asOf ?? clock.today()
         let subject = try await requireSubject(id)
         let context = try await StandingContext.load(engine: self)
-        guard let (_, scheme) = context.handbooks.published.lazy.compactMap({ published -> (Handbook, Scheme)? in
-            guard let current = context.handbooks.current(for: published.handbook.jurisdiction)?.handbook,
-                  let scheme = current.schemes.first(where: { $0.measure(measure) != nil }) else { return nil }
-            return (current, scheme)
-        }).first else { throw CivicError(.notFound, "no measure '\(measure)'") }
-        let measureDefinition = scheme.measure(measure)!
-        guard context.schemes(for: subject).contains(where: { $0.scheme.id == scheme.id }) else {
-            return EligibilityDecision(subject: id, measure: measure, kind: measureDefinition.kind, applies: false,
-                                       reason: "not-covered", remedyHint: nil, asOf: day)
+        let defining = context.currentSchemes.values.filter { $0.measure(measure) != nil }.sorted { $0.id < $1.id }
+        guard let any = defining.first, let kind = any.measure(measure)?.kind else { throw CivicError(.notFound, "no measure '\(measure)'") }
+        // The subject's own schemes decide; where two of them define the measure, the nearest jurisdiction's does.
+        guard let scheme = context.schemes(for: subject).map(\.scheme).last(where: { $0.measure(measure) != nil }) else {
+            return EligibilityDecision(subject: id, measure: measure, kind: kind, applies: false, reason: "not-covered", remedyHint: nil, asOf: day)
         }
+        let measureDefinition = scheme.measure(measure)!
         let standings = try await context.freshStandings(for: subject, asOf: day, store: store)
         let standing = standings.first { $0.scheme == scheme.id }!
         return measureDefinition.decide(standing, grades: scheme.grades)
