@@ -69,6 +69,11 @@ public struct DemoRun: Sendable {
         let portalUser = Dictionary(uniqueKeysWithValues: portalUsers.compactMap { actor in actor.subject.map { ($0, actor.id) } })
         var portalUsersByPlace: [Jurisdiction.ID: [(actor: Actor.ID, subject: Subject.ID)]] = [:]
         for actor in portalUsers { portalUsersByPlace[actor.jurisdiction, default: []].append((actor.id, actor.subject!)) }
+        /// Whether an actor may report on a subject: not themself, not their own household.
+        func independent(_ actor: Actor.ID, of subject: Subject) -> Bool {
+            guard let own = actorsByID[actor]?.subject.flatMap({ subjectsByID[$0] }) else { return true }
+            return Recusal.conflict(actor: actorsByID[actor]!, actorSubject: own, subject: subject) == nil
+        }
         var result = Result(world: world, cycles: [], reportsFiled: 0, decisions: 0, cures: 0, remedies: 0, sample: nil, lastClosedOn: start)
         var openRecords: [(source: String, subject: Subject.ID, recordedIn: Month)] = []
         var serial = 0
@@ -103,12 +108,12 @@ public struct DemoRun: Sendable {
                 // A few residents are tireless volunteers; they are the ones who climb to AA and AAA.
                 let volunteer = world.volunteers.contains(person.id)
                 if volunteer, random.chance(70), let assessor = world.assessors[person.jurisdiction].map({ random.pick($0) }),
-                   actorsByID[assessor]?.subject != person.id {
+                   independent(assessor, of: person) {
                     let good = assessorChoices.filter { $0.rule.points?.isPositive == true && $0.rule.cap == nil && $0.rule.approvalsRequired == 1 }
                     if !good.isEmpty { add(person, random.pick(good), reporter: assessor, role: .assessor) }
                 }
                 if random.chance(12), !assessorChoices.isEmpty, let assessor = world.assessors[person.jurisdiction].map({ random.pick($0) }),
-                   actorsByID[assessor]?.subject != person.id {
+                   independent(assessor, of: person) {
                     let good = assessorChoices.filter { $0.rule.points?.isPositive == true }
                     let bad = assessorChoices.filter { $0.rule.isAdverse && !$0.rule.reporters.contains(.authority) }
                     let choice = random.chance(72) || bad.isEmpty ? random.pick(good.isEmpty ? assessorChoices : good) : random.pick(bad)
@@ -150,7 +155,8 @@ public struct DemoRun: Sendable {
                 for household in starHouseholds {
                     let ratingRules = handbooks.schemes(for: household, lineage: world.jurisdictions.lineage(of: household.jurisdiction))
                         .flatMap { _, scheme in scheme.rules.filter(\.isRating).map { (scheme, $0) } }
-                    guard let assessor = world.assessors[household.jurisdiction].map({ random.pick($0) }) else { continue }
+                    // An assessor never rates their own household: another assessor of the village does.
+                    guard let assessor = world.assessors[household.jurisdiction]?.first(where: { independent($0, of: household) }) else { continue }
                     for choice in ratingRules {
                         let stars = [2, 3, 3, 4, 4, 4, 5, 5][Int.random(in: 0..<8, using: &random)]
                         add(household, choice, reporter: assessor, role: .assessor, stars: stars)
@@ -200,7 +206,8 @@ public struct DemoRun: Sendable {
                       let rule = handbooks.version(report.handbookVersion, of: report.handbookJurisdiction)?.scheme(report.scheme)?.rule(report.rule)
                 else { continue }
                 let committee = (world.reviewers[subject.jurisdiction] ?? world.reviewers[DemoWorld.city]!).filter { reviewer in
-                    guard let actor = actorsByID[reviewer], actor.id != report.reporter else { return false }
+                    guard let actor = actorsByID[reviewer], actor.id != report.reporter,
+                          actorsByID[report.reporter].map(Recusal.person) != Recusal.person(actor) else { return false }
                     guard let own = actor.subject.flatMap({ subjectsByID[$0] }) else { return true }
                     return own.id != subject.id && own.household != subject.id && (own.household == nil || own.household != subject.household)
                 }

@@ -58,14 +58,15 @@ extension Engine {
         for (index, request) in requests.enumerated() {
             let location = requests.count > 1 ? "remedy \(index + 1) ('\(request.id)')" : "remedy '\(request.id)'"
             do {
-                let entry = try await planRemedy(request, sequence: head + 1 + Int64(plan.entries.count), today: today, handbooks: set)
+                // A retry is answered from what was stored, before any check that the first attempt changed the answer to.
                 if let stored = try await store.entry(request.id) {
-                    guard stored.kind == entry.kind, stored.references == entry.references, stored.report == entry.report, stored.note == entry.note else {
+                    guard try await isSameRemedy(stored, request) else {
                         throw CivicError(.conflict, "entry id '\(request.id)' is already used for something else")
                     }
                     plan.results.append((.unchanged, stored))
                     continue
                 }
+                let entry = try await planRemedy(request, sequence: head + 1 + Int64(plan.entries.count), today: today, handbooks: set)
                 let already = try await store.entries(subject: entry.subject).contains { existing in
                     existing.kind == entry.kind && (entry.kind == .cure ? existing.report == entry.report : existing.references == entry.references)
                 } || plan.entries.contains { $0.kind == entry.kind && $0.report == entry.report && $0.references == entry.references }
@@ -82,14 +83,41 @@ extension Engine {
         return plan
     }
 
+    /// Whether a stored entry is what `request` would record: same kind, target, note, actor and day (where given).
+    func isSameRemedy(_ stored: Entry, _ request: RemedyRequest) async throws -> Bool {
+        guard stored.note == request.note, stored.recordedBy == request.by else { return false }
+        switch request.target {
+        case .report(let report):
+            return stored.kind == .cure && stored.report == report && (request.on.map { $0 == stored.effectiveOn } ?? true)
+        case .entry, .sourceRecord:
+            let target = try await remedyTarget(request.target)
+            return stored.kind == .remedy && stored.references == target.id
+                && (request.on.map { max($0, target.effectiveOn) == stored.effectiveOn } ?? true)
+        }
+    }
+
+    /// Who may record a remedy: an authority, a reviewer or an administrator (and for a cure within the grace
+    /// period, the assessor who sees the litter cleared), never about themself or their household.
+    func requireRemedier(_ id: Actor.ID, subject: Subject.ID, cure: Bool) async throws {
+        let actor = try await requireActor(id)
+        let allowed: Set<Actor.Role> = cure ? [.authority, .reviewer, .administrator, .assessor] : [.authority, .reviewer, .administrator]
+        guard !actor.roles.isDisjoint(with: allowed) else {
+            throw CivicError(.refused, "actor '\(id)' may not record \(cure ? "cures" : "remedies") (needs \(allowed.map(\.rawValue).sorted().joined(separator: ", ")))")
+        }
+        let own = try await actor.subject.asyncMap { try await store.subject($0) } ?? nil
+        if let conflict = Recusal.conflict(actor: actor, actorSubject: own, subject: try await requireSubject(subject)) {
+            throw CivicError(.refused, "recusal: \(conflict)")
+        }
+    }
+
     func planRemedy(_ request: RemedyRequest, sequence: Int64, today: Day, handbooks set: HandbookSet) async throws -> Entry {
         let effective = request.on ?? today
         guard effective <= today else { throw CivicError(.invalidInput, "a remedy cannot be dated in the future (\(effective))") }
         guard Entry.ID.isValid(request.id.rawValue) else { throw CivicError(.invalidInput, "id is not valid: \(Entry.ID.syntax)") }
-        _ = try await requireActor(request.by)
         switch request.target {
         case .report(let reportID):
             guard let record = try await store.report(reportID) else { throw CivicError(.notFound, "no report '\(reportID)'") }
+            try await requireRemedier(request.by, subject: record.report.subject, cure: true)
             guard let rule = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?
                 .scheme(record.report.scheme)?.rule(record.report.rule), let grace = rule.graceDays else {
                 throw CivicError(.refused, "report '\(reportID)' is under a rule with no grace period; once entered, remedy the entry")
@@ -107,6 +135,7 @@ extension Engine {
                          note: request.note)
         case .entry, .sourceRecord:
             let target = try await remedyTarget(request.target)
+            try await requireRemedier(request.by, subject: target.subject, cure: false)
             // A deed with no points and no grade cap can still put a subject on a blacklist
             // ("dishonest judgment debtors"); its remedy is what takes the subject off.
             let blacklists = set.scheme(target.scheme)?.scheme.lists.contains { criterion in
@@ -134,8 +163,17 @@ extension Engine {
             guard !reason.trimmingWhitespace().isEmpty else { throw CivicError(.invalidInput, "a correction needs a reason") }
             guard let target = try await store.entry(targetID) else { throw CivicError(.notFound, "no entry '\(targetID)'") }
             guard target.kind == .deed || target.kind == .rating else { throw CivicError(.refused, "entry '\(targetID)' is a \(target.kind.rawValue); only deeds and ratings can be corrected") }
+            // Nobody corrects an entry about themself or their household, or one that came from their own report.
+            let own = try await corrector.subject.asyncMap { try await store.subject($0) } ?? nil
+            if let conflict = Recusal.conflict(actor: corrector, actorSubject: own, subject: try await requireSubject(target.subject)) {
+                throw CivicError(.refused, "recusal: \(conflict)")
+            }
+            if let reportID = target.report, let record = try await store.report(reportID), let reporter = try await store.actor(record.report.reporter),
+               Recusal.person(reporter) == Recusal.person(corrector) {
+                throw CivicError(.refused, "recusal: '\(actor)' filed report '\(reportID)' behind entry '\(targetID)'")
+            }
             if let stored = try await store.entry(id) {
-                guard stored.kind == .correction, stored.references == targetID, stored.note == reason else {
+                guard stored.kind == .correction, stored.references == targetID, stored.note == reason, stored.recordedBy == actor else {
                     throw CivicError(.conflict, "entry id '\(id)' is already used for something else")
                 }
                 return (ChangeSet(), (.unchanged, stored))

@@ -98,6 +98,7 @@ extension Engine {
             var unchanged = 0
             var statuses: [Report.ID: ReportStatus] = [:]
             var pendingRecords: [Report.ID: ReportRecord] = [:]
+            var batch: [Decision.ID: Decision] = [:]
             var actors: [Actor.ID: Actor] = [:]
             var subjects: [Subject.ID: Subject] = [:]
             func subject(_ id: Subject.ID) async throws -> Subject? {
@@ -109,10 +110,18 @@ extension Engine {
             for (index, decision) in decisions.enumerated() {
                 let location = decisions.count > 1 ? "decision \(index + 1) ('\(decision.id)')" : "decision '\(decision.id)'"
                 do {
-                    if let stored = try await store.decision(decision.id) {
-                        guard stored == decision else { throw CivicError(.conflict, "id already recorded with different content") }
+                    // A retry is the same decision even on a later day: the day it was first recorded stands.
+                    let earlier = batch[decision.id]
+                    if let stored = earlier == nil ? try await store.decision(decision.id) : earlier {
+                        var retried = decision
+                        retried.decidedOn = stored.decidedOn
+                        guard stored == retried else { throw CivicError(.conflict, "id already recorded with different content") }
                         unchanged += 1
-                        statuses[decision.report] = try await store.report(decision.report)?.status
+                        if let planned = pendingRecords[decision.report] {
+                            statuses[decision.report] = planned.status
+                        } else {
+                            statuses[decision.report] = try await store.report(decision.report)?.status
+                        }
                         continue
                     }
                     let known = pendingRecords[decision.report]
@@ -128,16 +137,25 @@ extension Engine {
                         throw CivicError(.corrupted, "report '\(record.report.id)' names a missing subject")
                     }
                     let reviewerSubject = try await reviewer.subject.asyncMap { try await subject($0) } ?? nil
+                    var deciders: [Actor.ID: Actor] = [:]
+                    for id in Set(record.decisions.map(\.reviewer) + [record.report.reporter]) {
+                        if let known = actors[id] { deciders[id] = known } else if let found = try await store.actor(id) {
+                            actors[id] = found
+                            deciders[id] = found
+                        }
+                    }
                     guard let scheme = set.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?.scheme(record.report.scheme),
                           let rule = scheme.rule(record.report.rule) else {
                         throw CivicError(.corrupted, "report '\(record.report.id)' names a rule missing from its handbook version")
                     }
                     let status = try Review.check(decision, record: record, rule: rule, reviewer: reviewer, reviewerSubject: reviewerSubject,
-                                                  subject: reportSubject, today: clock.today(), scheme: scheme)
+                                                  subject: reportSubject, today: clock.today(), scheme: scheme,
+                                                  reporter: deciders[record.report.reporter], deciders: deciders)
                     record.decisions.append(decision)
                     record.status = status
                     pendingRecords[record.report.id] = record
                     changes.decisions.append(decision)
+                    batch[decision.id] = decision
                     changes.reportStatuses[record.report.id] = status
                     statuses[record.report.id] = status
                 } catch var error as CivicError {
@@ -203,10 +221,14 @@ struct ReportContext {
         }
         let actorSubject = actor.subject.flatMap { actorSubjects[$0] }
         switch request.role {
-        case .assessor:
-            guard actor.roles.contains(.assessor) else { throw CivicError(.refused, "actor '\(actor.id)' is not an assessor") }
-        case .authority:
-            guard actor.roles.contains(.authority) else { throw CivicError(.refused, "actor '\(actor.id)' is not an authority") }
+        case .assessor, .authority:
+            guard actor.roles.contains(request.role == .assessor ? .assessor : .authority) else {
+                throw CivicError(.refused, "actor '\(actor.id)' is not an \(request.role == .assessor ? "assessor" : "authority")")
+            }
+            // An assessor's own good deeds are a self-claim: labelled, with evidence, reviewed like any other.
+            if let conflict = Recusal.conflict(actor: actor, actorSubject: actorSubject, subject: subject) {
+                throw CivicError(.refused, "recusal: \(conflict) as \(request.role.rawValue); file a self-claim instead")
+            }
         case .`self`:
             guard let own = actorSubject, own.id == subject.id || own.household == subject.id else {
                 throw CivicError(.refused, "a self-claim must be about the reporter or the reporter's household")
@@ -262,7 +284,7 @@ struct ReportContext {
 public enum Review {
     public static func check(
         _ decision: Decision, record: ReportRecord, rule: Rule, reviewer: Actor, reviewerSubject: Subject?,
-        subject: Subject, today: Day, scheme: Scheme
+        subject: Subject, today: Day, scheme: Scheme, reporter: Actor?, deciders: [Actor.ID: Actor]
     ) throws(CivicError) -> ReportStatus {
         let report = record.report
         guard Decision.ID.isValid(decision.id.rawValue) else { throw CivicError(.invalidInput, "decision id is not valid: \(Decision.ID.syntax)") }
@@ -270,17 +292,16 @@ public enum Review {
             throw CivicError(.refused, "report '\(report.id)' is \(record.status.rawValue), not pending review")
         }
         guard reviewer.roles.contains(.reviewer) else { throw CivicError(.refused, "actor '\(reviewer.id)' is not a committee reviewer") }
-        guard reviewer.id != report.reporter else {
+        let person = Recusal.person(reviewer)
+        guard reviewer.id != report.reporter, reporter.map(Recusal.person) != person else {
             throw CivicError(.refused, "recusal: '\(reviewer.id)' filed report '\(report.id)' and cannot review it")
         }
-        if let own = reviewerSubject {
-            guard own.id != subject.id else { throw CivicError(.refused, "recusal: '\(reviewer.id)' cannot review a report about themself") }
-            let sameHousehold = own.household != nil && (own.household == subject.id || own.household == subject.household)
-            guard !sameHousehold && own.id != subject.household else {
-                throw CivicError(.refused, "recusal: '\(reviewer.id)' cannot review a report about their own household")
-            }
+        if let conflict = Recusal.conflict(actor: reviewer, actorSubject: reviewerSubject, subject: subject) {
+            throw CivicError(.refused, "recusal: \(conflict)")
         }
-        guard !record.decisions.contains(where: { $0.reviewer == reviewer.id }) else {
+        // Four eyes count people, not actor ids: one resident with two reviewer accounts is one pair of eyes.
+        let decidedBy = Set(record.decisions.map { deciders[$0.reviewer].map(Recusal.person) ?? "actor:\($0.reviewer.rawValue)" })
+        guard !decidedBy.contains(person) else {
             throw CivicError(.refused, "'\(reviewer.id)' has already decided report '\(report.id)'; a second approval needs another reviewer")
         }
         guard decision.decidedOn <= today, decision.decidedOn >= report.filedOn else {
@@ -307,7 +328,8 @@ public enum Review {
                 }
             }
         }
-        let approvers = Set(record.decisions.filter { $0.outcome.isApproval }.map(\.reviewer)).union([reviewer.id])
+        let approvers = Set(record.decisions.filter { $0.outcome.isApproval }
+            .map { deciders[$0.reviewer].map(Recusal.person) ?? "actor:\($0.reviewer.rawValue)" }).union([person])
         return approvers.count >= rule.approvalsRequired ? .approved : .pending
     }
 }

@@ -155,7 +155,9 @@ extension Engine {
             guard try await store.jurisdictions().contains(where: { $0.id == handbook.jurisdiction }) else {
                 throw CivicError(.notFound, "handbook for unknown jurisdiction '\(handbook.jurisdiction)'")
             }
-            _ = try await requireActor(actor)
+            guard try await requireActor(actor).roles.contains(.administrator) else {
+                throw CivicError(.refused, "actor '\(actor)' may not publish handbooks (needs administrator)")
+            }
             let set = try await handbookSet()
             let current = set.current(for: handbook.jurisdiction)
             if let current, current.handbook.version == handbook.version {

@@ -127,7 +127,9 @@ public struct Evaluator: Sendable {
         // most of a fold's time. Names come back only for the result and the reasons.
         let capRanks: [Int?] = ladder.map { ladder in entries.indices.map { entries[$0].gradeCap.flatMap(ladder.rank) } }
             ?? Array(repeating: nil, count: entries.count)
-        var lock: (rank: Int, since: Day, until: Day)?
+        // Every lock-in still running; the strictest holds. A later, milder lock never erases an earlier one.
+        var locks: [(rank: Int, since: Day, until: Day)] = []
+        var previousScoreRank: Int? = ladder?.rank(for: neutral)
         var previousRank: Int? = ladder?.rank(for: neutral)
         var rank = previousRank
         var score = neutral
@@ -151,33 +153,33 @@ public struct Evaluator: Sendable {
             if let ladder {
                 let scoreRank = ladder.rank(for: score)
                 var current = scoreRank
-                var capEnd: Day?
                 for position in timelines.indices {
                     guard let cap = capRanks[position], cap > current, timelines[position].entry.effectiveOn <= day,
                           timelines[position].effectEnd.map({ day < $0 }) ?? true else { continue }
                     current = cap
                     cappedBy = timelines[position].entry.id
-                    capEnd = timelines[position].effectEnd
                 }
-                if let held = lock, day >= held.until { lock = nil }
-                if let held = lock, held.rank > current { current = held.rank }
-                if let before = previousRank, current > before, let years = ladder.lockInYears[current] {
+                locks.removeAll { day >= $0.until }
+                // A fall of the score itself locks the grade for the band's term. A grade cap locks nothing of its own:
+                // it holds only while its entry counts, so a remedied judgment is not held against anyone for years.
+                if let before = previousScoreRank, scoreRank > before, let years = ladder.lockInYears[scoreRank] {
                     var until = day.adding(years: years)
-                    // A fall that only a grade cap caused lasts no longer than the cap: once the entry is
-                    // remedied, corrected or expires, the grade follows the score again.
-                    if let capEnd, current > scoreRank { until = min(until, capEnd) }
                     // A fall caused by entries that were later corrected was a mistake, not conduct: its lock-in
                     // ends when the last of those entries is corrected.
                     let causes = timelines.filter { $0.entry.effectiveOn == day && $0.entry.kind == .deed && $0.entry.isAdverse }
                     if !causes.isEmpty, causes.allSatisfy({ $0.correctedOn != nil }), let corrected = causes.compactMap(\.correctedOn).max() {
                         until = min(until, corrected)
                     }
-                    lock = (current, day, until)
-                    if until <= asOf, !changeDays[index...].contains(until) {
-                        let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
-                        changeDays.insert(until, at: insertAt)
+                    if until > day {
+                        locks.append((scoreRank, day, until))
+                        if until <= asOf, !changeDays[index...].contains(until) {
+                            let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
+                            changeDays.insert(until, at: insertAt)
+                        }
                     }
                 }
+                previousScoreRank = scoreRank
+                if let held = locks.map(\.rank).max(), held > current { current = held }
                 previousRank = current
                 rank = current
             }
@@ -237,14 +239,14 @@ public struct Evaluator: Sendable {
                 gradeReasons.append("score \(score) is in band \(grades.grade(for: score)) (\(range.minimum) \(upper))")
             }
             if let cappedBy { gradeReasons.append("capped at \(grade) by entry \(cappedBy) while it counts") }
-            if let lock, lock.until > asOf {
+            if let lock = strictest(locks, asOf: asOf) {
                 gradeReasons.append("held at \(ladder!.grades[lock.rank]) or lower until \(lock.until) after a fall on \(lock.since)")
             }
         }
 
         let standing = Standing(
             subject: subject, scheme: scheme.id, asOf: asOf, score: score, grade: grade,
-            lock: lock.flatMap { $0.until > asOf ? Lock(grade: ladder!.grades[$0.rank], since: $0.since, until: $0.until) : nil },
+            lock: strictest(locks, asOf: asOf).map { Lock(grade: ladder!.grades[$0.rank], since: $0.since, until: $0.until) },
             cappedBy: cappedBy, dimensions: dimensions,
             listings: listings, activeEntries: activeCount,
             activeRules: activeRules(timelines, asOf: asOf),
@@ -301,6 +303,11 @@ public struct Evaluator: Sendable {
         let kind = timelines[index].entry.kind
         guard kind == .deed || kind == .correction, timelines[index].entry.effectiveOn <= day else { return false }
         return timelines[index].pointsEnd.map { day < $0 } ?? true
+    }
+
+    /// The lock that holds on `asOf`: the lowest grade, and of equal grades the one that runs longest.
+    func strictest(_ locks: [(rank: Int, since: Day, until: Day)], asOf: Day) -> (rank: Int, since: Day, until: Day)? {
+        locks.filter { $0.until > asOf }.max { ($0.rank, $0.until) < ($1.rank, $1.until) }
     }
 
     /// The sequence of the last entry in effect by `asOf`; 0 for none.
