@@ -10,6 +10,12 @@ struct CSVTable {
         var line: Int
         var fields: [String: String]
         subscript(column: String) -> String? { fields[column].flatMap { $0.isEmpty ? nil : $0 } }
+
+        /// A required column's value; empty is missing.
+        func required(_ column: String) throws(CivicError) -> String {
+            guard let value = self[column] else { throw CivicError(.invalidInput, "missing \(column)") }
+            return value
+        }
     }
 
     static let fileSizeMax = 512 * 1024 * 1024

@@ -46,13 +46,22 @@ struct SystemDayClock: DayClock {
     }
 }
 
+/// Years a date given on the command line may fall in: wide enough for any record, far from the calendar's edges.
+let supportedYears = 1900...2999
+
 func parseDay(_ text: String, field: String) throws(CivicError) -> Day {
     guard let day = Day(iso: text) else { throw CivicError(.invalidInput, "\(field): '\(text)' is not a day (YYYY-MM-DD)") }
+    guard supportedYears.contains(day.year) else {
+        throw CivicError(.invalidInput, "\(field): \(text) is outside the years \(supportedYears.lowerBound)-\(supportedYears.upperBound)")
+    }
     return day
 }
 
 func parseMonth(_ text: String, field: String) throws(CivicError) -> Month {
     guard let month = Month(iso: text) else { throw CivicError(.invalidInput, "\(field): '\(text)' is not a month (YYYY-MM)") }
+    guard supportedYears.contains(month.year) else {
+        throw CivicError(.invalidInput, "\(field): \(text) is outside the years \(supportedYears.lowerBound)-\(supportedYears.upperBound)")
+    }
     return month
 }
 

@@ -24,6 +24,15 @@ extension SQLiteStore {
     }
 
     private static func apply(_ changes: ChangeSet, in db: Database) throws {
+        if !changes.expectedDecisionCounts.isEmpty {
+            let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM decision WHERE report = ?")
+            for (report, expected) in changes.expectedDecisionCounts.sorted(by: { $0.key < $1.key }) {
+                let count = try Int.fetchOne(statement, arguments: [report.rawValue]) ?? 0
+                guard count == expected else {
+                    throw CivicError(.concurrentWrite, "report '\(report)' was decided by someone else meanwhile")
+                }
+            }
+        }
         if !changes.entries.isEmpty {
             let head = try ledgerHead(db)
             guard changes.expectedLedgerHead == head else {

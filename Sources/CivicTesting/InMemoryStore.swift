@@ -117,6 +117,10 @@ public actor InMemoryStore: Store {
                       existing: { key in self.published.contains { "\($0.handbook.jurisdiction)@\($0.handbook.version)" == key } }, what: "handbook")
         try duplicate(changes.cycles.map { "\($0.jurisdiction)@\($0.month)" },
                       existing: { key in self.closedCycles.contains { "\($0.jurisdiction)@\($0.month)" == key } }, what: "cycle")
+        for (report, expected) in changes.expectedDecisionCounts.sorted(by: { $0.key < $1.key })
+            where decisionsByID.values.filter({ $0.report == report }).count != expected {
+            throw CivicError(.concurrentWrite, "report '\(report)' was decided by someone else meanwhile")
+        }
         if !changes.entries.isEmpty {
             let head = ledgerHead()
             guard changes.expectedLedgerHead == head else {

@@ -42,6 +42,7 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("cycles round-trip in closing order", cyclesRoundTrip),
         StoreBehaviourCheck("entries round-trip with identical canonical bytes", entriesRoundTrip),
         StoreBehaviourCheck("the expected ledger head is checked", ledgerHeadIsChecked),
+        StoreBehaviourCheck("the expected decision count is checked", decisionCountIsChecked),
         StoreBehaviourCheck("sequences must continue the ledger without gaps", sequencesMustBeContiguous),
         StoreBehaviourCheck("a duplicate id refuses the whole commit", duplicateIDsConflict),
         StoreBehaviourCheck("references to unknown records are refused", unknownReferencesAreRefused),
@@ -250,6 +251,31 @@ public enum StoreBehaviour {
 
         try await store.commit(changes(head: 99) { $0.subjects = [makeSubject(id: "subject-new")] })
         #expect(try await store.subject("subject-new") != nil)
+    }
+
+    /// A decision planned against a report's decisions is refused once another decision
+    /// landed in between (two reviewers at once), and writes nothing.
+    public static func decisionCountIsChecked(_ makeStore: StoreFactory) async throws {
+        let store = try await seededStore(makeStore)
+        try await store.commit(changes { $0.reports = [makeReport(id: "report-x")] })
+        try await store.commit(changes {
+            $0.decisions = [makeDecision(id: "d-1", report: "report-x")]
+            $0.expectedDecisionCounts = ["report-x": 0]
+        })
+        let before = try await StoreSnapshot.capture(store)
+        await expectRefusal(.concurrentWrite, "a second reviewer who planned before the first decision") {
+            try await store.commit(changes {
+                $0.decisions = [makeDecision(id: "d-2", report: "report-x", reviewer: "reviewer-2")]
+                $0.reportStatuses = ["report-x": .approved]
+                $0.expectedDecisionCounts = ["report-x": 0]
+            })
+        }
+        #expect(try await StoreSnapshot.capture(store) == before)
+        try await store.commit(changes {
+            $0.decisions = [makeDecision(id: "d-2", report: "report-x", reviewer: "reviewer-2")]
+            $0.expectedDecisionCounts = ["report-x": 1]
+        })
+        #expect(try await store.report("report-x")?.decisions.count == 2)
     }
 
     /// Entries must run on from the head, one by one: a gap, a repeat or a

@@ -94,6 +94,24 @@ struct CLITests {
         #expect(shown.stderr.contains("no subject 'p-10'"))
     }
 
+    @Test func badCellsAndDatesAreInputErrorsNotCrashes() throws {
+        // An empty required CSV cell and a date at the calendar's edge exit 65 with what and where; a subject added again tomorrow is a no-op.
+        let civic = try operatorWorld()
+        defer { civic.remove() }
+        try civic.write("blank.csv", "id,kind,name,jurisdiction\n,person,Wang Li,testville\n")
+        let blank = try civic.run(["subject", "import", civic.path("blank.csv"), "--as-of", "2026-03-02"])
+        #expect(blank.status == 65)
+        #expect(blank.stderr.contains("blank.csv:2: missing id"))
+        let edge = try civic.run(["score", "p-1", "--as-of", "9999-03-01"])
+        #expect(edge.status == 65)
+        #expect(edge.stderr.contains("--as-of: 9999-03-01 is outside the years 1900-2999"))
+        let add = ["subject", "add", "--id", "p-20", "--kind", "person", "--name", "Zhou Min", "--jurisdiction", "testville"]
+        try expectSuccess(civic.run(add + ["--as-of", "2026-07-15"]))
+        let again = try civic.run(add + ["--as-of", "2026-07-16"])
+        try expectSuccess(again)
+        #expect(again.stdout.hasPrefix("unchanged"))
+    }
+
     @Test func duplicateRequestsAreNoOpsAndConflictsAreRefused() throws {
         // Filing the same report twice changes nothing; reusing its id for other content exits 73.
         let civic = try operatorWorld()

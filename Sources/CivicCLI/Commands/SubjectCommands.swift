@@ -25,7 +25,8 @@ struct SubjectCommand: AsyncParsableCommand {
                 id: id, kind: kind, name: name, jurisdiction: jurisdiction, household: household, born: born,
                 attributes: attributes, registered: registered
             ).subject(today: try store.today())
-            let result = try await engine.addSubjects([subject])
+            let result = try await engine.addSubjects(
+                try await keepingRegistration([subject], explicit: registered == nil ? [] : [id], store: engine.store))
             print("\(result.recorded == 1 ? "recorded" : "unchanged"): subject '\(subject.id)'")
         }
     }
@@ -45,13 +46,16 @@ struct SubjectCommand: AsyncParsableCommand {
             let subjects = try rows.map { row throws(CivicError) in
                 try located("\(file):\(row.line)") { () throws(CivicError) in
                     try SubjectFields(
-                        id: row["id"]!, kind: row["kind"]!, name: row["name"]!, jurisdiction: row["jurisdiction"]!,
+                        id: row.required("id"), kind: row.required("kind"), name: row.required("name"),
+                        jurisdiction: row.required("jurisdiction"),
                         household: row["household"], born: row["birth_date"], attributes: row["attributes"]?.replacingOccurrences(of: ";", with: ","),
                         registered: row["registered_on"]
                     ).subject(today: today)
                 }
             }
-            let result = try await engine.addSubjects(subjects, progress: Terminal.progress("import"))
+            let explicit = Set(rows.filter { $0["registered_on"] != nil }.compactMap { $0["id"] })
+            let result = try await engine.addSubjects(
+                try await keepingRegistration(subjects, explicit: explicit, store: engine.store), progress: Terminal.progress("import"))
             Terminal.endProgress()
             print("imported \(file): \(result.recorded) new, \(result.unchanged) unchanged")
         }
@@ -84,6 +88,17 @@ struct SubjectCommand: AsyncParsableCommand {
                  $0.report.rule.rawValue, "\($0.report.reporter) (\($0.report.reporterRole.rawValue))", $0.status.rawValue]
             }))
         }
+    }
+}
+
+/// A subject registered again without a registration day keeps the day it was first registered, so
+/// repeating `subject add` or an import tomorrow is a no-op rather than a conflict.
+func keepingRegistration(_ subjects: [Subject], explicit: Set<String>, store: any Store) async throws -> [Subject] {
+    let stored = Dictionary(uniqueKeysWithValues: try await store.subjects(subjects.map(\.id)).map { ($0.id, $0.registeredOn) })
+    return subjects.map { subject in
+        var subject = subject
+        if !explicit.contains(subject.id.rawValue), let day = stored[subject.id] { subject.registeredOn = day }
+        return subject
     }
 }
 

@@ -128,6 +128,7 @@ extension Engine {
                     guard var record = known == nil ? try await store.report(decision.report) : known else {
                         throw CivicError(.notFound, "no report '\(decision.report)'")
                     }
+                    if known == nil { changes.expectedDecisionCounts[record.report.id] = record.decisions.count }
                     let reviewer: Actor
                     if let known = actors[decision.reviewer] { reviewer = known } else {
                         reviewer = try await requireActor(decision.reviewer)

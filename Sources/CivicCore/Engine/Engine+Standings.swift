@@ -126,7 +126,7 @@ struct StandingContext: Sendable {
     func quotaYear(for scheme: Scheme, asOf day: Day) -> Int? {
         guard scheme.quota != nil, let first = firstPublished[scheme.id] else { return nil }
         let year = day.year - 1
-        return first <= Day(year: year, month: 1, day: 1)! ? year : nil
+        return first <= Day.startOfYear(year) ? year : nil
     }
 
     /// Folds one subject's standings; a person's own quota is filled in, a household's is left for `fillHouseholdQuota`.
@@ -135,7 +135,7 @@ struct StandingContext: Sendable {
             let scheme = rated.scheme
             var standing = rated.evaluator.standing(subject: subject.id, entries: entries, asOf: asOf)
             if subject.kind == .person, let quota = scheme.quota, let year = quotaYear(for: scheme, asOf: asOf),
-               subject.registeredOn <= Day(year: year, month: 1, day: 1)! {
+               subject.registeredOn <= Day.startOfYear(year) {
                 standing.quota = QuotaStatus.evaluate(quota: quota, exemptions: scheme.exemptions, subject: subject, members: [],
                                                       ownEarned: standing.earned.previousYear, year: year)
             }
@@ -147,7 +147,7 @@ struct StandingContext: Sendable {
     func fillHouseholdQuota(_ standing: inout Standing, household: Subject, members: [(subject: Subject, standing: Standing)]) {
         guard let (_, scheme) = schemes(for: household).first(where: { $0.scheme.id == standing.scheme }),
               let quota = scheme.quota, let year = quotaYear(for: scheme, asOf: standing.asOf) else { return }
-        let yearStart = Day(year: year, month: 1, day: 1)!
+        let yearStart = Day.startOfYear(year)
         let counted = members.filter { $0.subject.registeredOn <= yearStart }
             .map { (subject: $0.subject, earned: $0.standing.earned.previousYear) }
         standing.quota = QuotaStatus.evaluate(quota: quota, exemptions: scheme.exemptions, subject: household, members: counted,

@@ -108,7 +108,7 @@ extension QuotaStatus {
         quota: Quota, exemptions: [Exemption], subject: Subject, members: [(subject: Subject, earned: Points)],
         ownEarned: Points, year: Int
     ) -> QuotaStatus {
-        let yearEnd = Day(year: year, month: 12, day: 31)!
+        let yearEnd = Day.startOfYear(year + 1).adding(days: -1)
         let people = subject.kind == .household ? members : [(subject: subject, earned: ownEarned)]
         var exempt = 0
         var required = Points.zero

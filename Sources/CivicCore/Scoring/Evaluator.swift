@@ -340,8 +340,7 @@ public struct Evaluator: Sendable {
         let year = asOf.year
         var result = EarnedPoints(year: year)
         // Year boundaries as ordinals, so each entry's year is two integer comparisons.
-        let previousYearStart = Day(year: year - 1, month: 1, day: 1)!
-        let thisYearStart = Day(year: year, month: 1, day: 1)!, nextYearStart = Day(year: year + 1, month: 1, day: 1)!
+        let previousYearStart = Day.startOfYear(year - 1), thisYearStart = Day.startOfYear(year), nextYearStart = Day.startOfYear(year + 1)
         for index in timelines.indices {
             guard timelines[index].entry.kind == .deed, timelines[index].entry.points.isPositive,
                   timelines[index].entry.effectiveOn <= asOf else { continue }

@@ -132,6 +132,9 @@ public struct ChangeSet: Sendable {
     public var decisions: [Decision] = []
     /// New status of reports, new or existing.
     public var reportStatuses: [Report.ID: ReportStatus] = [:]
+    /// How many decisions each report had when the plan was made; the commit fails with
+    /// `concurrentWrite` if another decision landed in between (two reviewers at once).
+    public var expectedDecisionCounts: [Report.ID: Int] = [:]
     public var entries: [Entry] = []
     /// Standings to insert or replace (projections, not history).
     public var standings: [Standing] = []

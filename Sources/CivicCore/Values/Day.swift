@@ -16,6 +16,15 @@ public struct Day: Hashable, Comparable, Sendable {
         self.ordinal = Int32(Day.daysFromCivil(year: year, month: month, day: day))
     }
 
+    /// A day by its civil date without range checks, for arithmetic near the edges of the calendar
+    /// (a lock-in five years after 9998-06-01). `day` must be valid for its month.
+    init(civil year: Int, month: Int, day: Int) {
+        self.ordinal = Int32(clamping: Day.daysFromCivil(year: year, month: month, day: day))
+    }
+
+    /// 1 January of `year`, for any year.
+    public static func startOfYear(_ year: Int) -> Day { Day(civil: year, month: 1, day: 1) }
+
     /// Parses an ISO 8601 calendar date, `YYYY-MM-DD`, and nothing else.
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
@@ -40,7 +49,7 @@ public struct Day: Hashable, Comparable, Sendable {
         let c = components
         let total = c.year * 12 + (c.month - 1) + months
         let year = total / 12, month = total % 12 + 1
-        return Day(year: year, month: month, day: min(c.day, Day.daysIn(month: month, year: year)))!
+        return Day(civil: year, month: month, day: min(c.day, Day.daysIn(month: month, year: year)))
     }
 
     public func adding(years: Int) -> Day { adding(months: years * 12) }
@@ -218,7 +227,7 @@ public enum Period: String, Hashable, Sendable, Codable, CaseIterable {
         switch self {
         case .month: day.month.firstDay
         case .quarter: day.quarter.firstDay
-        case .year: Day(year: day.year, month: 1, day: 1)!
+        case .year: Day.startOfYear(day.year)
         }
     }
 }
