@@ -159,7 +159,7 @@ public struct Evaluator: Sendable {
                     current = cap
                     cappedBy = timelines[position].entry.id
                 }
-                locks.removeAll { day >= $0.until }
+                if !locks.isEmpty { locks.removeAll { day >= $0.until } }
                 // A fall of the score itself locks the grade for the band's term. A grade cap locks nothing of its own:
                 // it holds only while its entry counts, so a remedied judgment is not held against anyone for years.
                 if let before = previousScoreRank, scoreRank > before, let years = ladder.lockInYears[scoreRank] {
@@ -179,7 +179,7 @@ public struct Evaluator: Sendable {
                     }
                 }
                 previousScoreRank = scoreRank
-                if let held = locks.map(\.rank).max(), held > current { current = held }
+                for lock in locks where lock.rank > current { current = lock.rank }
                 previousRank = current
                 rank = current
             }
