@@ -68,27 +68,8 @@ extension Engine {
                                                          by: actor, note: row.statement)))
                 }
             }
-            let context = try await ReportContext.load(engine: self, subjects: Set(requests.map(\.request.subject)), actors: [actor])
-            var changes = ChangeSet()
-            for (index, request) in requests {
-                do {
-                    let report = try context.check(request, today: clock.today())
-                    if let stored = try await store.report(report.id) {
-                        // A feed imported again on a later day is the same feed.
-                        var retried = report
-                        retried.filedOn = stored.report.filedOn
-                        retried.cycle = stored.report.cycle
-                        guard stored.report == retried else { throw CivicError(.conflict, "id already used for a different report") }
-                        summary.unchanged += 1
-                        continue
-                    }
-                    changes.reports.append(report)
-                    changes.reportStatuses[report.id] = .pending
-                } catch var error as CivicError {
-                    error.location = "row \(index + 1)" + (error.location.map { ", \($0)" } ?? "")
-                    throw error
-                }
-            }
+            var (changes, unchanged) = try await planFilings(requests.map { (location: "row \($0.row + 1)", request: $0.request) })
+            summary.unchanged += unchanged
             summary.recordsFiled = changes.reports.count
             progress?(Progress(phase: "records checked", done: requests.count, total: rows.count))
             if !remedies.isEmpty {

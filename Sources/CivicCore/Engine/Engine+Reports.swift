@@ -47,40 +47,50 @@ extension Engine {
     @discardableResult
     public func file(_ requests: [ReportRequest], progress: ProgressHandler? = nil) async throws -> (recorded: Int, unchanged: Int) {
         try await commitPlanned {
-            let context = try await ReportContext.load(engine: self, subjects: Set(requests.map(\.subject)), actors: Set(requests.map(\.reporter)))
-            var changes = ChangeSet()
-            var unchanged = 0
-            var batch: [Report.ID: Report] = [:]
-            for (index, request) in requests.enumerated() {
-                let location = requests.count > 1 ? "report \(index + 1) ('\(request.id)')" : "report '\(request.id)'"
-                do {
-                    let report = try context.check(request, today: clock.today())
-                    if let previous = batch[report.id] {
-                        guard previous == report else { throw CivicError(.conflict, "the same id appears twice with different content") }
-                        continue
-                    }
-                    batch[report.id] = report
-                    if let stored = try await store.report(report.id) {
-                        // A retry on a later day without an explicit filing day is the same report.
-                        var retried = report
-                        if request.filedOn == nil {
-                            retried.filedOn = stored.report.filedOn
-                            retried.cycle = stored.report.cycle
-                        }
-                        guard stored.report == retried else { throw CivicError(.conflict, "id already used for a different report") }
-                        unchanged += 1
-                        continue
-                    }
-                    changes.reports.append(report)
-                    changes.reportStatuses[report.id] = .pending
-                } catch var error as CivicError {
-                    error.location = error.location.map { "\(location), \($0)" } ?? location
-                    throw error
-                }
-                if index % 10_000 == 9_999 { progress?(Progress(phase: "reports checked", done: index + 1, total: requests.count)) }
+            let located = requests.enumerated().map { index, request in
+                (location: requests.count > 1 ? "report \(index + 1) ('\(request.id)')" : "report '\(request.id)'", request: request)
             }
+            let (changes, unchanged) = try await planFilings(located, progress: progress)
             return (changes, (changes.reports.count, unchanged))
         }
+    }
+
+    /// Checks reports to file and returns the new ones as changes: a repeat of a stored report is
+    /// counted as unchanged (a retry on a later day without a filing day included), a reused id
+    /// with other content is a conflict. Errors carry the caller's location for the request.
+    func planFilings(_ requests: [(location: String, request: ReportRequest)], progress: ProgressHandler? = nil) async throws -> (ChangeSet, Int) {
+        let context = try await ReportContext.load(engine: self, subjects: Set(requests.map(\.request.subject)),
+                                                   actors: Set(requests.map(\.request.reporter)))
+        var changes = ChangeSet()
+        var unchanged = 0
+        var batch: [Report.ID: Report] = [:]
+        for (index, (location, request)) in requests.enumerated() {
+            do {
+                let report = try context.check(request, today: clock.today())
+                if let previous = batch[report.id] {
+                    guard previous == report else { throw CivicError(.conflict, "the same id appears twice with different content") }
+                    continue
+                }
+                batch[report.id] = report
+                if let stored = try await store.report(report.id) {
+                    var retried = report
+                    if request.filedOn == nil {
+                        retried.filedOn = stored.report.filedOn
+                        retried.cycle = stored.report.cycle
+                    }
+                    guard stored.report == retried else { throw CivicError(.conflict, "id already used for a different report") }
+                    unchanged += 1
+                    continue
+                }
+                changes.reports.append(report)
+                changes.reportStatuses[report.id] = .pending
+            } catch var error as CivicError {
+                error.location = error.location.map { "\(location), \($0)" } ?? location
+                throw error
+            }
+            if index % 10_000 == 9_999 { progress?(Progress(phase: "reports checked", done: index + 1, total: requests.count)) }
+        }
+        return (changes, unchanged)
     }
 
     /// Records a reviewer's decision, refusing one that breaks recusal or four-eyes rules.
