@@ -132,10 +132,7 @@ extension Engine {
             for (id, indices) in householdStandings {
                 let members = membersByHousehold[id] ?? []
                 for index in indices {
-                    let scheme = changes.standings[index].scheme
-                    context.fillHouseholdQuota(&changes.standings[index], household: households[id]!, members: members.compactMap { member in
-                        member.standings.first { $0.scheme == scheme }.map { (member.subject, $0) }
-                    })
+                    context.fillHouseholdQuota(&changes.standings[index], household: households[id]!, members: members)
                 }
             }
             for standing in changes.standings {

@@ -143,13 +143,15 @@ struct StandingContext: Sendable {
         }
     }
 
-    /// A household's quota: the per-person minimum for each member not exempt, against every member's points.
-    func fillHouseholdQuota(_ standing: inout Standing, household: Subject, members: [(subject: Subject, standing: Standing)]) {
+    /// A household's quota: the per-person minimum for each member not exempt, against every member's points
+    /// in the standing's scheme (members not rated by it do not count).
+    func fillHouseholdQuota(_ standing: inout Standing, household: Subject, members: [(subject: Subject, standings: [Standing])]) {
         guard let (_, scheme) = schemes(for: household).first(where: { $0.scheme.id == standing.scheme }),
               let quota = scheme.quota, let year = quotaYear(for: scheme, asOf: standing.asOf) else { return }
         let yearStart = Day.startOfYear(year)
-        let counted = members.filter { $0.subject.registeredOn <= yearStart }
-            .map { (subject: $0.subject, earned: $0.standing.earned.previousYear) }
+        let counted = members.filter { $0.subject.registeredOn <= yearStart }.compactMap { member in
+            member.standings.first { $0.scheme == scheme.id }.map { (subject: member.subject, earned: $0.earned.previousYear) }
+        }
         standing.quota = QuotaStatus.evaluate(quota: quota, exemptions: scheme.exemptions, subject: household, members: counted,
                                               ownEarned: standing.earned.previousYear, year: year)
     }
@@ -168,10 +170,7 @@ struct StandingContext: Sendable {
             members.append((member, fold(member, entries: try await entries(of: member.id), asOf: asOf)))
         }
         for index in standings.indices where quotaSchemes.contains(standings[index].scheme) {
-            let scheme = standings[index].scheme
-            fillHouseholdQuota(&standings[index], household: subject, members: members.compactMap { member in
-                member.standings.first { $0.scheme == scheme }.map { (member.subject, $0) }
-            })
+            fillHouseholdQuota(&standings[index], household: subject, members: members)
         }
         return standings
     }
