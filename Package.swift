@@ -20,6 +20,15 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
@@ -29,10 +38,31 @@ let package = Package(
             name: "CivicHandbook",
             dependencies: ["CivicCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        // The embedded default store.
+        // Who may call the server: accounts, tokens, sessions, assignments, idempotency records, evidence
+        // blobs. Only the protocol and its values (pure); each store implements it.
+        .target(name: "CivicAccess", dependencies: ["CivicCore"], swiftSettings: strict),
+        // The embedded default store, and the access store beside it.
         .target(
             name: "CivicSQLite",
-            dependencies: ["CivicCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CivicCore", "CivicAccess", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // The HTTP API: openapi.yaml, its generated types and server stubs (committed; see
+        // scripts/generate-openapi), handlers, the policy table, authentication, idempotency and limits.
+        .target(
+            name: "CivicAPI",
+            dependencies: [
+                "CivicCore", "CivicHandbook", "CivicAccess",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
             swiftSettings: strict),
         // Demo jurisdiction and deterministic data generation (pure).
         .target(
@@ -49,7 +79,7 @@ let package = Package(
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicAccess", "CivicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -74,6 +104,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicAPITests",
+            dependencies: [
+                "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",

@@ -1,0 +1,31 @@
+import CivicCore
+
+/// Every bound the server holds to, named in one place.
+public struct APIConfiguration: Sendable {
+    /// Largest JSON request body.
+    public var requestBytesMax = 2 * 1024 * 1024
+    /// Largest evidence upload.
+    public var evidenceBytesMax = 8 * 1024 * 1024
+    public var evidenceMediaTypes: Set<String> = ["image/jpeg", "image/png", "video/mp4", "application/pdf"]
+    public var pageSizeMax = 200
+    public var pageSizeDefault = 50
+    public var batchChecksMax = 10_000
+    /// Requests a second per token unless the token says otherwise; bursts may reach twice this.
+    public var requestsPerSecondDefault = 50
+    /// Requests a second from one address without a token (sign-in attempts among them).
+    public var anonymousRequestsPerSecond = 20
+    public var requestTimeoutSeconds: Double = 30
+    public var sessionSeconds: Int64 = 8 * 3600
+    public var signInFailuresMax = 5
+    public var lockSeconds: Int64 = 15 * 60
+    public var bcryptCost: UInt8 = 12
+    public var passwordLengthMin = 12
+    public var idempotencyRetentionSeconds: Int64 = 24 * 3600
+    public var tokenCacheSeconds: Int64 = 5
+    public var tokenCacheEntriesMax = 100_000
+    /// How often the eligibility cache checks for writes made outside this server.
+    public var eligibilityRevalidateSeconds: Double = 1
+    public var eligibilityCacheEntriesMax = 2_000_000
+
+    public init() {}
+}

@@ -1,0 +1,54 @@
+public import CivicAccess
+public import CivicCore
+
+/// Who is calling: an account acting through one token, or nobody (the public).
+public struct Caller: Sendable {
+    public var account: Account?
+    public var token: TokenRecord?
+
+    public init(account: Account? = nil, token: TokenRecord? = nil) {
+        self.account = account
+        self.token = token
+    }
+
+    public static let anonymous = Caller()
+
+    /// The caller of the request being served, set by the authentication middleware.
+    @TaskLocal public static var current = Caller.anonymous
+
+    /// What rate limits and idempotency records are keyed by.
+    var principalKey: String? { account.map { "account:\($0.id.rawValue)" } }
+}
+
+/// Decides whether a caller with a given reach may see a subject. Not being allowed to see a subject
+/// and the subject not existing answer alike.
+struct SubjectVisibility {
+    let store: any Store
+    let caller: Caller
+    let reach: Reach
+
+    /// The subject, or the same not-found error whether it is missing or out of reach.
+    func require(_ id: String) async throws -> Subject {
+        guard Subject.ID.isValid(id), let subject = try await store.subject(Subject.ID(id)), try await canSee(subject) else {
+            throw APIError.noSubject(id)
+        }
+        return subject
+    }
+
+    func canSee(_ subject: Subject) async throws -> Bool {
+        switch reach {
+        case .everything, .registeredMeasures:
+            return true
+        case .ownRecord:
+            guard let own = caller.account?.subject else { return false }
+            if subject.id == own { return true }
+            guard let ownRecord = try await store.subject(own) else { return false }
+            return ownRecord.household == subject.id
+        case .assignedHouseholds:
+            let households = Set(caller.account?.households ?? [])
+            return households.contains(subject.id) || subject.household.map(households.contains) == true
+        case .ownUploads:
+            return false
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import CivicCore
+import Synchronization
+
+/// Answers eligibility questions from a cache of decisions, so that a relying party's check costs a
+/// dictionary lookup rather than a fold of the ledger.
+///
+/// A decision depends on the subject's entries, its household, the handbooks and the day. The cache
+/// is dropped whole when the day changes, when a commit through this server could change a standing
+/// (`ObservedStore.standingsGeneration`), and when the ledger head moves because another process (the
+/// CLI closing a cycle) wrote to the same database; that last check runs at most once a
+/// `eligibilityRevalidateSeconds`. Entries older than `entryLifetimeSeconds` are recomputed, which bounds
+/// how long a handbook published by another process can go unseen.
+final class EligibilityService: Sendable {
+    let engine: Engine
+    let observed: ObservedStore
+    let configuration: APIConfiguration
+    static let entryLifetimeSeconds: Double = 60
+
+    struct Key: Hashable, Sendable {
+        var subject: Subject.ID
+        var measure: Measure.ID
+    }
+
+    struct Cached: Sendable {
+        var decision: EligibilityDecision
+        var computedAt: ContinuousClock.Instant
+    }
+
+    struct State: Sendable {
+        var day: Day?
+        var generation: UInt64 = 0
+        var ledgerHead: Int64 = -1
+        var revalidatedAt: ContinuousClock.Instant?
+        var entries: [Key: Cached] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    init(engine: Engine, observed: ObservedStore, configuration: APIConfiguration) {
+        self.engine = engine
+        self.observed = observed
+        self.configuration = configuration
+    }
+
+    /// Drops the cache if the world it was computed for has moved. Returns false if the ledger head
+    /// needs checking against the store (at most once a revalidation interval).
+    private func validate(today: Day, now: ContinuousClock.Instant) -> Bool {
+        let generation = observed.standingsGeneration
+        return state.withLock { state in
+            if state.day != today || state.generation != generation {
+                state.entries.removeAll(keepingCapacity: true)
+                state.day = today
+                state.generation = generation
+            }
+            guard let last = state.revalidatedAt, now - last < .seconds(configuration.eligibilityRevalidateSeconds) else {
+                state.revalidatedAt = now
+                return false
+            }
+            return true
+        }
+    }
+
+    private func revalidateIfDue(today: Day) async throws {
+        let now = ContinuousClock.now
+        if validate(today: today, now: now) { return }
+        let head = try await observed.ledgerHead()
+        state.withLock { state in
+            if state.ledgerHead != head {
+                state.entries.removeAll(keepingCapacity: true)
+                state.ledgerHead = head
+            }
+        }
+    }
+
+    private func cached(_ key: Key, now: ContinuousClock.Instant) -> EligibilityDecision? {
+        state.withLock { state in
+            guard let hit = state.entries[key], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else { return nil }
+            return hit.decision
+        }
+    }
+
+    private func remember(_ decisions: [EligibilityDecision], generation: UInt64, now: ContinuousClock.Instant) {
+        state.withLock { state in
+            // A commit landed while these were computed: they may be stale, so keep none of them.
+            guard state.generation == generation else { return }
+            if state.entries.count + decisions.count > configuration.eligibilityCacheEntriesMax { state.entries.removeAll(keepingCapacity: true) }
+            for decision in decisions {
+                state.entries[Key(subject: decision.subject, measure: decision.measure)] = Cached(decision: decision, computedAt: now)
+            }
+        }
+    }
+
+    /// The decision for one subject, or nil if there is no such subject.
+    func decision(subject: Subject.ID, measure: Measure.ID) async throws -> EligibilityDecision? {
+        let today = engine.clock.today()
+        try await revalidateIfDue(today: today)
+        let now = ContinuousClock.now
+        if let hit = cached(Key(subject: subject, measure: measure), now: now) { return hit }
+        let generation = observed.standingsGeneration
+        do {
+            let decision = try await engine.check(subject, measure: measure, asOf: today)
+            remember([decision], generation: generation, now: now)
+            return decision
+        } catch let error as CivicError where error.code == .notFound && error.message.hasPrefix("no subject") {
+            return nil
+        }
+    }
+
+    /// Decisions for many subjects in the order given; nil where there is no such subject.
+    func decisions(subjects: [Subject.ID], measure: Measure.ID) async throws -> [EligibilityDecision?] {
+        let today = engine.clock.today()
+        try await revalidateIfDue(today: today)
+        let now = ContinuousClock.now
+        var results = [EligibilityDecision?](repeating: nil, count: subjects.count)
+        var missing: [Int] = []
+        state.withLock { state in
+            for (index, subject) in subjects.enumerated() {
+                if let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) {
+                    results[index] = hit.decision
+                } else {
+                    missing.append(index)
+                }
+            }
+        }
+        guard !missing.isEmpty else { return results }
+        let generation = observed.standingsGeneration
+        let computed = try await engine.check(missing.map { subjects[$0] }, measure: measure, asOf: today)
+        for index in missing { results[index] = computed[subjects[index]] }
+        remember(Array(computed.values), generation: generation, now: now)
+        return results
+    }
+}

@@ -1,0 +1,50 @@
+public import CivicCore
+import Synchronization
+
+/// A store that counts the commits that can change a standing, so caches of derived answers know
+/// when to drop them. The server runs its engine on it; every other call passes straight through.
+public final class ObservedStore: Store {
+    public let base: any Store
+    private let generation = Atomic<UInt64>(0)
+
+    public init(_ base: any Store) { self.base = base }
+
+    /// Moves whenever a commit through this store added entries, subjects, handbooks, jurisdictions or standings.
+    public var standingsGeneration: UInt64 { generation.load(ordering: .acquiring) }
+
+    public func commit(_ changes: ChangeSet) async throws {
+        let affectsStandings = !changes.entries.isEmpty || !changes.subjects.isEmpty || !changes.handbooks.isEmpty
+            || !changes.jurisdictions.isEmpty || !changes.standings.isEmpty || !changes.cycles.isEmpty
+        if affectsStandings { generation.add(1, ordering: .releasing) }
+        defer { if affectsStandings { generation.add(1, ordering: .releasing) } }
+        try await base.commit(changes)
+    }
+
+    public func jurisdictions() async throws -> [Jurisdiction] { try await base.jurisdictions() }
+    public func subject(_ id: Subject.ID) async throws -> Subject? { try await base.subject(id) }
+    public func subjects(_ ids: [Subject.ID]) async throws -> [Subject] { try await base.subjects(ids) }
+    public func subjects(after cursor: Subject.ID?, limit: Int) async throws -> [Subject] { try await base.subjects(after: cursor, limit: limit) }
+    public func members(of household: Subject.ID) async throws -> [Subject] { try await base.members(of: household) }
+    public func subjectCount() async throws -> Int { try await base.subjectCount() }
+    public func actor(_ id: Actor.ID) async throws -> Actor? { try await base.actor(id) }
+    public func actors() async throws -> [Actor] { try await base.actors() }
+    public func handbooks() async throws -> [PublishedHandbook] { try await base.handbooks() }
+    public func report(_ id: Report.ID) async throws -> ReportRecord? { try await base.report(id) }
+    public func reportID(sourceRecord: String) async throws -> Report.ID? { try await base.reportID(sourceRecord: sourceRecord) }
+    public func reports(statuses: Set<ReportStatus>, throughCycle cycle: Month) async throws -> [ReportRecord] {
+        try await base.reports(statuses: statuses, throughCycle: cycle)
+    }
+    public func reports(subject: Subject.ID) async throws -> [ReportRecord] { try await base.reports(subject: subject) }
+    public func decision(_ id: Decision.ID) async throws -> Decision? { try await base.decision(id) }
+    public func cycles() async throws -> [Cycle] { try await base.cycles() }
+    public func ledgerHead() async throws -> Int64 { try await base.ledgerHead() }
+    public func entry(_ id: Entry.ID) async throws -> Entry? { try await base.entry(id) }
+    public func entries(subject: Subject.ID) async throws -> [Entry] { try await base.entries(subject: subject) }
+    public func entries(after sequence: Int64, limit: Int) async throws -> [Entry] { try await base.entries(after: sequence, limit: limit) }
+    public func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] { try await base.ledgers(after: cursor, limit: limit) }
+    public func standings(subject: Subject.ID) async throws -> [Standing] { try await base.standings(subject: subject) }
+    public func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] { try await base.standings(after: cursor, limit: limit) }
+    public func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {
+        try await base.listings(on: list, activeOn: day, limit: limit)
+    }
+}

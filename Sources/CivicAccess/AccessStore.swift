@@ -1,0 +1,196 @@
+public import CivicCore
+
+/// What the server needs to remember about who may call it, apart from the domain's own records:
+/// accounts and their password hashes, API and session tokens (hashed), sign-in failures, the
+/// households each assessor covers, the measures each relying party is registered for, idempotency
+/// records and evidence content.
+///
+/// Every method is one statement or one transaction in plain SQL, so a PostgreSQL implementation is
+/// a straight port of the SQLite one. Times are Unix seconds (`UnixTime`): the store never reads a clock.
+public protocol AccessStore: Sendable {
+    // MARK: Accounts
+    func account(_ id: Account.ID) async throws -> Account?
+    /// Accounts in id order after `cursor`, at most `limit`.
+    func accounts(after cursor: Account.ID?, limit: Int) async throws -> [Account]
+    func accountCount() async throws -> Int
+    /// Inserts an account; an existing id is a `conflict`.
+    func insert(_ account: Account) async throws
+    /// Replaces the households an assessor covers.
+    func setHouseholds(_ households: [Subject.ID], of account: Account.ID) async throws
+    /// Counts a failed sign-in; locks the account for `lockSeconds` when the count reaches `lockAfter`.
+    /// Returns the account as it now stands.
+    func recordFailedSignIn(_ account: Account.ID, at now: UnixTime, lockAfter: Int, lockSeconds: Int64) async throws -> Account?
+    /// Clears the failure count after a good sign-in.
+    func recordSignIn(_ account: Account.ID) async throws
+
+    // MARK: Tokens
+    func insert(_ token: TokenRecord) async throws
+    func token(_ id: TokenRecord.ID) async throws -> TokenRecord?
+    /// Marks a token revoked; false if there is no such token.
+    func revokeToken(_ id: TokenRecord.ID, at now: UnixTime) async throws -> Bool
+    /// Tokens of one account, newest first.
+    func tokens(of account: Account.ID) async throws -> [TokenRecord]
+
+    // MARK: Idempotency
+    func idempotencyRecord(principal: Account.ID, key: String) async throws -> IdempotencyRecord?
+    /// Stores the first response for a key; if a record for the key already exists, keeps it and returns it.
+    func saveFirst(_ record: IdempotencyRecord) async throws -> IdempotencyRecord
+    /// Deletes records created before `cutoff`; returns how many.
+    func purgeIdempotencyRecords(before cutoff: UnixTime) async throws -> Int
+
+    // MARK: Evidence content
+    /// Stores content under its digest; false if the same digest was already stored.
+    func storeBlob(_ blob: EvidenceBlob) async throws -> Bool
+    func blob(digest: String) async throws -> EvidenceBlob?
+}
+
+/// Seconds since 1970-01-01T00:00:00Z.
+public typealias UnixTime = Int64
+
+/// The roles a caller acts in. Each account has exactly one; a person with two jobs has two accounts.
+public enum AccessRole: String, Hashable, Sendable, Codable, CaseIterable {
+    case administrator
+    /// Covers the households assigned to the account.
+    case assessor
+    /// A committee reviewer.
+    case reviewer
+    /// Sees their own record and household.
+    case resident
+    /// Asks only the eligibility question, only for the measures it is registered for.
+    case relyingParty = "relying-party"
+    /// Reads everything, writes nothing.
+    case auditor
+}
+
+/// A person or a service that signs in.
+public struct Account: Hashable, Sendable, Codable, Identifiable {
+    public typealias ID = Identifier<Account>
+
+    public var id: ID
+    public var role: AccessRole
+    public var displayName: String
+    /// The domain actor this account acts as (reporter, reviewer, publisher).
+    public var actor: Actor.ID?
+    /// The subject record of a resident.
+    public var subject: Subject.ID?
+    /// A bcrypt hash; nil for services, which use API tokens only.
+    public var passwordHash: String?
+    /// For a relying party: the measures it may ask about.
+    public var measures: [Measure.ID]
+    /// For an assessor: the households covered.
+    public var households: [Subject.ID]
+    public var failedSignIns: Int
+    public var lockedUntil: UnixTime?
+    public var createdAt: UnixTime
+    public var disabled: Bool
+
+    public init(
+        id: ID, role: AccessRole, displayName: String, actor: Actor.ID? = nil, subject: Subject.ID? = nil,
+        passwordHash: String? = nil, measures: [Measure.ID] = [], households: [Subject.ID] = [],
+        failedSignIns: Int = 0, lockedUntil: UnixTime? = nil, createdAt: UnixTime, disabled: Bool = false
+    ) {
+        self.id = id
+        self.role = role
+        self.displayName = displayName
+        self.actor = actor
+        self.subject = subject
+        self.passwordHash = passwordHash
+        self.measures = measures
+        self.households = households
+        self.failedSignIns = failedSignIns
+        self.lockedUntil = lockedUntil
+        self.createdAt = createdAt
+        self.disabled = disabled
+    }
+
+    public func isLocked(at now: UnixTime) -> Bool { lockedUntil.map { now < $0 } ?? false }
+}
+
+/// What a token lets its bearer do besides its account's role.
+public enum TokenScope: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Reading operations.
+    case read
+    /// Writing operations.
+    case write
+}
+
+/// A bearer token as stored: never the secret, only its SHA-256.
+public struct TokenRecord: Hashable, Sendable, Codable, Identifiable {
+    public typealias ID = Identifier<TokenRecord>
+
+    public enum Kind: String, Hashable, Sendable, Codable {
+        /// From signing in with a password.
+        case session
+        /// Issued by an administrator for a service or relying party.
+        case api
+    }
+
+    public var id: ID
+    public var account: Account.ID
+    public var kind: Kind
+    /// Lowercase hex SHA-256 of the secret part.
+    public var secretHash: String
+    public var scopes: Set<TokenScope>
+    public var createdAt: UnixTime
+    public var expiresAt: UnixTime
+    public var revokedAt: UnixTime?
+    /// Requests a second this token may make; nil for the server's default.
+    public var requestsPerSecond: Int?
+
+    public init(
+        id: ID, account: Account.ID, kind: Kind, secretHash: String, scopes: Set<TokenScope>, createdAt: UnixTime,
+        expiresAt: UnixTime, revokedAt: UnixTime? = nil, requestsPerSecond: Int? = nil
+    ) {
+        self.id = id
+        self.account = account
+        self.kind = kind
+        self.secretHash = secretHash
+        self.scopes = scopes
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.requestsPerSecond = requestsPerSecond
+    }
+
+    public func isUsable(at now: UnixTime) -> Bool { revokedAt == nil && now < expiresAt }
+}
+
+/// The first response to a write that carried an `Idempotency-Key`.
+public struct IdempotencyRecord: Hashable, Sendable {
+    public var principal: Account.ID
+    public var key: String
+    /// SHA-256 (hex) of the method, path, query and body of the first request.
+    public var requestHash: String
+    public var status: Int
+    public var contentType: String?
+    public var body: [UInt8]
+    public var createdAt: UnixTime
+
+    public init(principal: Account.ID, key: String, requestHash: String, status: Int, contentType: String?, body: [UInt8], createdAt: UnixTime) {
+        self.principal = principal
+        self.key = key
+        self.requestHash = requestHash
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.createdAt = createdAt
+    }
+}
+
+/// Evidence content, stored by the SHA-256 of its bytes.
+public struct EvidenceBlob: Hashable, Sendable {
+    /// Lowercase hex SHA-256 of `bytes`.
+    public var digest: String
+    public var mediaType: String
+    public var bytes: [UInt8]
+    public var uploadedBy: Account.ID
+    public var uploadedAt: UnixTime
+
+    public init(digest: String, mediaType: String, bytes: [UInt8], uploadedBy: Account.ID, uploadedAt: UnixTime) {
+        self.digest = digest
+        self.mediaType = mediaType
+        self.bytes = bytes
+        self.uploadedBy = uploadedBy
+        self.uploadedAt = uploadedAt
+    }
+}

@@ -1,0 +1,78 @@
+import GRDB
+
+/// The access database's schema. It lives in its own file next to the ledger's database
+/// (`civic.db` -> `civic-access.db`): credentials and idempotency records never travel with a copy of
+/// the ledger handed to an auditor, they are backed up and purged on their own schedule, and the
+/// ledger's integrity check sees only the ledger. Plain SQL types (TEXT, INTEGER, BLOB) and no
+/// SQLite-only constructs, so the PostgreSQL port is the same statements with BYTEA for BLOB.
+enum AccessSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.eraseDatabaseOnSchemaChange = false
+        migrator.registerMigration("access-v1", migrate: createV1)
+        return migrator
+    }
+
+    private static func createV1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE account (
+                id TEXT PRIMARY KEY NOT NULL,
+                role TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                actor TEXT,
+                subject TEXT,
+                password_hash TEXT,
+                failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+                locked_until INTEGER,
+                created_at INTEGER NOT NULL,
+                disabled INTEGER NOT NULL DEFAULT 0
+            );
+
+            CREATE TABLE account_measure (
+                account TEXT NOT NULL REFERENCES account (id),
+                measure TEXT NOT NULL,
+                PRIMARY KEY (account, measure)
+            );
+
+            CREATE TABLE assessor_household (
+                account TEXT NOT NULL REFERENCES account (id),
+                household TEXT NOT NULL,
+                PRIMARY KEY (account, household)
+            );
+
+            CREATE TABLE token (
+                id TEXT PRIMARY KEY NOT NULL,
+                account TEXT NOT NULL REFERENCES account (id),
+                kind TEXT NOT NULL CHECK (kind IN ('session', 'api')),
+                secret_hash TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                revoked_at INTEGER,
+                requests_per_second INTEGER
+            );
+            CREATE INDEX token_by_account ON token (account, created_at);
+
+            CREATE TABLE idempotency (
+                principal TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                content_type TEXT,
+                body BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (principal, idempotency_key)
+            );
+            CREATE INDEX idempotency_by_age ON idempotency (created_at);
+
+            CREATE TABLE evidence_blob (
+                digest TEXT PRIMARY KEY NOT NULL,
+                media_type TEXT NOT NULL,
+                content BLOB NOT NULL,
+                size INTEGER NOT NULL,
+                uploaded_by TEXT NOT NULL,
+                uploaded_at INTEGER NOT NULL
+            );
+            """)
+    }
+}

@@ -1,0 +1,249 @@
+public import CivicAccess
+public import CivicCore
+import Foundation
+import GRDB
+
+/// The access store on SQLite, in its own database file (see `AccessSchema` for why).
+public final class SQLiteAccessStore: AccessStore {
+    let writer: any DatabaseWriter
+
+    /// The access database that belongs with a ledger database: `civic.db` -> `civic-access.db`.
+    public static func path(besideLedger ledgerPath: String) -> String {
+        if ledgerPath.hasSuffix(".db") { return String(ledgerPath.dropLast(3)) + "-access.db" }
+        return ledgerPath + "-access"
+    }
+
+    /// Opens (creating if needed) the file at `path` in WAL mode with synchronous FULL.
+    public convenience init(path: String) throws {
+        var configuration = SQLiteAccessStore.configuration()
+        configuration.journalMode = .wal
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try self.init(writer: pool)
+        } catch {
+            throw SQLiteStore.storageError(error, doing: "opening the access database")
+        }
+    }
+
+    /// A private database in memory: for tests.
+    public static func inMemory() throws -> SQLiteAccessStore {
+        do {
+            return try SQLiteAccessStore(writer: try DatabaseQueue(configuration: configuration()))
+        } catch {
+            throw SQLiteStore.storageError(error, doing: "opening an in-memory access database")
+        }
+    }
+
+    private init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        let migrator = AccessSchema.migrator
+        if try writer.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw CivicError(.storage, "the access database was written by a newer version of this program")
+        }
+        try migrator.migrate(writer)
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        configuration.label = "CivicAccess"
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return configuration
+    }
+
+    private func read<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await writer.read(body) } catch { throw SQLiteStore.storageError(error, doing: action) }
+    }
+
+    private func write<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await writer.write(body) } catch { throw SQLiteStore.storageError(error, doing: action) }
+    }
+
+    // MARK: Accounts
+
+    public func account(_ id: Account.ID) async throws -> Account? {
+        try await read("reading an account") { db in try Self.account(id, db) }
+    }
+
+    static func account(_ id: Account.ID, _ db: Database) throws -> Account? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id.rawValue]) else { return nil }
+        return try account(row, db)
+    }
+
+    static func account(_ row: Row, _ db: Database) throws -> Account {
+        let id: String = row["id"]
+        let measures = try String.fetchAll(db, sql: "SELECT measure FROM account_measure WHERE account = ? ORDER BY measure", arguments: [id])
+        let households = try String.fetchAll(db, sql: "SELECT household FROM assessor_household WHERE account = ? ORDER BY household", arguments: [id])
+        guard let role = AccessRole(rawValue: row["role"]) else { throw CivicError(.corrupted, "account has an unknown role") }
+        return Account(
+            id: Account.ID(id), role: role, displayName: row["display_name"],
+            actor: (row["actor"] as String?).map { Actor.ID($0) }, subject: (row["subject"] as String?).map { Subject.ID($0) },
+            passwordHash: row["password_hash"], measures: measures.map { Measure.ID($0) }, households: households.map { Subject.ID($0) },
+            failedSignIns: row["failed_sign_ins"], lockedUntil: row["locked_until"], createdAt: row["created_at"],
+            disabled: (row["disabled"] as Int) != 0)
+    }
+
+    public func accounts(after cursor: Account.ID?, limit: Int) async throws -> [Account] {
+        try await read("listing accounts") { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM account WHERE id > ? ORDER BY id LIMIT ?",
+                                        arguments: [cursor?.rawValue ?? "", limit])
+            return try rows.map { try Self.account($0, db) }
+        }
+    }
+
+    public func accountCount() async throws -> Int {
+        try await read("counting accounts") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM account") ?? 0 }
+    }
+
+    public func insert(_ account: Account) async throws {
+        try await write("creating an account") { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [account.id.rawValue]) != nil {
+                throw CivicError(.conflict, "account '\(account.id)' already exists")
+            }
+            try db.execute(sql: """
+                INSERT INTO account (id, role, display_name, actor, subject, password_hash, failed_sign_ins, locked_until, created_at, disabled)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [account.id.rawValue, account.role.rawValue, account.displayName, account.actor?.rawValue,
+                                 account.subject?.rawValue, account.passwordHash, account.failedSignIns, account.lockedUntil,
+                                 account.createdAt, account.disabled ? 1 : 0])
+            for measure in Set(account.measures) {
+                try db.execute(sql: "INSERT INTO account_measure (account, measure) VALUES (?, ?)", arguments: [account.id.rawValue, measure.rawValue])
+            }
+            for household in Set(account.households) {
+                try db.execute(sql: "INSERT INTO assessor_household (account, household) VALUES (?, ?)", arguments: [account.id.rawValue, household.rawValue])
+            }
+        }
+    }
+
+    public func setHouseholds(_ households: [Subject.ID], of account: Account.ID) async throws {
+        try await write("assigning households") { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [account.rawValue]) != nil else {
+                throw CivicError(.notFound, "no account '\(account)'")
+            }
+            try db.execute(sql: "DELETE FROM assessor_household WHERE account = ?", arguments: [account.rawValue])
+            for household in Set(households) {
+                try db.execute(sql: "INSERT INTO assessor_household (account, household) VALUES (?, ?)", arguments: [account.rawValue, household.rawValue])
+            }
+        }
+    }
+
+    public func recordFailedSignIn(_ account: Account.ID, at now: UnixTime, lockAfter: Int, lockSeconds: Int64) async throws -> Account? {
+        try await write("recording a failed sign-in") { db in
+            try db.execute(sql: """
+                UPDATE account SET failed_sign_ins = failed_sign_ins + 1,
+                    locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END
+                WHERE id = ?
+                """, arguments: [lockAfter, now + lockSeconds, account.rawValue])
+            // A lock starts a fresh count, so the next lock needs as many failures again.
+            try db.execute(sql: "UPDATE account SET failed_sign_ins = 0 WHERE id = ? AND failed_sign_ins >= ?", arguments: [account.rawValue, lockAfter])
+            return try Self.account(account, db)
+        }
+    }
+
+    public func recordSignIn(_ account: Account.ID) async throws {
+        try await write("recording a sign-in") { db in
+            try db.execute(sql: "UPDATE account SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", arguments: [account.rawValue])
+        }
+    }
+
+    // MARK: Tokens
+
+    public func insert(_ token: TokenRecord) async throws {
+        try await write("issuing a token") { db in
+            try db.execute(sql: """
+                INSERT INTO token (id, account, kind, secret_hash, scopes, created_at, expires_at, revoked_at, requests_per_second)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [token.id.rawValue, token.account.rawValue, token.kind.rawValue, token.secretHash,
+                                 token.scopes.map(\.rawValue).sorted().joined(separator: " "), token.createdAt, token.expiresAt,
+                                 token.revokedAt, token.requestsPerSecond])
+        }
+    }
+
+    static func token(_ row: Row) throws -> TokenRecord {
+        guard let kind = TokenRecord.Kind(rawValue: row["kind"]) else { throw CivicError(.corrupted, "token has an unknown kind") }
+        let scopes = (row["scopes"] as String).split(separator: " ").compactMap { TokenScope(rawValue: String($0)) }
+        return TokenRecord(
+            id: TokenRecord.ID(row["id"] as String), account: Account.ID(row["account"] as String), kind: kind,
+            secretHash: row["secret_hash"], scopes: Set(scopes), createdAt: row["created_at"], expiresAt: row["expires_at"],
+            revokedAt: row["revoked_at"], requestsPerSecond: row["requests_per_second"])
+    }
+
+    public func token(_ id: TokenRecord.ID) async throws -> TokenRecord? {
+        try await read("reading a token") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM token WHERE id = ?", arguments: [id.rawValue]).map(Self.token)
+        }
+    }
+
+    public func revokeToken(_ id: TokenRecord.ID, at now: UnixTime) async throws -> Bool {
+        try await write("revoking a token") { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM token WHERE id = ?", arguments: [id.rawValue]) != nil else { return false }
+            try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now, id.rawValue])
+            return true
+        }
+    }
+
+    public func tokens(of account: Account.ID) async throws -> [TokenRecord] {
+        try await read("listing tokens") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM token WHERE account = ? ORDER BY created_at DESC, id", arguments: [account.rawValue]).map(Self.token)
+        }
+    }
+
+    // MARK: Idempotency
+
+    static func idempotency(_ row: Row) -> IdempotencyRecord {
+        IdempotencyRecord(
+            principal: Account.ID(row["principal"] as String), key: row["idempotency_key"], requestHash: row["request_hash"],
+            status: row["status"], contentType: row["content_type"], body: [UInt8](row["body"] as Data), createdAt: row["created_at"])
+    }
+
+    public func idempotencyRecord(principal: Account.ID, key: String) async throws -> IdempotencyRecord? {
+        try await read("reading an idempotency record") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE principal = ? AND idempotency_key = ?",
+                             arguments: [principal.rawValue, key]).map(Self.idempotency)
+        }
+    }
+
+    public func saveFirst(_ record: IdempotencyRecord) async throws -> IdempotencyRecord {
+        try await write("saving an idempotency record") { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE principal = ? AND idempotency_key = ?",
+                                          arguments: [record.principal.rawValue, record.key]) {
+                return Self.idempotency(row)
+            }
+            try db.execute(sql: """
+                INSERT INTO idempotency (principal, idempotency_key, request_hash, status, content_type, body, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [record.principal.rawValue, record.key, record.requestHash, record.status, record.contentType,
+                                 Data(record.body), record.createdAt])
+            return record
+        }
+    }
+
+    public func purgeIdempotencyRecords(before cutoff: UnixTime) async throws -> Int {
+        try await write("purging idempotency records") { db in
+            try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [cutoff])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Evidence
+
+    public func storeBlob(_ blob: EvidenceBlob) async throws -> Bool {
+        try await write("storing evidence") { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM evidence_blob WHERE digest = ?", arguments: [blob.digest]) != nil { return false }
+            try db.execute(sql: """
+                INSERT INTO evidence_blob (digest, media_type, content, size, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [blob.digest, blob.mediaType, Data(blob.bytes), blob.bytes.count, blob.uploadedBy.rawValue, blob.uploadedAt])
+            return true
+        }
+    }
+
+    public func blob(digest: String) async throws -> EvidenceBlob? {
+        try await read("reading evidence") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evidence_blob WHERE digest = ?", arguments: [digest]) else { return nil }
+            return EvidenceBlob(digest: row["digest"], mediaType: row["media_type"], bytes: [UInt8](row["content"] as Data),
+                                uploadedBy: Account.ID(row["uploaded_by"] as String), uploadedAt: row["uploaded_at"])
+        }
+    }
+}
