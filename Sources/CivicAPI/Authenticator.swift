@@ -1,5 +1,5 @@
 public import CivicAccess
-import CivicCore
+public import CivicCore
 import HummingbirdBcrypt
 import NIOPosix
 import Synchronization

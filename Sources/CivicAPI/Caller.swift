@@ -1,5 +1,5 @@
 public import CivicAccess
-public import CivicCore
+import CivicCore
 
 /// Who is calling: an account acting through one token, or nobody (the public).
 public struct Caller: Sendable {

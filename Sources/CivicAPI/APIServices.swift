@@ -1,0 +1,69 @@
+public import CivicAccess
+public import CivicCore
+import Foundation
+public import Prometheus
+
+/// Everything the routes share: the engine (on a store that reports its commits), the access store,
+/// the authenticator, the caches and limits, and the metrics registry.
+public struct APIServices: Sendable {
+    public let engine: Engine
+    public let observed: ObservedStore
+    public let access: any AccessStore
+    public let configuration: APIConfiguration
+    public let authenticator: Authenticator
+    public let metrics: PrometheusCollectorRegistry
+    /// Seconds since 1970, for tokens, locks and idempotency records.
+    public let now: @Sendable () -> UnixTime
+    let eligibility: EligibilityService
+    let limiter = RateLimiter()
+    let inFlight = IdempotencyMiddleware.InFlightKeys()
+    let counters: Counters
+
+    struct Counters: Sendable {
+        let eligibilityChecks: Prometheus.Counter
+        let signInFailures: Prometheus.Counter
+        let idempotentReplays: Prometheus.Counter
+
+        init(_ registry: PrometheusCollectorRegistry) {
+            func counter(_ name: String, _ help: String) -> Prometheus.Counter {
+                registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "civic", metricName: name, unitName: "total", helpText: help))
+            }
+            eligibilityChecks = counter("eligibility_checks", "Eligibility questions answered, single and batch.")
+            signInFailures = counter("sign_in_failures", "Failed sign-ins (wrong password, unknown or locked account).")
+            idempotentReplays = counter("idempotent_replays", "Writes answered from a stored first response.")
+        }
+    }
+
+    public init(
+        store: any Store, access: any AccessStore, clock: any DayClock, configuration: APIConfiguration = APIConfiguration(),
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        now: @escaping @Sendable () -> UnixTime = APIServices.wallClockSeconds
+    ) {
+        let observed = ObservedStore(store)
+        let engine = Engine(store: observed, clock: clock)
+        self.engine = engine
+        self.observed = observed
+        self.access = access
+        self.configuration = configuration
+        self.metrics = metrics
+        self.now = now
+        authenticator = Authenticator(access: access, configuration: configuration, now: now)
+        eligibility = EligibilityService(engine: engine, observed: observed, configuration: configuration)
+        counters = Counters(metrics)
+    }
+}
+
+extension APIServices {
+    /// Seconds since 1970 by the wall clock.
+    @Sendable public static func wallClockSeconds() -> UnixTime { UnixTime(Date().timeIntervalSince1970) }
+}
+
+/// The wall clock's calendar day in the server's time zone, read at each request.
+public struct SystemDayClock: DayClock {
+    public init() {}
+
+    public func today() -> Day {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return Day(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+}

@@ -1,0 +1,33 @@
+public import Hummingbird
+public import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+
+/// Builds the router: the middleware stack every route passes through, the generated operations,
+/// and the few routes written by hand (the liveness probe and the eligibility hot paths).
+///
+/// Order, outside in: request log, metrics, problem documents, authentication and rate limits,
+/// body limits, idempotency; then the policy table (for generated operations in `PolicyMiddleware`,
+/// for the hand-written ones at the top of each handler).
+public func buildRouter(_ services: APIServices) throws -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator, limiter: services.limiter, configuration: services.configuration))
+    router.add(middleware: BodyLimitMiddleware(configuration: services.configuration))
+    router.add(middleware: IdempotencyMiddleware(access: services.access, now: services.now, inFlight: services.inFlight, replays: services.counters.idempotentReplays))
+    let handlers = APIHandlers(services: services)
+    try handlers.registerHandlers(on: router, middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
+    EligibilityRoutes(services: services).register(on: router)
+    return router
+}
+
+/// The server application on `host:port`, shutting down gracefully on SIGTERM or SIGINT.
+public func buildApplication(_ services: APIServices, host: String, port: Int, logger: Logger) throws -> some ApplicationProtocol {
+    let router = try buildRouter(services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "CivicCredit"),
+        logger: logger)
+}

@@ -1,0 +1,40 @@
+import CivicAccess
+import Hummingbird
+import NIOCore
+
+/// Finds the caller from the bearer token, then holds them to their rate limit: the token's own
+/// limit, or the server's; callers without a valid token are limited per address.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let authenticator: Authenticator
+    let limiter: RateLimiter
+    let configuration: APIConfiguration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let caller: Caller
+        do {
+            caller = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        } catch {
+            try limit("address:\(address)", rate: configuration.anonymousRequestsPerSecond)
+            throw error
+        }
+        if let token = caller.token {
+            try limit("token:\(token.id.rawValue)", rate: token.requestsPerSecond ?? configuration.requestsPerSecondDefault)
+        } else {
+            try limit("address:\(address)", rate: configuration.anonymousRequestsPerSecond)
+        }
+        var context = context
+        context.caller = caller
+        return try await Caller.$current.withValue(caller) {
+            try await next(request, context)
+        }
+    }
+
+    private func limit(_ key: String, rate: Int) throws {
+        if let wait = limiter.take(key, rate: rate) {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw APIError(.tooManyRequests, "too many requests; retry after \(seconds) s", headers: ["Retry-After": String(seconds)])
+        }
+    }
+}

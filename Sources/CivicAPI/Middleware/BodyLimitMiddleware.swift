@@ -1,0 +1,22 @@
+import Hummingbird
+
+/// Reads the whole request body before anything else sees it, refusing bodies over the limit with
+/// 413 (evidence uploads have their own, larger limit). Nothing downstream streams unbounded input.
+struct BodyLimitMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let configuration: APIConfiguration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let limit = request.method == .post && request.uri.path == "/evidence" ? configuration.evidenceBytesMax : configuration.requestBytesMax
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw APIError(.contentTooLarge, "the request body has \(declared) bytes; this operation accepts at most \(limit)")
+        }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "the request body is larger than the \(limit) bytes this operation accepts")
+        }
+        return try await next(request, context)
+    }
+}
