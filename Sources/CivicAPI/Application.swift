@@ -18,7 +18,9 @@ public func buildRouter(_ services: APIServices) throws -> Router<APIRequestCont
     router.add(middleware: BodyLimitMiddleware(configuration: services.configuration))
     router.add(middleware: IdempotencyMiddleware(access: services.access, now: services.now, inFlight: services.inFlight, replays: services.counters.idempotentReplays))
     let handlers = APIHandlers(services: services)
-    try handlers.registerHandlers(on: router, middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
+    try handlers.registerHandlers(
+        on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]),
+        middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
     EligibilityRoutes(services: services).register(on: router)
     return router
 }

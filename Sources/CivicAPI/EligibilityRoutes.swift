@@ -33,7 +33,7 @@ struct EligibilityRoutes {
     }
 
     /// Admits the caller and checks the measure: a relying party asks only about its registered measures.
-    private func admit(_ operation: Operation, context: APIRequestContext) throws -> (Reach, Measure.ID) {
+    private func admit(_ operation: APIOperation, context: APIRequestContext) throws -> (Reach, Measure.ID) {
         let reach = try Policy.admit(context.caller, to: operation)
         let text = context.parameters.get("measureId") ?? ""
         guard Measure.ID.isValid(text) else { throw APIError(.badRequest, "measure id is not valid: \(Measure.ID.syntax)", at: "path measureId") }

@@ -4,7 +4,7 @@ public import CivicAccess
 ///
 /// The policy table below is a `switch` over this enum, so an operation cannot exist without a row;
 /// a test checks that this enum and the document name the same operations.
-public enum Operation: String, CaseIterable, Sendable {
+public enum APIOperation: String, CaseIterable, Sendable {
     case getLiveness, getOpenAPIDocument, getMetrics
     case createSession, deleteCurrentSession, getCurrentPrincipal
     case listAccounts, createAccount, assignHouseholds, issueToken, revokeToken
@@ -54,7 +54,7 @@ public struct PolicyRule: Sendable {
 
 /// The policy table: who may call what, and how far they reach. Every route asks it before doing anything.
 public enum Policy {
-    public static func rule(for operation: Operation) -> PolicyRule {
+    public static func rule(for operation: APIOperation) -> PolicyRule {
         let everyone: [AccessRole: Reach] = Dictionary(uniqueKeysWithValues: AccessRole.allCases.map { ($0, .everything) })
         let staffAndSubjects: [AccessRole: Reach] = [
             .administrator: .everything, .auditor: .everything, .reviewer: .everything,
@@ -95,7 +95,7 @@ public enum Policy {
     /// Admits a caller to an operation, or throws the problem to answer with:
     /// 401 without credentials, 403 for a role or token scope that may not call it.
     /// Returns how far the caller reaches (`.everything` for public operations).
-    public static func admit(_ caller: Caller, to operation: Operation) throws(APIError) -> Reach {
+    public static func admit(_ caller: Caller, to operation: APIOperation) throws(APIError) -> Reach {
         let rule = rule(for: operation)
         if rule.isPublic { return .everything }
         guard let account = caller.account, let token = caller.token else { throw .unauthorized }

@@ -11,7 +11,7 @@ struct PolicyMiddleware: ServerMiddleware {
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        guard let operation = Operation(rawValue: operationID) else {
+        guard let operation = APIOperation(rawValue: operationID) else {
             throw APIError(.forbidden, "operation \(operationID) has no row in the policy table")
         }
         let reach = try Policy.admit(Caller.current, to: operation)
@@ -25,7 +25,7 @@ struct PolicyMiddleware: ServerMiddleware {
 
 /// The policy table's answer for the request being served.
 struct Admission: Sendable {
-    var operation: Operation
+    var operation: APIOperation
     var reach: Reach
 
     @TaskLocal static var current: Admission?

@@ -16,7 +16,6 @@ struct RequestLogMiddleware: RouterMiddleware {
             "route": "\(context.endpointPath ?? "unmatched")",
             "status": "\(response.status.code)",
             "ms": "\((milliseconds * 10).rounded() / 10)",
-            "role": "\(context.caller.account?.role.rawValue ?? "public")",
         ])
         return response
     }

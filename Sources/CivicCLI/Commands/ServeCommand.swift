@@ -1,0 +1,93 @@
+import ArgumentParser
+import CivicAccess
+import CivicAPI
+import CivicCore
+import CivicDemo
+import CivicSQLite
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP API (OpenAPI document at /openapi.yaml, metrics at /metrics).",
+        discussion: """
+            Accounts, tokens and idempotency records live in a second database beside the ledger's \
+            (civic.db -> civic-access.db). Create the first administrator with `civic account add`, or \
+            start with --demo. Stops gracefully on SIGTERM or SIGINT.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Address to listen on (or HTTP_HOST).", valueName: "host"))
+    var host: String = ProcessInfo.processInfo.environment["HTTP_HOST"] ?? "127.0.0.1"
+    @Option(help: ArgumentHelp("Port to listen on (or HTTP_PORT).", valueName: "port"))
+    var port: Int = ProcessInfo.processInfo.environment["HTTP_PORT"].flatMap { Int($0) } ?? 8080
+    @Flag(help: "Build the demo data into the database first if it is empty, and create one demo account per role.")
+    var demo = false
+    @Option(name: .customLong("demo-residents"), help: "Residents in the demo data.") var demoResidents: Int = 3_000
+    @Option(name: .customLong("credentials-file"), help: ArgumentHelp("With --demo: also write the demo credentials as JSON to this file (mode 0600).", valueName: "path"))
+    var credentialsFile: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
+
+    func run() async throws {
+        guard (1...65_535).contains(port) else { throw CivicError(.invalidInput, "--port must be from 1 to 65535") }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw CivicError(.invalidInput, "--log-level: '\(logLevel)' is not a level") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var logger = Logger(label: "civic.api")
+        logger.logLevel = level
+
+        let engine = try store.engine(creating: demo)
+        if demo, try await engine.store.subjectCount() == 0 {
+            Terminal.error("building the demo data into \(store.database) (\(demoResidents) residents)...")
+            let end = try store.today().month.previous
+            _ = try await DemoRun(store: engine.store, options: .init(residents: demoResidents, seed: 2026, endMonth: end)).run()
+        }
+        let access = try openAccessStore(besideLedger: store.database)
+        let clock: any DayClock = store.asOf == nil ? CivicAPI.SystemDayClock() : engine.clock
+        let services = APIServices(store: engine.store, access: access, clock: clock, metrics: registry)
+        if demo, let credentials = try await DemoAccounts.create(services) {
+            // Printed once, to the terminal only; never logged.
+            Terminal.error("demo accounts (shown once; sign in with POST /sessions or use the token as a bearer token):")
+            for credential in credentials {
+                Terminal.error("  \(credential.account) (\(credential.role))" + (credential.password.map { "  password: \($0)" } ?? "") + "  token: \(credential.token)")
+            }
+            if let credentialsFile {
+                let data = try JSONEncoder().encode(credentials)
+                guard FileManager.default.createFile(atPath: credentialsFile, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                    throw CivicError(.storage, "cannot write '\(credentialsFile)'")
+                }
+            }
+        }
+        if try await access.accountCount() == 0 {
+            Terminal.error("no accounts yet: create an administrator with `civic account add --id ID --role administrator --actor ACTOR`")
+        }
+        let application = try buildApplication(services, host: host, port: port, logger: logger)
+        let purge = IdempotencyPurge(services: services)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: purge)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)"])
+        try await group.run()
+    }
+}
+
+/// The access store that goes with a ledger database.
+func openAccessStore(besideLedger path: String) throws -> SQLiteAccessStore {
+    let accessPath = SQLiteAccessStore.path(besideLedger: path)
+    do {
+        return try SQLiteAccessStore(path: accessPath)
+    } catch let error as CivicError {
+        throw error
+    } catch {
+        throw CivicError(.storage, "cannot open the access database '\(accessPath)': \(error)")
+    }
+}
