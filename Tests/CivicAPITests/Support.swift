@@ -31,9 +31,9 @@ struct TestWorld {
         func advance(_ delta: Int64) { seconds.add(delta, ordering: .relaxed) }
     }
 
-    static func make(configure: (inout APIConfiguration) -> Void = { _ in }) async throws -> TestWorld {
+    static func make(residents: Int = 60, seed: UInt64 = 7, configure: (inout APIConfiguration) -> Void = { _ in }) async throws -> TestWorld {
         let store = try SQLiteStore.inMemory()
-        _ = try await DemoRun(store: store, options: .init(residents: 60, seed: 7, endMonth: endMonth)).run()
+        _ = try await DemoRun(store: store, options: .init(residents: residents, seed: seed, endMonth: endMonth)).run()
         let access = try SQLiteAccessStore.inMemory()
         var configuration = APIConfiguration()
         configuration.bcryptCost = 4
