@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("demo-residents"), help: "Residents in the demo data.") var demoResidents: Int = 3_000
     @Option(name: .customLong("credentials-file"), help: ArgumentHelp("With --demo: also write the demo credentials as JSON to this file (mode 0600).", valueName: "path"))
     var credentialsFile: String?
+    @Option(name: .customLong("token-rate"), help: "Requests a second per token, unless the token sets its own.") var tokenRate: Int = 50
+    @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
 
     func run() async throws {
@@ -54,7 +56,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let access = try openAccessStore(besideLedger: store.database)
         let clock: any DayClock = store.asOf == nil ? CivicAPI.SystemDayClock() : engine.clock
-        let services = APIServices(store: engine.store, access: access, clock: clock, metrics: registry)
+        guard (1...1_000_000).contains(tokenRate), (1...1_000_000).contains(anonymousRate) else {
+            throw CivicError(.invalidInput, "--token-rate and --anonymous-rate must be from 1 to 1000000")
+        }
+        var configuration = APIConfiguration()
+        configuration.requestsPerSecondDefault = tokenRate
+        configuration.anonymousRequestsPerSecond = anonymousRate
+        let services = APIServices(store: engine.store, access: access, clock: clock, configuration: configuration, metrics: registry)
         if demo, let credentials = try await DemoAccounts.create(services) {
             // Printed once, to the terminal only; never logged.
             Terminal.error("demo accounts (shown once; sign in with POST /sessions or use the token as a bearer token):")
