@@ -220,6 +220,10 @@ public actor InMemoryStore: Store {
             decided.append((decision.report, decision.reviewer, decision.id))
         }
         let newNotices = changes.notices
+        let newSubjects = Set(changes.subjects.map(\.id))
+        for notice in newNotices where subjectsByID[notice.subject] == nil && !newSubjects.contains(notice.subject) {
+            throw CivicError(.notFound, "notice to an unknown subject")
+        }
         for entry in changes.entries where entry.kind == .deed && entry.isAdverse {
             guard newNotices.contains(where: { $0.entry == entry.id }) || noticesByID.values.contains(where: { $0.entry == entry.id }) else {
                 throw CivicError(.refused, "an adverse entry needs its notice in the same commit")

@@ -54,7 +54,7 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("entries page in sequence order", entriesPaging),
         StoreBehaviourCheck("ledgers page by subject with their entries and standings", ledgersPaging),
         StoreBehaviourCheck("an empty commit changes nothing", emptyCommitChangesNothing),
-    ]
+    ] + dueProcessChecks
 
     // MARK: - Registry
 
@@ -641,6 +641,12 @@ public struct StoreSnapshot: Hashable, Sendable {
     public var ledgerHead: Int64
     public var entries: [Entry]
     public var standings: [Standing]
+    public var notices: [Notice]
+    public var appeals: [AppealRecord]
+    public var deliveryChannels: [DeliveryChannel]
+    /// Every pending delivery with, for each notice, its deliveries and attempts.
+    public var deliveries: [NoticeDelivery]
+    public var deliveryAttempts: [DeliveryAttempt]
 
     /// Bounds the reads so that a broken store cannot loop forever.
     public static let pagesMax = 10_000
@@ -665,10 +671,26 @@ public struct StoreSnapshot: Hashable, Sendable {
             standings += page
             if page.count < pageSize { break }
         }
+        var notices: [Notice] = []
+        for _ in 0..<pagesMax {
+            let page = try await store.notices(after: notices.last?.id, limit: pageSize)
+            notices += page
+            if page.count < pageSize { break }
+        }
+        var appeals: [AppealRecord] = []
+        var deliveries: [NoticeDelivery] = []
+        var attempts: [DeliveryAttempt] = []
+        for subject in subjects { appeals += try await store.appeals(subject: subject.id) }
+        for notice in notices {
+            deliveries += try await store.deliveries(notice: notice.id)
+            attempts += try await store.deliveryAttempts(notice: notice.id)
+        }
         return StoreSnapshot(
             jurisdictions: try await store.jurisdictions(), subjects: subjects, actors: try await store.actors(),
             handbooks: try await store.handbooks(),
             reports: try await store.reports(statuses: Set(ReportStatus.allCases), throughCycle: Month(year: 9999, month: 12)!),
-            cycles: try await store.cycles(), ledgerHead: try await store.ledgerHead(), entries: entries, standings: standings)
+            cycles: try await store.cycles(), ledgerHead: try await store.ledgerHead(), entries: entries, standings: standings,
+            notices: notices, appeals: appeals, deliveryChannels: try await store.deliveryChannels(), deliveries: deliveries,
+            deliveryAttempts: attempts)
     }
 }
