@@ -23,7 +23,10 @@ struct NoticePlanner {
         if let after { effect = self.effect(before: before, after: after) }
         let tone: Notice.Tone
         switch entry.kind {
-        case .deed: tone = entry.isAdverse ? .adverse : (entry.points.isPositive ? .favourable : .neutral)
+        case .deed:
+            // A deed without points can still list a subject ("dishonest judgment debtors"): its effect decides.
+            let harms = entry.isAdverse || !(effect?.measuresLost.isEmpty ?? true) || (effect?.listed.contains { $0.hasPrefix("black/") } ?? false)
+            tone = harms ? .adverse : (entry.points.isPositive ? .favourable : .neutral)
         case .rating: tone = (effect?.scoreAfter ?? .zero) < (effect?.scoreBefore ?? .zero) ? .adverse : .neutral
         case .correction: tone = entry.points.isNegative ? .adverse : .favourable
         default: tone = .favourable
@@ -31,7 +34,7 @@ struct NoticePlanner {
         let appealable = entry.kind == .deed || entry.kind == .rating
         let appealBy = appealable ? scheme?.appealDays.map { entry.recordedOn.adding(days: $0) } : nil
         var remedy: LocalizedText?
-        if entry.isAdverse, let rule, let current = schemes[entry.scheme] {
+        if entry.kind == .deed, let rule, let current = schemes[entry.scheme] {
             remedy = current.lists.first { criterion in
                 if case .rule(let rules) = criterion.trigger { rules.contains(rule.id) } else { false }
             }?.remedyHint
