@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
@@ -45,11 +46,16 @@ let package = Package(
             name: "CivicTesting",
             dependencies: ["CivicCore", "CivicHandbook", "CivicDemo"],
             swiftSettings: strict),
+        // Notice delivery adapters (webhook, spool directory): the outbox's I/O.
+        .target(
+            name: "CivicDelivery",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Command-line interface; the only place that picks a store.
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
