@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
@@ -33,6 +34,11 @@ let package = Package(
         .target(
             name: "CivicSQLite",
             dependencies: ["CivicCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // Signed rating certificates: Ed25519 signing and verification over the core's canonical payload.
+        .target(
+            name: "CivicCertificates",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // Demo jurisdiction and deterministic data generation (pure).
         .target(
@@ -49,7 +55,7 @@ let package = Package(
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -62,6 +68,10 @@ let package = Package(
                 "CivicCore", "CivicTesting", "CivicHandbook", "CivicDemo",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicCertificatesTests",
+            dependencies: ["CivicCertificates", "CivicCore"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicHandbookTests",
@@ -77,7 +87,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 
