@@ -19,7 +19,7 @@ struct CertificateTests {
         // A certificate signed by a trusted key verifies on any day of its validity and reads back field for field.
         let key = CertificateSigningKey()
         let (certificate, token) = try issue(key)
-        #expect(certificate.maskedName == "W*****")
+        #expect(certificate.maskedName == "W******")
         #expect(certificate.validUntil == Day(year: 2026, month: 6, day: 29)!)
         let verifier = CertificateVerifier(trusting: [key.publicKey])
         for day in [Self.asOf, Day(year: 2026, month: 6, day: 29)!] {
@@ -80,8 +80,8 @@ struct CertificateTests {
             ("", "three parts"),
             ("CC2.\(parts[1]).\(parts[2])", "three parts"),
             ("CC1.\(parts[1])", "three parts"),
-            ("CC1.\(parts[1]).\(parts[2].dropLast(4))", "signature has"),
-            ("CC1.\(parts[1].dropLast(7)).\(parts[2])", "cut short"),
+            (CertificateToken(payload: token.payload, signature: Array(token.signature.prefix(40))).text, "signature has 40 bytes"),
+            (CertificateToken(payload: Array(token.payload.dropLast(3)), signature: token.signature).text, "more than remain"),
             ("CC1.\(parts[1])*.\(parts[2])", "not base64url"),
             ("CC1.\(Base64URL.encode(Array("hello".utf8))).\(parts[2])", "magic"),
         ]

@@ -46,7 +46,9 @@ enum PathText {
                 lines.append(line)
             }
         }
-        if !path.rules.isEmpty {
+        if path.pointsNeeded == .zero {
+            lines.append("  no more points are needed: the holds above decide when the grade can rise")
+        } else if !path.rules.isEmpty {
             lines.append("  rules that add points:")
             for step in path.rules {
                 var line = "    \(step.rule) \(step.title.en) / \(step.title.zh): "

@@ -52,7 +52,6 @@ public enum Oversight {
             if period.contains(report.cycle) {
                 var tally = reporters[report.reporter] ?? Tally()
                 tally.volume += 1
-                tally.roles[report.reporterRole, default: 0] += 1
                 if record.status == .rejected { tally.rejected += 1 } else if approved { tally.approved += 1 }
                 if record.decisions.contains(where: { if case .adjust = $0.outcome { true } else { false } }) { tally.adjusted += 1 }
                 if report.isSelfClaim { tally.selfClaims += 1 }
@@ -83,7 +82,8 @@ public enum Oversight {
 
         func figures(_ tallies: [Actor.ID: Tally], role: OversightRole) -> [ActorFigures] {
             tallies.sorted { $0.key < $1.key }.map { id, tally in
-                ActorFigures(actor: id, name: actorsByID[id]?.name ?? id.rawValue, jurisdiction: actorsByID[id]?.jurisdiction, role: role, tally: tally, rule: rule)
+                ActorFigures(actor: id, name: actorsByID[id]?.name ?? id.rawValue, jurisdiction: actorsByID[id]?.jurisdiction, role: role,
+                             group: Oversight.group(of: actorsByID[id], role: role), tally: tally, rule: rule)
             }
         }
         var reporterFigures = figures(reporters, role: .reporter)
@@ -102,6 +102,16 @@ public enum Oversight {
     }
 
     public static let neighbourhoodPrefix = "neighbourhood:"
+
+    /// Whom an actor is compared with: reviewers with reviewers; reporters by their standing role, assessors with
+    /// assessors (their self-claims included), authority feeds with authority feeds, residents with residents.
+    static func group(of actor: Actor?, role: OversightRole) -> String {
+        if role == .reviewer { return "reviewer" }
+        guard let roles = actor?.roles else { return "resident" }
+        if roles.contains(.assessor) { return "assessor" }
+        if roles.contains(.authority) { return "authority" }
+        return "resident"
+    }
 
     /// Sets the baseline of each metric among actors with enough volume, and flags those above its threshold.
     static func flag(_ figures: inout [ActorFigures], role: OversightRole, metrics: [OversightMetric], rule: OutlierRule) -> [Baseline] {
@@ -269,7 +279,6 @@ struct Tally {
     var ownHousehold = 0
     var households: [Subject.ID: Int] = [:]
     var reporters: [Actor.ID: Int] = [:]
-    var roles: [ReporterRole: Int] = [:]
     var pointsGranted = Points.zero
     var pointsDeducted = Points.zero
     var pointsByNeighbourhood: [String: Points] = [:]
@@ -291,8 +300,7 @@ public struct ActorFigures: Hashable, Sendable, Codable {
     /// The actor's own jurisdiction.
     public var jurisdiction: Jurisdiction.ID?
     public var role: OversightRole
-    /// The peers the actor is compared with: reviewers, or reporters by the role they mostly report in
-    /// (`assessor`, `authority`, `neighbour`, `self`).
+    /// The peers the actor is compared with: `reviewer`, or for reporters `assessor`, `authority` or `resident`.
     public var group: String
     /// Reports filed (reporters) or decisions taken (reviewers).
     public var volume: Int
@@ -323,13 +331,12 @@ public struct ActorFigures: Hashable, Sendable, Codable {
         public var count: Int
     }
 
-    init(actor: Actor.ID, name: String, jurisdiction: Jurisdiction.ID?, role: OversightRole, tally: Tally, rule: OutlierRule) {
+    init(actor: Actor.ID, name: String, jurisdiction: Jurisdiction.ID?, role: OversightRole, group: String, tally: Tally, rule: OutlierRule) {
         self.actor = actor
         self.name = name
         self.jurisdiction = jurisdiction
         self.role = role
-        // Reporters are compared with reporters of the same kind: assessors with assessors, authorities with authorities.
-        group = role == .reviewer ? "reviewer" : tally.roles.max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key.rawValue ?? "assessor"
+        self.group = group
         volume = tally.volume
         approved = tally.approved
         rejected = tally.rejected

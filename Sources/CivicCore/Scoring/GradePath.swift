@@ -42,6 +42,12 @@ public struct GradePath: Hashable, Sendable, Codable {
         public var asOf: Day
         public var score: Points
         public var grade: Grade?
+
+        public init(asOf: Day, score: Points, grade: Grade?) {
+            self.asOf = asOf
+            self.score = score
+            self.grade = grade
+        }
     }
 
     public struct EntryEffect: Hashable, Sendable, Codable {
@@ -129,7 +135,7 @@ public struct GradePath: Hashable, Sendable, Codable {
                 guard let cap = entry.gradeCap, let capRank = grades.rank(of: cap), capRank > rank - 1 else { continue }
                 path.holds.append(Hold(kind: .gradeCap, grade: cap, until: entry.expiresOn, entry: entry.id,
                                        reason: "entry \(entry.id) (\(entry.rule?.rawValue ?? "-")) caps the grade at \(cap) "
-                                           + (entry.expiresOn.map { "until it expires on \($0)" } ?? "until it is remedied or corrected")))
+                                           + (entry.expiresOn.map { "until it expires on \($0), or sooner if remedied or corrected" } ?? "until it is remedied or corrected")))
             }
             path.earliestDay = path.holds.reduce(Optional(asOf)) { day, hold in
                 guard let day, let until = hold.until else { return nil }
