@@ -122,7 +122,7 @@ public enum StoreBehaviour {
         let minimal = makeReport(id: "report-min", subject: "subject-2")
         let late = makeDecision(id: "d-b", report: "report-full", decidedOn: makeDay("2026-03-25"))
         let sameDay = makeDecision(id: "d-a", report: "report-full", reviewer: "reviewer-2", outcome: .reject, decidedOn: makeDay("2026-03-25"))
-        let early = makeDecision(id: "d-z", report: "report-full", outcome: .adjust(Points(hundredths: -150)), reason: "", decidedOn: makeDay("2026-03-20"))
+        let early = makeDecision(id: "d-z", report: "report-full", reviewer: "reviewer-3", outcome: .adjust(Points(hundredths: -150)), reason: "", decidedOn: makeDay("2026-03-20"))
         try await store.commit(changes {
             $0.reports = [full, minimal]
             $0.decisions = [late, sameDay, early]
@@ -606,6 +606,7 @@ public enum StoreBehaviour {
     static func changes(head: Int64? = nil, _ build: (inout ChangeSet) -> Void) -> ChangeSet {
         var set = ChangeSet(expectedLedgerHead: head)
         build(&set)
+        set.announceAdverseEntries()
         return set
     }
 
