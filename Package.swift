@@ -35,6 +35,11 @@ let package = Package(
             name: "CivicSQLite",
             dependencies: ["CivicCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        // Signed rating certificates: Ed25519 signing and verification over the core's canonical payload.
+        .target(
+            name: "CivicCertificates",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Demo jurisdiction and deterministic data generation (pure).
         .target(
             name: "CivicDemo",
@@ -55,7 +60,7 @@ let package = Package(
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicDelivery",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicDelivery", "CivicCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -68,6 +73,10 @@ let package = Package(
                 "CivicCore", "CivicTesting", "CivicHandbook", "CivicDemo",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicCertificatesTests",
+            dependencies: ["CivicCertificates", "CivicCore"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicHandbookTests",
@@ -83,7 +92,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 

@@ -247,7 +247,7 @@ public actor InMemoryStore: Store {
             }
             let disputed = newEntries[appeal.entry] ?? entryIndex[appeal.entry].map { ledger[$0] }
             let person = reviewer.map(Recusal.person) ?? "actor:\(decision.reviewer.rawValue)"
-            let original = decisionsByID.values.filter { $0.report != nil && $0.report == disputed?.report }.map(\.reviewer)
+            let original = decisionsByID.values.filter { disputed?.report != nil && $0.report == disputed?.report }.map(\.reviewer)
             if original.contains(where: { (actorsByID[$0].map(Recusal.person) ?? "actor:\($0.rawValue)") == person }) {
                 throw CivicError(.refused, "an appeal is decided by someone other than the original reviewer")
             }

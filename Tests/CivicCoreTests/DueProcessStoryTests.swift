@@ -95,7 +95,7 @@ import Testing
         let notice = try #require(try await decided.notices(of: Self.lawyer).map(\.notice).first { $0.kind == .appealDecided })
         #expect(notice.summary.contains("counts again from today"))
         #expect(notice.tone == .adverse)
-        #expect(try await world.store.appeal("appeal-1")?.status(on: day("2026-05-20")) == .dismissed)
+        #expect(await world.store.appeal("appeal-1")?.status(on: day("2026-05-20")) == .dismissed)
     }
 
     @Test func anUpheldAppealCorrectsTheEntryAndIsDecidedBySomeoneElse() async throws {
@@ -118,7 +118,7 @@ import Testing
                                                         by: TestWorld.secondReviewer)
         #expect(record.decision?.reviewer == TestWorld.secondReviewer)
         #expect(try await world.standing(of: Self.lawyer, asOf: day("2026-04-02")).score == Points(1000))
-        let entries = try await world.store.entries(subject: Self.lawyer)
+        let entries = await world.store.entries(subject: Self.lawyer)
         #expect(entries.map(\.kind) == [.deed, .appeal, .appealDecided, .correction])
         #expect(entries.last?.references == TestWorld.entryID(of: "fight"))
         let kinds = try await engine.notices(of: Self.lawyer).map(\.notice.kind)
@@ -127,7 +127,7 @@ import Testing
         let again = try await engine.decideAppeal("appeal-fight", outcome: .upheld, reason: "Two witnesses say he separated them.",
                                                   by: TestWorld.secondReviewer)
         #expect(again.0 == .unchanged)
-        #expect(try await world.store.entries(subject: Self.lawyer).count == 4)
+        #expect(await world.store.entries(subject: Self.lawyer).count == 4)
     }
 
     @Test func appealsAreFiledByTheSubjectInTimeOncePerEntry() async throws {
