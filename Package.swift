@@ -64,6 +64,11 @@ let package = Package(
             ],
             exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
             swiftSettings: strict),
+        // Signed rating certificates: Ed25519 signing and verification over the core's canonical payload.
+        .target(
+            name: "CivicCertificates",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Demo jurisdiction and deterministic data generation (pure).
         .target(
             name: "CivicDemo",
@@ -75,11 +80,17 @@ let package = Package(
             name: "CivicTesting",
             dependencies: ["CivicCore", "CivicHandbook", "CivicDemo"],
             swiftSettings: strict),
+        // Notice delivery adapters (webhook, spool directory): the outbox's I/O.
+        .target(
+            name: "CivicDelivery",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Command-line interface; the only place that picks a store.
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicAccess", "CivicAPI",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicDelivery", "CivicCertificates", "CivicAccess",
+                "CivicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
@@ -92,6 +103,10 @@ let package = Package(
                 "CivicCore", "CivicTesting", "CivicHandbook", "CivicDemo",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicCertificatesTests",
+            dependencies: ["CivicCertificates", "CivicCore"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicHandbookTests",
@@ -116,7 +131,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 

@@ -9,12 +9,14 @@ public final class ObservedStore: Store {
 
     public init(_ base: any Store) { self.base = base }
 
-    /// Moves whenever a commit through this store added entries, subjects, handbooks, jurisdictions or standings.
+    /// Moves whenever a commit through this store added entries, subjects, handbooks, jurisdictions,
+    /// standings, cycles, appeals or appeal decisions.
     public var standingsGeneration: UInt64 { generation.load(ordering: .acquiring) }
 
     public func commit(_ changes: ChangeSet) async throws {
         let affectsStandings = !changes.entries.isEmpty || !changes.subjects.isEmpty || !changes.handbooks.isEmpty
             || !changes.jurisdictions.isEmpty || !changes.standings.isEmpty || !changes.cycles.isEmpty
+            || !changes.appeals.isEmpty || !changes.appealDecisions.isEmpty
         if affectsStandings { generation.add(1, ordering: .releasing) }
         defer { if affectsStandings { generation.add(1, ordering: .releasing) } }
         try await base.commit(changes)
@@ -47,4 +49,17 @@ public final class ObservedStore: Store {
     public func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {
         try await base.listings(on: list, activeOn: day, limit: limit)
     }
+
+    public func appeal(_ id: Appeal.ID) async throws -> AppealRecord? { try await base.appeal(id) }
+    public func appeals(subject: Subject.ID) async throws -> [AppealRecord] { try await base.appeals(subject: subject) }
+    public func undecidedAppeals(after cursor: Appeal.ID?, limit: Int) async throws -> [AppealRecord] {
+        try await base.undecidedAppeals(after: cursor, limit: limit)
+    }
+    public func notice(_ id: Notice.ID) async throws -> Notice? { try await base.notice(id) }
+    public func notices(subject: Subject.ID) async throws -> [Notice] { try await base.notices(subject: subject) }
+    public func notices(after cursor: Notice.ID?, limit: Int) async throws -> [Notice] { try await base.notices(after: cursor, limit: limit) }
+    public func deliveryChannels() async throws -> [DeliveryChannel] { try await base.deliveryChannels() }
+    public func deliveries(notice: Notice.ID) async throws -> [NoticeDelivery] { try await base.deliveries(notice: notice) }
+    public func dueDeliveries(at time: Int64, limit: Int) async throws -> [NoticeDelivery] { try await base.dueDeliveries(at: time, limit: limit) }
+    public func deliveryAttempts(notice: Notice.ID) async throws -> [DeliveryAttempt] { try await base.deliveryAttempts(notice: notice) }
 }
