@@ -17,6 +17,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case listPublicList, listMeasures
     case checkEligibility, checkEligibilityBatch
     case exportEntries
+    case getGradePath, listSubjectNotices, listSubjectAppeals, listAppeals, fileAppeal, decideAppeal, getOversight, previewHandbook
 }
 
 /// How far a role reaches within an operation it may call.
@@ -89,6 +90,12 @@ public enum Policy {
         case .checkEligibilityBatch:
             return .only(.read, [.relyingParty: .registeredMeasures, .administrator: .everything, .auditor: .everything])
         case .exportEntries: return .only(.read, [.administrator: .everything, .auditor: .everything])
+        case .getGradePath, .listSubjectNotices, .listSubjectAppeals: return .only(.read, staffAndSubjects)
+        case .listAppeals: return .only(.read, [.administrator: .everything, .auditor: .everything, .reviewer: .everything])
+        case .fileAppeal: return .only(.write, [.resident: .ownRecord])
+        case .decideAppeal: return .only(.write, [.reviewer: .everything])
+        case .getOversight: return .only(.read, [.administrator: .everything, .auditor: .everything])
+        case .previewHandbook: return .only(.read, [.administrator: .everything])
         }
     }
 

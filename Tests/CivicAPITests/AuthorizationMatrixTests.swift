@@ -178,6 +178,19 @@ import Testing
         case .checkEligibilityBatch:
             return Call(method: .post, path: "/eligibility/no-high-speed-rail/checks", json: #"{"subjects":["\#(subject.id.rawValue)"]}"#)
         case .exportEntries: return Call(method: .get, path: "/exports/entries")
+        case .getGradePath: return Call(method: .get, path: "/subjects/\(subject.id.rawValue)/path", subjectScoped: true)
+        case .listSubjectNotices: return Call(method: .get, path: "/subjects/\(subject.id.rawValue)/notices", subjectScoped: true)
+        case .listSubjectAppeals: return Call(method: .get, path: "/subjects/\(subject.id.rawValue)/appeals", subjectScoped: true)
+        case .listAppeals: return Call(method: .get, path: "/appeals")
+        case .fileAppeal:
+            let entry = try await world.store.entries(subject: subject.id).first?.id.rawValue ?? "no-entry"
+            return Call(method: .post, path: "/appeals", json: #"{"id":"matrix-a-\#(n)","entry":"\#(entry)","statement":"This is wrong"}"#)
+        case .decideAppeal:
+            return Call(method: .post, path: "/appeals/no-such-appeal/decision", json: #"{"outcome":"dismissed","reason":"stands"}"#)
+        case .getOversight: return Call(method: .get, path: "/oversight")
+        case .previewHandbook:
+            let source = try await world.services.engine.handbooks().current(for: "yangqiao")!.source
+            return Call(method: .post, path: "/handbooks/preview", json: String(data: try JSONEncoder().encode(["source": source]), encoding: .utf8)!)
         }
     }
 }

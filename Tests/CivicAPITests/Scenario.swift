@@ -79,3 +79,33 @@ struct Scenario {
         #"[{"kind":"photo","reference":"sha256:aa"},{"kind":"photo","reference":"sha256:bb"},{"kind":"video","reference":"sha256:cc"},{"kind":"document","reference":"sha256:dd"}]"#
     }
 }
+
+extension Scenario {
+    /// Files, approves and enters deeds about the subjects through the engine (one cycle close for all);
+    /// returns the entries made for each.
+    static func enterDeeds(_ world: TestWorld, about subjects: [(Subject, String)]) async throws -> [[Entry.ID]] {
+        for (subject, id) in subjects { try await approveDeed(world, about: subject, id: id) }
+        for jurisdiction in Set(subjects.map(\.0.jurisdiction)) {
+            _ = try await world.services.engine.closeCycle(jurisdiction, month: TestWorld.today.month, by: "admin")
+        }
+        var result: [[Entry.ID]] = []
+        for (subject, id) in subjects {
+            result.append(try await world.store.entries(subject: subject.id).filter { $0.report == Report.ID(id) }.map(\.id))
+        }
+        return result
+    }
+
+    static func approveDeed(_ world: TestWorld, about subject: Subject, id: String) async throws {
+        let engine = world.services.engine
+        let actors = try await world.store.actors()
+        let assessor = actors.first { $0.roles.contains(.assessor) && $0.jurisdiction == subject.jurisdiction && $0.subject != subject.id }!
+        let rule = try await rule(for: subject, role: .assessor, world: world)
+        _ = try await engine.file(ReportRequest(id: Report.ID(id), subject: subject.id, rule: rule, reporter: assessor.id, role: .assessor,
+                                                occurredOn: TestWorld.today.adding(days: -1), statement: "Helped", evidence: evidence))
+        var approved = false
+        for reviewer in actors where reviewer.roles.contains(.reviewer) && !approved {
+            approved = (try? await engine.decide(Decision(id: Decision.ID("\(id)-d"), report: Report.ID(id), reviewer: reviewer.id,
+                                                          outcome: .approve, reason: "seen", decidedOn: TestWorld.today)))?.1 == .approved
+        }
+    }
+}

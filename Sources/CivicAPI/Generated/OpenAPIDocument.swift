@@ -42,6 +42,7 @@ tags:
   - name: public
   - name: eligibility
   - name: exports
+  - name: due-process
 paths:
   /livez:
     get:
@@ -772,6 +773,187 @@ paths:
                 $ref: "#/components/schemas/EligibilityBatchResult"
         default:
           $ref: "#/components/responses/Problem"
+  /subjects/{subjectId}/path:
+    get:
+      operationId: getGradePath
+      summary: What would change the subject's grade, per scheme (the path to the next grade).
+      tags: [subjects]
+      parameters:
+        - $ref: "#/components/parameters/SubjectID"
+      responses:
+        "200":
+          description: One path per scheme that grades the subject (see docs/due-process.md for the fields).
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ItemList"
+        default:
+          $ref: "#/components/responses/Problem"
+  /subjects/{subjectId}/notices:
+    get:
+      operationId: listSubjectNotices
+      summary: Notices sent to the subject (what, why, effect, remedy, appeal), with their delivery state.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/SubjectID"
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of notices, oldest first.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ItemPage"
+        default:
+          $ref: "#/components/responses/Problem"
+  /subjects/{subjectId}/appeals:
+    get:
+      operationId: listSubjectAppeals
+      summary: The subject's appeals and their decisions.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/SubjectID"
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of appeals.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ItemPage"
+        default:
+          $ref: "#/components/responses/Problem"
+  /appeals:
+    get:
+      operationId: listAppeals
+      summary: Appeals waiting for a decision, in id order.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of undecided appeals.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ItemPage"
+        default:
+          $ref: "#/components/responses/Problem"
+    post:
+      operationId: fileAppeal
+      summary: Appeal an entry in one's own record (or one's household's); the caller is the appellant.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/AppealInput"
+      responses:
+        "201":
+          description: Filed; the appeal with its decision deadline.
+          content:
+            application/json:
+              schema:
+                type: object
+        "200":
+          description: The same appeal was already filed.
+          content:
+            application/json:
+              schema:
+                type: object
+        default:
+          $ref: "#/components/responses/Problem"
+  /appeals/{appealId}/decision:
+    post:
+      operationId: decideAppeal
+      summary: Decide an appeal (by a reviewer who took no part in the entry).
+      tags: [due-process]
+      parameters:
+        - name: appealId
+          in: path
+          required: true
+          schema:
+            $ref: "#/components/schemas/ID"
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/AppealDecisionInput"
+      responses:
+        "201":
+          description: Decided; the appeal with its decision.
+          content:
+            application/json:
+              schema:
+                type: object
+        "200":
+          description: The same decision was already recorded.
+          content:
+            application/json:
+              schema:
+                type: object
+        default:
+          $ref: "#/components/responses/Problem"
+  /oversight:
+    get:
+      operationId: getOversight
+      summary: Assessor and reviewer figures with outlier flags, for a jurisdiction and a span of months.
+      tags: [due-process]
+      parameters:
+        - name: jurisdiction
+          in: query
+          required: false
+          schema:
+            $ref: "#/components/schemas/ID"
+        - name: from
+          in: query
+          required: false
+          schema:
+            $ref: "#/components/schemas/MonthText"
+        - name: to
+          in: query
+          required: false
+          schema:
+            $ref: "#/components/schemas/MonthText"
+      responses:
+        "200":
+          description: The oversight report (see docs/due-process.md).
+          content:
+            application/json:
+              schema:
+                type: object
+        default:
+          $ref: "#/components/responses/Problem"
+  /handbooks/preview:
+    post:
+      operationId: previewHandbook
+      summary: What publishing a handbook would change for every subject, without publishing it.
+      tags: [handbooks]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/HandbookSource"
+      responses:
+        "200":
+          description: The impact preview (see docs/due-process.md).
+          content:
+            application/json:
+              schema:
+                type: object
+        default:
+          $ref: "#/components/responses/Problem"
   /exports/entries:
     get:
       operationId: exportEntries
@@ -901,6 +1083,56 @@ components:
         location:
           type: string
           description: Where the problem is (a field, a line, a batch item).
+    ItemList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            type: object
+    ItemPage:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            type: object
+        nextCursor:
+          type: string
+    AppealInput:
+      type: object
+      required: [id, entry, statement]
+      properties:
+        id:
+          $ref: "#/components/schemas/ID"
+        entry:
+          $ref: "#/components/schemas/ID"
+        disputes:
+          type: string
+          enum: [entry, listing, rating]
+          default: entry
+        statement:
+          type: string
+          minLength: 1
+          maxLength: 4000
+        evidence:
+          type: array
+          maxItems: 20
+          items:
+            $ref: "#/components/schemas/Evidence"
+    AppealDecisionInput:
+      type: object
+      required: [outcome, reason]
+      properties:
+        outcome:
+          type: string
+          enum: [upheld, dismissed]
+        reason:
+          type: string
+          minLength: 1
+          maxLength: 4000
     Credentials:
       type: object
       required: [username, password]

@@ -96,6 +96,119 @@ extension Components {
                 case location
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ItemList`.
+        internal struct ItemList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemList/items`.
+            internal var items: [OpenAPIRuntime.OpenAPIObjectContainer]
+            /// Creates a new `ItemList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            internal init(items: [OpenAPIRuntime.OpenAPIObjectContainer]) {
+                self.items = items
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemPage`.
+        internal struct ItemPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemPage/items`.
+            internal var items: [OpenAPIRuntime.OpenAPIObjectContainer]
+            /// - Remark: Generated from `#/components/schemas/ItemPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `ItemPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [OpenAPIRuntime.OpenAPIObjectContainer],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AppealInput`.
+        internal struct AppealInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AppealInput/id`.
+            internal var id: Components.Schemas.Id
+            /// - Remark: Generated from `#/components/schemas/AppealInput/entry`.
+            internal var entry: Components.Schemas.Id
+            /// - Remark: Generated from `#/components/schemas/AppealInput/disputes`.
+            internal enum DisputesPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case entry = "entry"
+                case listing = "listing"
+                case rating = "rating"
+            }
+            /// - Remark: Generated from `#/components/schemas/AppealInput/disputes`.
+            internal var disputes: Components.Schemas.AppealInput.DisputesPayload?
+            /// - Remark: Generated from `#/components/schemas/AppealInput/statement`.
+            internal var statement: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AppealInput/evidence`.
+            internal var evidence: [Components.Schemas.Evidence]?
+            /// Creates a new `AppealInput`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - entry:
+            ///   - disputes:
+            ///   - statement:
+            ///   - evidence:
+            internal init(
+                id: Components.Schemas.Id,
+                entry: Components.Schemas.Id,
+                disputes: Components.Schemas.AppealInput.DisputesPayload? = nil,
+                statement: Swift.String,
+                evidence: [Components.Schemas.Evidence]? = nil
+            ) {
+                self.id = id
+                self.entry = entry
+                self.disputes = disputes
+                self.statement = statement
+                self.evidence = evidence
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case entry
+                case disputes
+                case statement
+                case evidence
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AppealDecisionInput`.
+        internal struct AppealDecisionInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AppealDecisionInput/outcome`.
+            internal enum OutcomePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case upheld = "upheld"
+                case dismissed = "dismissed"
+            }
+            /// - Remark: Generated from `#/components/schemas/AppealDecisionInput/outcome`.
+            internal var outcome: Components.Schemas.AppealDecisionInput.OutcomePayload
+            /// - Remark: Generated from `#/components/schemas/AppealDecisionInput/reason`.
+            internal var reason: Swift.String
+            /// Creates a new `AppealDecisionInput`.
+            ///
+            /// - Parameters:
+            ///   - outcome:
+            ///   - reason:
+            internal init(
+                outcome: Components.Schemas.AppealDecisionInput.OutcomePayload,
+                reason: Swift.String
+            ) {
+                self.outcome = outcome
+                self.reason = reason
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case outcome
+                case reason
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Credentials`.
         internal struct Credentials: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Credentials/username`.

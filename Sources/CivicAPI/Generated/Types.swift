@@ -178,6 +178,46 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /measures`.
     /// - Remark: Generated from `#/paths//measures/get(listMeasures)`.
     func listMeasures(_ input: Operations.ListMeasures.Input) async throws -> Operations.ListMeasures.Output
+    /// What would change the subject's grade, per scheme (the path to the next grade).
+    ///
+    /// - Remark: HTTP `GET /subjects/{subjectId}/path`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/path/get(getGradePath)`.
+    func getGradePath(_ input: Operations.GetGradePath.Input) async throws -> Operations.GetGradePath.Output
+    /// Notices sent to the subject (what, why, effect, remedy, appeal), with their delivery state.
+    ///
+    /// - Remark: HTTP `GET /subjects/{subjectId}/notices`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/notices/get(listSubjectNotices)`.
+    func listSubjectNotices(_ input: Operations.ListSubjectNotices.Input) async throws -> Operations.ListSubjectNotices.Output
+    /// The subject's appeals and their decisions.
+    ///
+    /// - Remark: HTTP `GET /subjects/{subjectId}/appeals`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/appeals/get(listSubjectAppeals)`.
+    func listSubjectAppeals(_ input: Operations.ListSubjectAppeals.Input) async throws -> Operations.ListSubjectAppeals.Output
+    /// Appeals waiting for a decision, in id order.
+    ///
+    /// - Remark: HTTP `GET /appeals`.
+    /// - Remark: Generated from `#/paths//appeals/get(listAppeals)`.
+    func listAppeals(_ input: Operations.ListAppeals.Input) async throws -> Operations.ListAppeals.Output
+    /// Appeal an entry in one's own record (or one's household's); the caller is the appellant.
+    ///
+    /// - Remark: HTTP `POST /appeals`.
+    /// - Remark: Generated from `#/paths//appeals/post(fileAppeal)`.
+    func fileAppeal(_ input: Operations.FileAppeal.Input) async throws -> Operations.FileAppeal.Output
+    /// Decide an appeal (by a reviewer who took no part in the entry).
+    ///
+    /// - Remark: HTTP `POST /appeals/{appealId}/decision`.
+    /// - Remark: Generated from `#/paths//appeals/{appealId}/decision/post(decideAppeal)`.
+    func decideAppeal(_ input: Operations.DecideAppeal.Input) async throws -> Operations.DecideAppeal.Output
+    /// Assessor and reviewer figures with outlier flags, for a jurisdiction and a span of months.
+    ///
+    /// - Remark: HTTP `GET /oversight`.
+    /// - Remark: Generated from `#/paths//oversight/get(getOversight)`.
+    func getOversight(_ input: Operations.GetOversight.Input) async throws -> Operations.GetOversight.Output
+    /// What publishing a handbook would change for every subject, without publishing it.
+    ///
+    /// - Remark: HTTP `POST /handbooks/preview`.
+    /// - Remark: Generated from `#/paths//handbooks/preview/post(previewHandbook)`.
+    func previewHandbook(_ input: Operations.PreviewHandbook.Input) async throws -> Operations.PreviewHandbook.Output
     /// The whole ledger in sequence order, for auditors.
     ///
     /// - Remark: HTTP `GET /exports/entries`.
@@ -602,6 +642,116 @@ extension APIProtocol {
         try await listMeasures(Operations.ListMeasures.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// What would change the subject's grade, per scheme (the path to the next grade).
+    ///
+    /// - Remark: HTTP `GET /subjects/{subjectId}/path`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/path/get(getGradePath)`.
+    internal func getGradePath(
+        path: Operations.GetGradePath.Input.Path,
+        headers: Operations.GetGradePath.Input.Headers = .init()
+    ) async throws -> Operations.GetGradePath.Output {
+        try await getGradePath(Operations.GetGradePath.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Notices sent to the subject (what, why, effect, remedy, appeal), with their delivery state.
+    ///
+    /// - Remark: HTTP `GET /subjects/{subjectId}/notices`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/notices/get(listSubjectNotices)`.
+    internal func listSubjectNotices(
+        path: Operations.ListSubjectNotices.Input.Path,
+        query: Operations.ListSubjectNotices.Input.Query = .init(),
+        headers: Operations.ListSubjectNotices.Input.Headers = .init()
+    ) async throws -> Operations.ListSubjectNotices.Output {
+        try await listSubjectNotices(Operations.ListSubjectNotices.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The subject's appeals and their decisions.
+    ///
+    /// - Remark: HTTP `GET /subjects/{subjectId}/appeals`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/appeals/get(listSubjectAppeals)`.
+    internal func listSubjectAppeals(
+        path: Operations.ListSubjectAppeals.Input.Path,
+        query: Operations.ListSubjectAppeals.Input.Query = .init(),
+        headers: Operations.ListSubjectAppeals.Input.Headers = .init()
+    ) async throws -> Operations.ListSubjectAppeals.Output {
+        try await listSubjectAppeals(Operations.ListSubjectAppeals.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Appeals waiting for a decision, in id order.
+    ///
+    /// - Remark: HTTP `GET /appeals`.
+    /// - Remark: Generated from `#/paths//appeals/get(listAppeals)`.
+    internal func listAppeals(
+        query: Operations.ListAppeals.Input.Query = .init(),
+        headers: Operations.ListAppeals.Input.Headers = .init()
+    ) async throws -> Operations.ListAppeals.Output {
+        try await listAppeals(Operations.ListAppeals.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Appeal an entry in one's own record (or one's household's); the caller is the appellant.
+    ///
+    /// - Remark: HTTP `POST /appeals`.
+    /// - Remark: Generated from `#/paths//appeals/post(fileAppeal)`.
+    internal func fileAppeal(
+        headers: Operations.FileAppeal.Input.Headers = .init(),
+        body: Operations.FileAppeal.Input.Body
+    ) async throws -> Operations.FileAppeal.Output {
+        try await fileAppeal(Operations.FileAppeal.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Decide an appeal (by a reviewer who took no part in the entry).
+    ///
+    /// - Remark: HTTP `POST /appeals/{appealId}/decision`.
+    /// - Remark: Generated from `#/paths//appeals/{appealId}/decision/post(decideAppeal)`.
+    internal func decideAppeal(
+        path: Operations.DecideAppeal.Input.Path,
+        headers: Operations.DecideAppeal.Input.Headers = .init(),
+        body: Operations.DecideAppeal.Input.Body
+    ) async throws -> Operations.DecideAppeal.Output {
+        try await decideAppeal(Operations.DecideAppeal.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Assessor and reviewer figures with outlier flags, for a jurisdiction and a span of months.
+    ///
+    /// - Remark: HTTP `GET /oversight`.
+    /// - Remark: Generated from `#/paths//oversight/get(getOversight)`.
+    internal func getOversight(
+        query: Operations.GetOversight.Input.Query = .init(),
+        headers: Operations.GetOversight.Input.Headers = .init()
+    ) async throws -> Operations.GetOversight.Output {
+        try await getOversight(Operations.GetOversight.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// What publishing a handbook would change for every subject, without publishing it.
+    ///
+    /// - Remark: HTTP `POST /handbooks/preview`.
+    /// - Remark: Generated from `#/paths//handbooks/preview/post(previewHandbook)`.
+    internal func previewHandbook(
+        headers: Operations.PreviewHandbook.Input.Headers = .init(),
+        body: Operations.PreviewHandbook.Input.Body
+    ) async throws -> Operations.PreviewHandbook.Output {
+        try await previewHandbook(Operations.PreviewHandbook.Input(
+            headers: headers,
+            body: body
         ))
     }
     /// The whole ledger in sequence order, for auditors.

@@ -1,0 +1,39 @@
+import CivicAccess
+import CivicAPI
+import CivicCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct DueProcessAPITests {
+    @Test("a resident appeals an entry of their own; another person's entry answers like a missing one; a reviewer sees the queue")
+    func appeals() async throws {
+        let world = try await TestWorld.make()
+        let scenario = try await Scenario.make(world)
+        let entered = try await Scenario.enterDeeds(world, about: [(scenario.residentSubject, "own-deed"), (scenario.stranger, "foreign-deed")])
+        let own = try #require(entered[0].first)
+        let foreign = try #require(entered[1].first)
+        try await world.application().test(.router) { client in
+            let resident = world.token(.resident)
+            let filed = try await client.call(.post, "/appeals", token: resident,
+                                              json: #"{"id":"ap-1","entry":"\#(own)","statement":"I was not there that day"}"#)
+            #expect(filed.status == .created, "\(filed.text)")
+            let strangers = try await client.call(.post, "/appeals", token: resident,
+                                                  json: #"{"id":"ap-2","entry":"\#(foreign)","statement":"I was not there that day"}"#)
+            let missing = try await client.call(.post, "/appeals", token: resident,
+                                                json: #"{"id":"ap-2","entry":"no-such-entry","statement":"I was not there that day"}"#)
+            #expect(strangers.status == .notFound)
+            #expect(strangers.text == missing.text.replacingOccurrences(of: "no-such-entry", with: foreign.rawValue))
+            let queue = try await client.call(.get, "/appeals", token: world.token(.reviewer))
+            #expect(queue.items.contains { ($0["appeal"] as? [String: Any])?["id"] as? String == "ap-1" }, "\(queue.text)")
+            let mine = try await client.call(.get, "/subjects/\(scenario.residentSubject.id)/appeals", token: resident)
+            #expect(mine.items.count == 1)
+            let path = try await client.call(.get, "/subjects/\(scenario.residentSubject.id)/path", token: resident)
+            #expect(path.status == .ok)
+            let notices = try await client.call(.get, "/subjects/\(scenario.residentSubject.id)/notices", token: resident)
+            #expect(notices.status == .ok)
+        }
+    }
+}
