@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "CivicAPI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicAccess",
+                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "CivicAPITests",
             dependencies: [
-                "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook",
+                "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook", "CivicCertificates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,4 +1,5 @@
 public import CivicAccess
+public import CivicCertificates
 public import CivicCore
 import Foundation
 public import Prometheus
@@ -14,6 +15,8 @@ public struct APIServices: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// Seconds since 1970, for tokens, locks and idempotency records.
     public let now: @Sendable () -> UnixTime
+    /// The issuer key for rating certificates; without it certificates can be neither issued nor verified.
+    public let certificateKey: CertificateSigningKey?
     let eligibility: EligibilityService
     let limiter = RateLimiter()
     let inFlight = IdempotencyMiddleware.InFlightKeys()
@@ -37,8 +40,9 @@ public struct APIServices: Sendable {
     public init(
         store: any Store, access: any AccessStore, clock: any DayClock, configuration: APIConfiguration = APIConfiguration(),
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        now: @escaping @Sendable () -> UnixTime = APIServices.wallClockSeconds
+        now: @escaping @Sendable () -> UnixTime = APIServices.wallClockSeconds, certificateKey: CertificateSigningKey? = nil
     ) {
+        self.certificateKey = certificateKey
         let observed = ObservedStore(store)
         let engine = Engine(store: observed, clock: clock)
         self.engine = engine

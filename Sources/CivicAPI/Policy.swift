@@ -17,6 +17,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case listPublicList, listMeasures
     case checkEligibility, checkEligibilityBatch
     case exportEntries
+    case issueCertificate, verifyCertificate
     case getGradePath, listSubjectNotices, listSubjectAppeals, listAppeals, fileAppeal, decideAppeal, getOversight, previewHandbook
 }
 
@@ -96,6 +97,8 @@ public enum Policy {
         case .decideAppeal: return .only(.write, [.reviewer: .everything])
         case .getOversight: return .only(.read, [.administrator: .everything, .auditor: .everything])
         case .previewHandbook: return .only(.read, [.administrator: .everything])
+        case .issueCertificate: return .only(.write, [.administrator: .everything, .resident: .ownRecord])
+        case .verifyCertificate: return .open(.read)
         }
     }
 

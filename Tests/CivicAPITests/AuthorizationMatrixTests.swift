@@ -188,6 +188,10 @@ import Testing
         case .decideAppeal:
             return Call(method: .post, path: "/appeals/no-such-appeal/decision", json: #"{"outcome":"dismissed","reason":"stands"}"#)
         case .getOversight: return Call(method: .get, path: "/oversight")
+        case .issueCertificate:
+            let scheme = try await world.services.engine.standings(of: subject.id, asOf: TestWorld.today).first!.scheme.rawValue
+            return Call(method: .post, path: "/subjects/\(subject.id.rawValue)/certificates", json: #"{"scheme":"\#(scheme)"}"#, subjectScoped: true)
+        case .verifyCertificate: return Call(method: .post, path: "/certificates/verify", json: #"{"token":"CC1.forged"}"#)
         case .previewHandbook:
             let source = try await world.services.engine.handbooks().current(for: "yangqiao")!.source
             return Call(method: .post, path: "/handbooks/preview", json: String(data: try JSONEncoder().encode(["source": source]), encoding: .utf8)!)

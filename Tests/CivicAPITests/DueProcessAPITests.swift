@@ -37,3 +37,28 @@ import Testing
         }
     }
 }
+
+@Suite struct CertificateAPITests {
+    @Test("a resident's certificate verifies publicly; a forged one is rejected; a certificate for someone else is refused like a missing subject")
+    func certificates() async throws {
+        let world = try await TestWorld.make()
+        let scenario = try await Scenario.make(world)
+        let scheme = try await world.services.engine.standings(of: scenario.residentSubject.id, asOf: TestWorld.today).first!.scheme
+        try await world.application().test(.router) { client in
+            let issued = try await client.call(.post, "/subjects/\(scenario.residentSubject.id)/certificates", token: world.token(.resident),
+                                               json: #"{"scheme":"\#(scheme)"}"#)
+            #expect(issued.status == .created, "\(issued.text)")
+            let token = try #require(issued.object["token"] as? String)
+            let verified = try await client.call(.post, "/certificates/verify", json: #"{"token":"\#(token)"}"#)
+            #expect(verified.object["accepted"] as? Bool == true, "\(verified.text)")
+            #expect(verified.object["current"] as? Bool == true)
+            var forged = Array(token)
+            let index = forged.count - 5
+            forged[index] = forged[index] == "A" ? "B" : "A"
+            let rejected = try await client.call(.post, "/certificates/verify", json: #"{"token":"\#(String(forged))"}"#)
+            #expect(rejected.object["accepted"] as? Bool == false)
+            let other = try await client.call(.post, "/subjects/\(scenario.stranger.id)/certificates", token: world.token(.resident), json: "{}")
+            #expect(other.status == .notFound)
+        }
+    }
+}

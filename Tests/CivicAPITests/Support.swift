@@ -1,5 +1,6 @@
 import CivicAccess
 import CivicAPI
+import CivicCertificates
 import CivicCore
 import CivicDemo
 import CivicSQLite
@@ -41,7 +42,7 @@ struct TestWorld {
         configure(&configuration)
         let clock = TestClock()
         let services = APIServices(store: store, access: access, clock: FixedDayClock(today), configuration: configuration,
-                                   now: { clock.now() })
+                                   now: { clock.now() }, certificateKey: CertificateSigningKey())
         guard let credentials = try await DemoAccounts.create(services, requestsPerSecond: 100_000) else { fatalError("accounts existed") }
         return TestWorld(
             services: services, store: store, access: access,

@@ -43,6 +43,7 @@ tags:
   - name: eligibility
   - name: exports
   - name: due-process
+  - name: certificates
 paths:
   /livez:
     get:
@@ -954,6 +955,56 @@ paths:
                 type: object
         default:
           $ref: "#/components/responses/Problem"
+  /subjects/{subjectId}/certificates:
+    post:
+      operationId: issueCertificate
+      summary: Issue a signed rating certificate (Ed25519) for the subject's standing in one scheme.
+      tags: [certificates]
+      parameters:
+        - $ref: "#/components/parameters/SubjectID"
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/CertificateRequest"
+      responses:
+        "201":
+          description: The certificate and its token (CC1...), which anyone can verify.
+          content:
+            application/json:
+              schema:
+                type: object
+        default:
+          $ref: "#/components/responses/Problem"
+  /certificates/verify:
+    post:
+      operationId: verifyCertificate
+      summary: Verify a certificate token - signature, issuer key, validity today, and whether it is still current.
+      tags: [certificates]
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [token]
+              properties:
+                token:
+                  type: string
+                  minLength: 1
+                  maxLength: 4096
+      responses:
+        "200":
+          description: Accepted or rejected with the reason; a genuine certificate whose grade has changed is accepted but not current.
+          content:
+            application/json:
+              schema:
+                type: object
+        default:
+          $ref: "#/components/responses/Problem"
   /exports/entries:
     get:
       operationId: exportEntries
@@ -1133,6 +1184,16 @@ components:
           type: string
           minLength: 1
           maxLength: 4000
+    CertificateRequest:
+      type: object
+      properties:
+        scheme:
+          $ref: "#/components/schemas/ID"
+        validDays:
+          type: integer
+          minimum: 1
+          maximum: 366
+          default: 90
     Credentials:
       type: object
       required: [username, password]

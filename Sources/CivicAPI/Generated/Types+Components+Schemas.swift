@@ -209,6 +209,29 @@ extension Components {
                 case reason
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CertificateRequest`.
+        internal struct CertificateRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CertificateRequest/scheme`.
+            internal var scheme: Components.Schemas.Id?
+            /// - Remark: Generated from `#/components/schemas/CertificateRequest/validDays`.
+            internal var validDays: Swift.Int?
+            /// Creates a new `CertificateRequest`.
+            ///
+            /// - Parameters:
+            ///   - scheme:
+            ///   - validDays:
+            internal init(
+                scheme: Components.Schemas.Id? = nil,
+                validDays: Swift.Int? = nil
+            ) {
+                self.scheme = scheme
+                self.validDays = validDays
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case scheme
+                case validDays
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Credentials`.
         internal struct Credentials: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Credentials/username`.

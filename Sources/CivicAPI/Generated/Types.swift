@@ -218,6 +218,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /handbooks/preview`.
     /// - Remark: Generated from `#/paths//handbooks/preview/post(previewHandbook)`.
     func previewHandbook(_ input: Operations.PreviewHandbook.Input) async throws -> Operations.PreviewHandbook.Output
+    /// Issue a signed rating certificate (Ed25519) for the subject's standing in one scheme.
+    ///
+    /// - Remark: HTTP `POST /subjects/{subjectId}/certificates`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/certificates/post(issueCertificate)`.
+    func issueCertificate(_ input: Operations.IssueCertificate.Input) async throws -> Operations.IssueCertificate.Output
+    /// Verify a certificate token - signature, issuer key, validity today, and whether it is still current.
+    ///
+    /// - Remark: HTTP `POST /certificates/verify`.
+    /// - Remark: Generated from `#/paths//certificates/verify/post(verifyCertificate)`.
+    func verifyCertificate(_ input: Operations.VerifyCertificate.Input) async throws -> Operations.VerifyCertificate.Output
     /// The whole ledger in sequence order, for auditors.
     ///
     /// - Remark: HTTP `GET /exports/entries`.
@@ -750,6 +760,34 @@ extension APIProtocol {
         body: Operations.PreviewHandbook.Input.Body
     ) async throws -> Operations.PreviewHandbook.Output {
         try await previewHandbook(Operations.PreviewHandbook.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Issue a signed rating certificate (Ed25519) for the subject's standing in one scheme.
+    ///
+    /// - Remark: HTTP `POST /subjects/{subjectId}/certificates`.
+    /// - Remark: Generated from `#/paths//subjects/{subjectId}/certificates/post(issueCertificate)`.
+    internal func issueCertificate(
+        path: Operations.IssueCertificate.Input.Path,
+        headers: Operations.IssueCertificate.Input.Headers = .init(),
+        body: Operations.IssueCertificate.Input.Body
+    ) async throws -> Operations.IssueCertificate.Output {
+        try await issueCertificate(Operations.IssueCertificate.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Verify a certificate token - signature, issuer key, validity today, and whether it is still current.
+    ///
+    /// - Remark: HTTP `POST /certificates/verify`.
+    /// - Remark: Generated from `#/paths//certificates/verify/post(verifyCertificate)`.
+    internal func verifyCertificate(
+        headers: Operations.VerifyCertificate.Input.Headers = .init(),
+        body: Operations.VerifyCertificate.Input.Body
+    ) async throws -> Operations.VerifyCertificate.Output {
+        try await verifyCertificate(Operations.VerifyCertificate.Input(
             headers: headers,
             body: body
         ))

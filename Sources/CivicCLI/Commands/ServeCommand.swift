@@ -1,6 +1,7 @@
 import ArgumentParser
 import CivicAccess
 import CivicAPI
+import CivicCertificates
 import CivicCore
 import CivicDemo
 import CivicSQLite
@@ -31,6 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("demo-residents"), help: "Residents in the demo data.") var demoResidents: Int = 3_000
     @Option(name: .customLong("credentials-file"), help: ArgumentHelp("With --demo: also write the demo credentials as JSON to this file (mode 0600).", valueName: "path"))
     var credentialsFile: String?
+    @Option(name: .customLong("certificate-key"), help: ArgumentHelp("The issuer key for rating certificates; default: DATABASE.certificate-key if it exists (created with --demo).", valueName: "path"))
+    var certificateKey: String?
     @Option(name: .customLong("token-rate"), help: "Requests a second per token, unless the token sets its own.") var tokenRate: Int = 50
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
@@ -62,7 +65,21 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = APIConfiguration()
         configuration.requestsPerSecondDefault = tokenRate
         configuration.anonymousRequestsPerSecond = anonymousRate
-        let services = APIServices(store: engine.store, access: access, clock: clock, configuration: configuration, metrics: registry)
+        let keyPath = certificateKey ?? store.database + ".certificate-key"
+        var key: CertificateSigningKey?
+        if FileManager.default.fileExists(atPath: keyPath) {
+            key = try CertificateSigningKey(fileText: String(contentsOfFile: keyPath, encoding: .utf8))
+        } else if certificateKey != nil {
+            throw CivicError(.notFound, "no certificate key at '\(keyPath)': run `civic certificate keygen` first")
+        } else if demo {
+            let created = CertificateSigningKey()
+            guard FileManager.default.createFile(atPath: keyPath, contents: Data(created.fileText.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw CivicError(.storage, "cannot write the certificate key to '\(keyPath)'")
+            }
+            key = created
+        }
+        let services = APIServices(store: engine.store, access: access, clock: clock, configuration: configuration, metrics: registry,
+                                   certificateKey: key)
         if demo, let credentials = try await DemoAccounts.create(services) {
             // Printed once, to the terminal only; never logged.
             Terminal.error("demo accounts (shown once; sign in with POST /sessions or use the token as a bearer token):")
