@@ -2,6 +2,7 @@ public import CivicAccess
 public import CivicCertificates
 public import CivicCore
 import Foundation
+import Synchronization
 public import Prometheus
 
 /// Everything the routes share: the engine (on a store that reports its commits), the access store,
@@ -19,6 +20,7 @@ public struct APIServices: Sendable {
     public let certificateKey: CertificateSigningKey?
     let eligibility: EligibilityService
     let limiter = RateLimiter()
+    let tokenLimiter = RateLimiter()
     let inFlight = IdempotencyMiddleware.InFlightKeys()
     let counters: Counters
 
@@ -62,12 +64,19 @@ extension APIServices {
     @Sendable public static func wallClockSeconds() -> UnixTime { UnixTime(Date().timeIntervalSince1970) }
 }
 
-/// The wall clock's calendar day in the server's time zone, read at each request.
-public struct SystemDayClock: DayClock {
+/// The wall clock's calendar day in the server's time zone. Working out the calendar day costs
+/// microseconds on Linux, so the day is kept for a second between readings.
+public final class SystemDayClock: DayClock {
+    private let state = Mutex<(day: Day, readAt: ContinuousClock.Instant)?>(nil)
+
     public init() {}
 
     public func today() -> Day {
+        let now = ContinuousClock.now
+        if let known = state.withLock({ $0 }), now - known.readAt < .seconds(1) { return known.day }
         let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return Day(year: parts.year!, month: parts.month!, day: parts.day!)!
+        let day = Day(year: parts.year!, month: parts.month!, day: parts.day!)!
+        state.withLock { $0 = (day, now) }
+        return day
     }
 }

@@ -14,7 +14,7 @@ public func buildRouter(_ services: APIServices) throws -> Router<APIRequestCont
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator, limiter: services.limiter, configuration: services.configuration))
+    router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator, limiter: services.limiter, tokenLimiter: services.tokenLimiter, configuration: services.configuration))
     router.add(middleware: BodyLimitMiddleware(configuration: services.configuration))
     router.add(middleware: IdempotencyMiddleware(access: services.access, now: services.now, inFlight: services.inFlight, replays: services.counters.idempotentReplays))
     let handlers = APIHandlers(services: services)

@@ -34,14 +34,16 @@ public final class Authenticator: Sendable {
     /// The caller for an `Authorization` header value; nil header means the public.
     func authenticate(authorization: String?) async throws -> Caller {
         guard let authorization else { return .anonymous }
-        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        let utf8 = authorization.utf8
+        let scheme = utf8.prefix(7)
+        guard scheme.count == 7, zip(scheme, "bearer ".utf8).allSatisfy({ $0 | 0x20 == $1 }) else {
             throw APIError(.unauthorized, code: "invalid-token", "the Authorization header must be 'Bearer <token>'",
                            headers: ["WWW-Authenticate": "Bearer realm=\"civic\", error=\"invalid_request\""])
         }
         let invalid = APIError(.unauthorized, code: "invalid-token", "the bearer token is unknown, expired or revoked",
                                headers: ["WWW-Authenticate": "Bearer realm=\"civic\", error=\"invalid_token\""])
-        guard let (id, secret) = TokenSecret.parse(parts[1]) else { throw invalid }
+        let bearer = Substring(authorization).dropFirst(7).drop { $0 == " " }
+        guard let (id, secret) = TokenSecret.parse(bearer) else { throw invalid }
         let time = now()
         let hash = TokenSecret.hash(secret)
         let cached = cache.withLock { $0[id] }

@@ -52,8 +52,12 @@ struct EligibilityRoutes {
         if reach == .ownRecord {
             _ = try await SubjectVisibility(store: services.observed, caller: context.caller, reach: reach).require(subjectText)
         }
-        let decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-            try await services.eligibility.decision(subject: subject, measure: measure)
+        // A cached answer is a lookup; only computing one is put under the request timeout.
+        var decision = try await services.eligibility.cachedDecision(subject: subject, measure: measure)
+        if decision == nil {
+            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
+                try await services.eligibility.decision(subject: subject, measure: measure)
+            }
         }
         guard let decision else { throw APIError.noSubject(subjectText) }
         services.counters.eligibilityChecks.increment()

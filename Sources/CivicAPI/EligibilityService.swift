@@ -90,6 +90,24 @@ final class EligibilityService: Sendable {
         }
     }
 
+    /// The cached decision, if there is a fresh one: the hot path, one lock, no store read and no task.
+    func cachedDecision(subject: Subject.ID, measure: Measure.ID) async throws -> EligibilityDecision? {
+        let today = engine.clock.today()
+        let now = ContinuousClock.now
+        let generation = observed.standingsGeneration
+        let interval = Duration.seconds(configuration.eligibilityRevalidateSeconds)
+        let hit: EligibilityDecision?? = state.withLock { state in
+            guard state.day == today, state.generation == generation, let last = state.revalidatedAt, now - last < interval else { return .none }
+            guard let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
+                return .some(nil)
+            }
+            return .some(hit.decision)
+        }
+        if case .some(let answer) = hit { return answer }
+        try await revalidateIfDue(today: today)
+        return cached(Key(subject: subject, measure: measure), now: now)
+    }
+
     /// The decision for one subject, or nil if there is no such subject.
     func decision(subject: Subject.ID, measure: Measure.ID) async throws -> EligibilityDecision? {
         let today = engine.clock.today()

@@ -56,12 +56,17 @@ public struct PolicyRule: Sendable {
 
 /// The policy table: who may call what, and how far they reach. Every route asks it before doing anything.
 public enum Policy {
-    public static func rule(for operation: APIOperation) -> PolicyRule {
-        let everyone: [AccessRole: Reach] = Dictionary(uniqueKeysWithValues: AccessRole.allCases.map { ($0, .everything) })
-        let staffAndSubjects: [AccessRole: Reach] = [
-            .administrator: .everything, .auditor: .everything, .reviewer: .everything,
-            .assessor: .assignedHouseholds, .resident: .ownRecord,
-        ]
+    static let everyone: [AccessRole: Reach] = Dictionary(uniqueKeysWithValues: AccessRole.allCases.map { ($0, .everything) })
+    static let staffAndSubjects: [AccessRole: Reach] = [
+        .administrator: .everything, .auditor: .everything, .reviewer: .everything,
+        .assessor: .assignedHouseholds, .resident: .ownRecord,
+    ]
+    /// The table, worked out once.
+    static let rules: [APIOperation: PolicyRule] = Dictionary(uniqueKeysWithValues: APIOperation.allCases.map { ($0, row(for: $0)) })
+
+    public static func rule(for operation: APIOperation) -> PolicyRule { rules[operation]! }
+
+    static func row(for operation: APIOperation) -> PolicyRule {
         switch operation {
         case .getLiveness, .getOpenAPIDocument: return .open(.read)
         case .getMetrics: return .only(.read, [.administrator: .everything, .auditor: .everything])

@@ -3,11 +3,14 @@ import Hummingbird
 import NIOCore
 
 /// Finds the caller from the bearer token, then holds them to their rate limit: the token's own
-/// limit, or the server's; callers without a valid token are limited per address.
+/// limit, or the server's; callers without a valid token are limited per address (a separate table).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let authenticator: Authenticator
+    /// Per address, for callers without a token.
     let limiter: RateLimiter
+    /// Per token.
+    let tokenLimiter: RateLimiter
     let configuration: APIConfiguration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -16,13 +19,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             caller = try await authenticator.authenticate(authorization: request.headers[.authorization])
         } catch {
-            try limit("address:\(address)", rate: configuration.anonymousRequestsPerSecond)
+            try limit(address, in: limiter, rate: configuration.anonymousRequestsPerSecond)
             throw error
         }
         if let token = caller.token {
-            try limit("token:\(token.id.rawValue)", rate: token.requestsPerSecond ?? configuration.requestsPerSecondDefault)
+            try limit(token.id.rawValue, in: tokenLimiter, rate: token.requestsPerSecond ?? configuration.requestsPerSecondDefault)
         } else {
-            try limit("address:\(address)", rate: configuration.anonymousRequestsPerSecond)
+            try limit(address, in: limiter, rate: configuration.anonymousRequestsPerSecond)
         }
         var context = context
         context.caller = caller
@@ -31,7 +34,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
     }
 
-    private func limit(_ key: String, rate: Int) throws {
+    private func limit(_ key: String, in limiter: RateLimiter, rate: Int) throws {
         if let wait = limiter.take(key, rate: rate) {
             let seconds = max(1, Int(wait.rounded(.up)))
             throw APIError(.tooManyRequests, "too many requests; retry after \(seconds) s", headers: ["Retry-After": String(seconds)])
