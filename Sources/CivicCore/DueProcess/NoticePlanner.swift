@@ -64,7 +64,7 @@ struct NoticePlanner {
     /// A notice when a standing's grade, lists, lock-in or measures changed; `nil` when none did.
     func standingNotice(before: Standing?, after: Standing) -> Notice? {
         let effect = effect(before: before, after: after)
-        let gradeChanged = before.map { $0.grade != after.grade } ?? false
+        let gradeChanged = effect.gradeBefore != effect.gradeAfter
         let locked = effect.lockedUntil != nil
         guard gradeChanged || locked || !effect.listed.isEmpty || !effect.delisted.isEmpty
                 || !effect.measuresLost.isEmpty || !effect.measuresGained.isEmpty else { return nil }
@@ -89,19 +89,19 @@ struct NoticePlanner {
             createdOn: today, effect: effect, remedy: remedy, summary: "standing in \(after.scheme) changed: " + Self.describe(effect))
     }
 
-    func effect(before: Standing?, after: Standing) -> Notice.Effect {
+    func effect(before recorded: Standing?, after: Standing) -> Notice.Effect {
         let scheme = schemes[after.scheme]
+        // A first standing is compared with having no record, which is neutral: the scheme's base and its grade.
+        let before = recorded ?? scheme.map { Evaluator(scheme: $0).standing(subject: after.subject, entries: [], asOf: after.asOf) }
         let key = { (listing: Listing) in "\(listing.list.rawValue)/\(listing.criterion)" }
         let was = Set(before.map { $0.activeListings.map(key) } ?? [])
         let now = Set(after.activeListings.map(key))
         var lost: [Measure.ID] = []
         var gained: [Measure.ID] = []
         for measure in scheme?.measures ?? [] {
-            let previous = before.map { measure.decide($0, grades: scheme?.grades).applies }
+            let old = before.map { measure.decide($0, grades: scheme?.grades).applies } ?? false
             let current = measure.decide(after, grades: scheme?.grades).applies
-            // A first standing is compared with having no record, which is neutral.
-            let old = previous ?? false
-            guard old != current, before != nil || current else { continue }
+            guard old != current else { continue }
             switch (measure.kind, current) {
             case (.sanction, true), (.reward, false): lost.append(measure.id)
             case (.sanction, false), (.reward, true): gained.append(measure.id)
