@@ -14,6 +14,14 @@ public final class Authenticator: Sendable {
     let configuration: APIConfiguration
     let now: @Sendable () -> UnixTime
     private let cache = Mutex<[Substring: Cached]>([:])
+    /// Bearer texts verified within `tokenCacheSeconds`, with their caller: a repeated token skips
+    /// parsing and hashing. Dropped with the token's entry above.
+    private let verified = Mutex<[String: Verified]>([:])
+
+    struct Verified: Sendable {
+        var caller: Caller
+        var loadedAt: UnixTime
+    }
     /// A bcrypt hash of a random text, checked against when the account does not exist, so a wrong
     /// username takes as long as a wrong password.
     private let decoyHash: String
@@ -34,6 +42,11 @@ public final class Authenticator: Sendable {
     /// The caller for an `Authorization` header value; nil header means the public.
     func authenticate(authorization: String?) async throws -> Caller {
         guard let authorization else { return .anonymous }
+        let time = now()
+        if let hit = verified.withLock({ $0[authorization] }), time - hit.loadedAt < configuration.tokenCacheSeconds,
+           let token = hit.caller.token, token.isUsable(at: time) {
+            return hit.caller
+        }
         let utf8 = authorization.utf8
         let scheme = utf8.prefix(7)
         guard scheme.count == 7, zip(scheme, "bearer ".utf8).allSatisfy({ $0 | 0x20 == $1 }) else {
@@ -44,12 +57,13 @@ public final class Authenticator: Sendable {
                                headers: ["WWW-Authenticate": "Bearer realm=\"civic\", error=\"invalid_token\""])
         let bearer = Substring(authorization).dropFirst(7).drop { $0 == " " }
         guard let (id, secret) = TokenSecret.parse(bearer) else { throw invalid }
-        let time = now()
         let hash = TokenSecret.hash(secret)
         let cached = cache.withLock { $0[id] }
         if let cached, time - cached.loadedAt < configuration.tokenCacheSeconds {
             guard TokenSecret.constantTimeEqual(cached.token.secretHash, hash), cached.token.isUsable(at: time) else { throw invalid }
-            return Caller(account: cached.account, token: cached.token)
+            let caller = Caller(account: cached.account, token: cached.token)
+            remember(authorization, caller, loadedAt: cached.loadedAt)
+            return caller
         }
         guard let token = try await access.token(TokenRecord.ID(String(id))),
               TokenSecret.constantTimeEqual(token.secretHash, hash), token.isUsable(at: time),
@@ -61,7 +75,16 @@ public final class Authenticator: Sendable {
             if entries.count >= configuration.tokenCacheEntriesMax { entries.removeAll(keepingCapacity: true) }
             entries[id] = Cached(token: token, account: account, loadedAt: time)
         }
-        return Caller(account: account, token: token)
+        let caller = Caller(account: account, token: token)
+        remember(authorization, caller, loadedAt: time)
+        return caller
+    }
+
+    private func remember(_ authorization: String, _ caller: Caller, loadedAt: UnixTime) {
+        verified.withLock { entries in
+            if entries.count >= configuration.tokenCacheEntriesMax { entries.removeAll(keepingCapacity: true) }
+            entries[authorization] = Verified(caller: caller, loadedAt: loadedAt)
+        }
     }
 
     /// Forgets a token (after a revocation) or every token of an account (after a change to it).
@@ -69,6 +92,11 @@ public final class Authenticator: Sendable {
         cache.withLock { entries in
             if let token { entries.removeValue(forKey: Substring(token.rawValue)) }
             if let account { entries = entries.filter { $0.value.account.id != account } }
+        }
+        verified.withLock { entries in
+            entries = entries.filter { entry in
+                entry.value.caller.token?.id != token && (account == nil || entry.value.caller.account?.id != account)
+            }
         }
     }
 

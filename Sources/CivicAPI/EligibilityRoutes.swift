@@ -52,18 +52,17 @@ struct EligibilityRoutes {
         if reach == .ownRecord {
             _ = try await SubjectVisibility(store: services.observed, caller: context.caller, reach: reach).require(subjectText)
         }
-        // A cached answer is a lookup; only computing one is put under the request timeout.
-        var decision = try await services.eligibility.cachedDecision(subject: subject, measure: measure)
-        if decision == nil {
-            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-                try await services.eligibility.decision(subject: subject, measure: measure)
-            }
+        // A cached answer is a lookup of bytes written once; only computing one is put under the request timeout.
+        if let cached = try await services.eligibility.cachedAnswer(subject: subject, measure: measure) {
+            services.counters.eligibilityChecks.increment()
+            return Self.json(cached)
+        }
+        let decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
+            try await services.eligibility.decision(subject: subject, measure: measure)
         }
         guard let decision else { throw APIError.noSubject(subjectText) }
         services.counters.eligibilityChecks.increment()
-        var out = JSONOut(capacity: 256)
-        out.single(decision)
-        return Self.json(out.buffer)
+        return Self.json(EligibilityService.json(decision))
     }
 
     func batch(request: Request, context: APIRequestContext) async throws -> Response {

@@ -1,4 +1,5 @@
 import CivicCore
+import NIOCore
 import Synchronization
 
 /// Answers eligibility questions from a cache of decisions, so that a relying party's check costs a
@@ -23,7 +24,15 @@ final class EligibilityService: Sendable {
 
     struct Cached: Sendable {
         var decision: EligibilityDecision
+        /// The single check's JSON answer, written once.
+        var json: ByteBuffer
         var computedAt: ContinuousClock.Instant
+    }
+
+    static func json(_ decision: EligibilityDecision) -> ByteBuffer {
+        var out = JSONOut(capacity: 256)
+        out.single(decision)
+        return out.buffer
     }
 
     struct State: Sendable {
@@ -85,27 +94,32 @@ final class EligibilityService: Sendable {
             guard state.generation == generation else { return }
             if state.entries.count + decisions.count > configuration.eligibilityCacheEntriesMax { state.entries.removeAll(keepingCapacity: true) }
             for decision in decisions {
-                state.entries[Key(subject: decision.subject, measure: decision.measure)] = Cached(decision: decision, computedAt: now)
+                state.entries[Key(subject: decision.subject, measure: decision.measure)] = Cached(decision: decision, json: Self.json(decision), computedAt: now)
             }
         }
     }
 
-    /// The cached decision, if there is a fresh one: the hot path, one lock, no store read and no task.
-    func cachedDecision(subject: Subject.ID, measure: Measure.ID) async throws -> EligibilityDecision? {
+    /// The cached answer, if there is a fresh one: the hot path, one lock, no store read and no task.
+    func cachedAnswer(subject: Subject.ID, measure: Measure.ID) async throws -> ByteBuffer? {
         let today = engine.clock.today()
         let now = ContinuousClock.now
         let generation = observed.standingsGeneration
         let interval = Duration.seconds(configuration.eligibilityRevalidateSeconds)
-        let hit: EligibilityDecision?? = state.withLock { state in
+        let hit: ByteBuffer?? = state.withLock { state in
             guard state.day == today, state.generation == generation, let last = state.revalidatedAt, now - last < interval else { return .none }
             guard let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
                 return .some(nil)
             }
-            return .some(hit.decision)
+            return .some(hit.json)
         }
         if case .some(let answer) = hit { return answer }
         try await revalidateIfDue(today: today)
-        return cached(Key(subject: subject, measure: measure), now: now)
+        return state.withLock { state in
+            guard let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
+                return nil
+            }
+            return hit.json
+        }
     }
 
     /// The decision for one subject, or nil if there is no such subject.
