@@ -15,6 +15,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
@@ -34,6 +38,16 @@ let package = Package(
             name: "CivicSQLite",
             dependencies: ["CivicCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        // The store for deployments that outgrow one machine: PostgreSQL 15 and later.
+        .target(
+            name: "CivicPostgres",
+            dependencies: [
+                "CivicCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Demo jurisdiction and deterministic data generation (pure).
         .target(
             name: "CivicDemo",
@@ -49,8 +63,9 @@ let package = Package(
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicPostgres", "CivicDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
@@ -76,15 +91,23 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "CivicPostgresTests",
+            dependencies: [
+                "CivicPostgres", "CivicSQLite", "CivicCore", "CivicTesting", "CivicDemo",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicPostgres"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 
         .executableTarget(
             name: "CivicBenchmarks",
             dependencies: [
-                "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo",
+                "CivicCore", "CivicSQLite", "CivicPostgres", "CivicTesting", "CivicDemo",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
