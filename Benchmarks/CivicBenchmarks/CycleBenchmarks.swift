@@ -246,6 +246,24 @@ func registerCycleBenchmarks() {
         CycleDatabase.shared = nil
     }
 
+    // Rebuilding every standing from the ledger (`civic standings refresh`): the close's work without new entries.
+    var rebuilding: CycleDatabase?
+    Benchmark("Rebuild: Engine.refreshStandings", configuration: configuration) { benchmark in
+        guard let database = rebuilding else { return benchmark.error("setup did not run") }
+        let engine = Engine(store: database.store, clock: FixedDayClock(try await database.nextMonth().lastDay))
+        benchmark.startMeasurement()
+        let summary = try await engine.refreshStandings()
+        benchmark.stopMeasurement()
+        guard summary.standingsComputed == database.subjects else {
+            return benchmark.error("the refresh computed \(summary.standingsComputed) standings, expected \(database.subjects)")
+        }
+    } setup: {
+        rebuilding = try await CycleDatabase.load()
+    } teardown: {
+        rebuilding = nil
+        CycleDatabase.shared = nil
+    }
+
     var floor: CycleDatabase?
     Benchmark("Cycle: baseline raw scan and standings upsert", configuration: configuration) { benchmark in
         guard let database = floor else { return benchmark.error("setup did not run") }
