@@ -8,8 +8,8 @@ public struct Civic: AsyncParsableCommand {
         commandName: "civic",
         abstract: "Run rule-of-law credit schemes: handbooks, reports, review cycles, an append-only ledger, explained scores.",
         discussion: """
-            Every command works on one database (--database, default ./civic.db, or CIVIC_DATABASE): a SQLite
-            file, or PostgreSQL as postgres://user:password@host:port/database. `civic migrate-store` moves one to the other.
+            Every command works on one database (--database, default ./civic.db, or CIVIC_DATABASE): a SQLite file, or PostgreSQL as postgres://user:password@host:port/database.
+            `civic migrate-store` moves a deployment from one to the other.
             Dates are ISO days (2026-03-31); --as-of sets today's date for replays and tests.
             Start with `civic demo`, then try `civic score SUBJECT --explain`.
             """,

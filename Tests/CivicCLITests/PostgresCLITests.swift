@@ -87,7 +87,7 @@ struct PostgresCLITests {
             let score = try run(["score", "p-3", "--explain", "--as-of", "2026-03-31"])
             expectSuccess(score)
             #expect(score.stdout.contains("report r-1 by asr-1 (assessor)"))
-            #expect(score.stdout.contains("decided approve by rev-1"))
+            #expect(score.stdout.contains("decided approve by R (rev-1)"))
             let verified = try run(["verify"])
             expectSuccess(verified)
             let demoRefused = try run(["demo", "--residents", "60", "--end-month", "2026-02", "--as-of", "2026-03-01"])
