@@ -18,12 +18,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
@@ -48,6 +48,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Signed rating certificates: Ed25519 signing and verification over the core's canonical payload.
+        .target(
+            name: "CivicCertificates",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Demo jurisdiction and deterministic data generation (pure).
         .target(
             name: "CivicDemo",
@@ -59,11 +64,16 @@ let package = Package(
             name: "CivicTesting",
             dependencies: ["CivicCore", "CivicHandbook", "CivicDemo"],
             swiftSettings: strict),
+        // Notice delivery adapters (webhook, spool directory): the outbox's I/O.
+        .target(
+            name: "CivicDelivery",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Command-line interface; the only place that picks a store.
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicPostgres", "CivicDemo",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicPostgres", "CivicDemo", "CivicDelivery", "CivicCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -77,6 +87,10 @@ let package = Package(
                 "CivicCore", "CivicTesting", "CivicHandbook", "CivicDemo",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicCertificatesTests",
+            dependencies: ["CivicCertificates", "CivicCore"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicHandbookTests",
@@ -100,7 +114,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicPostgres"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 

@@ -20,6 +20,15 @@ struct StoreOptions: ParsableArguments {
         get throws { try StoreLocation(database) }
     }
 
+    /// Whether there may be a database to read: a SQLite file that exists, or any PostgreSQL URL.
+    var databaseMayExist: Bool {
+        switch try? location {
+        case .sqlite(let path)?: FileManager.default.fileExists(atPath: path)
+        case .postgres?: true
+        case nil: false
+        }
+    }
+
     /// Opens the existing database; refuses to create a SQLite file by accident (use `civic init` or `civic demo`).
     func engine(creating: Bool = false) async throws -> Engine {
         let today = try today()

@@ -51,7 +51,7 @@ enum Keys {
     static let document = ["jurisdiction", "version", "title", "schemes"]
     static let scheme = [
         "id", "title", "subjects", "scale", "grades", "rules", "quota", "exemptions", "lists", "measures",
-        "negative_expiry_days", "appeal_days", "calendar",
+        "negative_expiry_days", "appeal_days", "appeal_decision_days", "appeal_decision_working_days", "calendar",
     ]
     static let grades = ["bands", "lock_ins"]
     static let band = ["grade", "minimum", "title"]
@@ -63,6 +63,7 @@ enum Keys {
 /// Defaults for optional fields, named in one place and documented in docs/handbook.md.
 enum Defaults {
     static let appealDays = 30
+    static let appealDecision = AppealDeadline.days(30)
     static let calendar = CycleCalendar()
 }
 

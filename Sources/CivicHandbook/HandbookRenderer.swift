@@ -36,6 +36,7 @@ public enum HandbookRenderer {
         var timing: [String] = []
         if let days = scheme.negativeExpiryDays { timing.append("negative entries expire after \(days) days") }
         if let days = scheme.appealDays { timing.append("appeal within \(days) days") }
+        timing.append("appeals decided within \(scheme.appealDecision), or the disputed entry stops counting until they are")
         let calendar = scheme.calendar
         timing.append("monthly cycle: collect on the \(calendar.collectDay), report on the \(calendar.reportDay), committee on the \(calendar.committeeDay)")
         lines.append(indent + timing.joined(separator: "; "))

@@ -97,6 +97,7 @@ extension Scheme {
             ("exemptions", exemptions.isEmpty ? "-" : exemptions.map(\.yamlText).joined(separator: ", ")),
             ("negative_expiry_days", negativeExpiryDays.map(String.init) ?? "-"),
             ("appeal_days", appealDays.map(String.init) ?? "-"),
+            ("appeal_decision", appealDecision.description),
             ("calendar", "collect \(calendar.collectDay), report \(calendar.reportDay), committee \(calendar.committeeDay)"),
         ]
     }

@@ -90,6 +90,18 @@ extension Reader {
         let negativeExpiryDays = fields["negative_expiry_days"].flatMap { days($0, path.key("negative_expiry_days"), minimum: 1) }
         let appealDays = fields["appeal_days"].flatMap { days($0, path.key("appeal_days"), minimum: 1) }
         let calendar = fields["calendar"].map { self.calendar($0, path.key("calendar")) } ?? Defaults.calendar
+        var appealDecision = Defaults.appealDecision
+        if let node = fields["appeal_decision_days"], let count = days(node, path.key("appeal_decision_days"), minimum: 1) {
+            appealDecision = .days(count)
+        }
+        if let node = fields["appeal_decision_working_days"],
+           let count = days(node, path.key("appeal_decision_working_days"), minimum: 1) {
+            if fields["appeal_decision_days"] != nil {
+                error("set either appeal_decision_days or appeal_decision_working_days, not both",
+                      path.key("appeal_decision_working_days"), node)
+            }
+            appealDecision = .workingDays(count)
+        }
 
         if fields["negative_expiry_days"] == nil {
             let lasting = rules.filter { $0.isAdverse && $0.expiryDays == nil }.map(\.id.rawValue)
@@ -105,7 +117,8 @@ extension Reader {
         return Scheme(
             id: id, title: title, subjectKinds: subjects, scale: scale, grades: context.grades, rules: rules, quota: quota,
             exemptions: exemptions, lists: lists, measures: measures, negativeExpiryDays: negativeExpiryDays,
-            appealDays: fields["appeal_days"] == nil ? Defaults.appealDays : appealDays, calendar: calendar)
+            appealDays: fields["appeal_days"] == nil ? Defaults.appealDays : appealDays, appealDecision: appealDecision,
+            calendar: calendar)
     }
 
     func subjectKinds(_ node: Node, _ path: FieldPath) -> Set<SubjectKind>? {

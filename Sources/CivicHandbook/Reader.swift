@@ -122,8 +122,14 @@ final class Reader {
         }
         let lowered = name.lowercased()
         let negative = ["negative", "deduct", "sanction", "penalt", "minus", "black", "fault", "bad"].contains { lowered.contains($0) }
-        if negative && (lowered.contains("quota") || lowered.contains("target") || path.description.hasSuffix("quota")) {
+        let quotaLike = ["quota", "target", "minimum", "at_least", "required"].contains { lowered.contains($0) }
+        let actorLike = ["assessor", "reviewer", "collector", "inspector", "official", "reporter", "report", "entries", "deeds"].contains { lowered.contains($0) }
+        if negative && (quotaLike || path.description.hasSuffix("quota")) {
             message += " (CivicCredit has no quota for negative entries: deductions are never a target to fill)"
+        } else if (actorLike && quotaLike) || (quotaLike && path.description.contains(".rules[")) {
+            // A number of reports, entries or deductions someone must produce is a quota on assessors, which invites
+            // invented deeds and faults; the only quota is the yearly minimum of good deeds a resident earns.
+            message += " (CivicCredit has no quota or target for reports, entries or deductions per assessor, reviewer or period; the only quota is the scheme's yearly points_per_person_yearly of good deeds)"
         }
         return message
     }

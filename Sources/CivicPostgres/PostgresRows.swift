@@ -76,6 +76,8 @@ struct ColumnReader {
 
     mutating func optionalInteger() throws -> Int64? { try decode(Int64.self) }
 
+    mutating func optionalBool() throws -> Bool? { try decode(Bool.self) }
+
     mutating func int() throws -> Int { Int(try integer()) }
     mutating func optionalInt() throws -> Int? { try optionalInteger().map { Int($0) } }
 

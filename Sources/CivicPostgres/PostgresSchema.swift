@@ -34,7 +34,7 @@ enum PostgresSchema {
         "handbook_no_update", "handbook_no_delete", "handbook_no_truncate",
         "cycle_no_update", "cycle_no_delete", "cycle_no_truncate",
         "standing_replaced_drops_listings",
-    ]
+    ] + dueProcessTriggers
 
     /// An arbitrary constant naming the migration lock among the database's advisory locks.
     static let migrationLockKey: Int64 = 0x43_69_76_69_63_4D_69_67  // "CivicMig"
@@ -46,6 +46,7 @@ enum PostgresSchema {
         Migration(version: 2, name: "workflow", sql: workflow),
         Migration(version: 3, name: "ledger", sql: ledger),
         Migration(version: 4, name: "projections", sql: projections),
+        Migration(version: 5, name: "due-process", sql: dueProcess),
     ]
 
     /// The newest version this program knows.

@@ -55,9 +55,58 @@ extension PostgresStore {
         }
         try await insert(changes.decisions, into: Decision.table, as: .decision, on: connection) { $0.bind(&$1) }
         try await updateStatuses(changes, on: connection)
+        try await insert(changes.notices, into: PostgresStore.noticeTable, as: .notice, on: connection) { notice, bindings in
+            bindings.append(notice.id.rawValue); bindings.append(notice.subject.rawValue); bindings.append(notice.entry?.rawValue)
+            bindings.append(notice.createdOn.stored); bindings.append(try jsonText(notice))
+        }
         try await insert(changes.entries, into: Entry.table, as: .entry, on: connection) { $0.bind(&$1) }
         try await replace(changes.standings, on: connection)
         try await insert(changes.cycles, into: Cycle.table, as: .cycle, on: connection) { $0.bind(&$1) }
+        try await applyDueProcess(changes, on: connection)
+    }
+
+    static let noticeTable = TableColumns(table: "notice", names: ["id", "subject", "entry", "created_on", "body"], casts: ["body": "jsonb"])
+    static let appealTable = TableColumns(
+        table: "appeal", names: ["id", "subject", "entry", "filed_by", "filed_on", "decide_by", "body"], casts: ["body": "jsonb"])
+    static let appealDecisionTable = TableColumns(table: "appeal_decision", names: ["appeal", "reviewer", "outcome", "reason", "decided_on"])
+    static let deliveryChannelTable = TableColumns(table: "delivery_channel", names: ["id", "body"], casts: ["body": "jsonb"])
+    static let deliveryTable = TableColumns(
+        table: "notice_delivery", names: ["notice", "channel", "status", "attempts", "next_attempt_at", "last_error", "delivered_at"])
+    static let deliveryAttemptTable = TableColumns(
+        table: "delivery_attempt", names: ["notice", "channel", "number", "at", "succeeded", "error"])
+
+    private static func applyDueProcess(_ changes: ChangeSet, on connection: PostgresConnection) async throws {
+        try await insert(changes.appeals, into: appealTable, as: .appeal, on: connection) { appeal, bindings in
+            bindings.append(appeal.id.rawValue); bindings.append(appeal.subject.rawValue); bindings.append(appeal.entry.rawValue)
+            bindings.append(appeal.filedBy.rawValue); bindings.append(appeal.filedOn.stored); bindings.append(appeal.decideBy.stored)
+            bindings.append(try jsonText(appeal))
+        }
+        try await insert(changes.appealDecisions, into: appealDecisionTable, as: .appealDecision, on: connection) { decision, bindings in
+            bindings.append(decision.appeal.rawValue); bindings.append(decision.reviewer.rawValue); bindings.append(decision.outcome.rawValue)
+            bindings.append(decision.reason); bindings.append(decision.decidedOn.stored)
+        }
+        try await insert(changes.deliveryChannels, into: deliveryChannelTable, as: .deliveryChannel, on: connection) { channel, bindings in
+            bindings.append(channel.id.rawValue); bindings.append(try jsonText(channel))
+        }
+        // A delivery given twice counts once, the last one winning, as for standings.
+        var positions: [String: Int] = [:]
+        var deliveries: [NoticeDelivery] = []
+        for delivery in changes.deliveries {
+            let key = delivery.notice.rawValue + "\u{0}" + delivery.channel.rawValue
+            if let position = positions[key] { deliveries[position] = delivery } else { positions[key] = deliveries.count; deliveries.append(delivery) }
+        }
+        try await insert(deliveries, into: deliveryTable, as: .delivery, suffix: """
+             ON CONFLICT (notice, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+                next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, delivered_at = excluded.delivered_at
+            """, on: connection) { delivery, bindings in
+            bindings.append(delivery.notice.rawValue); bindings.append(delivery.channel.rawValue); bindings.append(delivery.status.rawValue)
+            bindings.append(Int64(delivery.attempts)); bindings.append(delivery.nextAttemptAt); bindings.append(delivery.lastError)
+            bindings.append(delivery.deliveredAt)
+        }
+        try await insert(changes.deliveryAttempts, into: deliveryAttemptTable, as: .deliveryAttempt, on: connection) { attempt, bindings in
+            bindings.append(attempt.notice.rawValue); bindings.append(attempt.channel.rawValue); bindings.append(Int64(attempt.number))
+            bindings.append(attempt.at); bindings.append(attempt.succeeded); bindings.append(attempt.error)
+        }
     }
 
     static func ledgerHead(_ connection: PostgresConnection) async throws -> Int64 {
@@ -141,6 +190,7 @@ extension PostgresStore {
 /// failed without saying whose.
 enum RecordKind: String {
     case jurisdiction, subject, actor, handbook, report, decision, entry, standing, cycle
+    case notice, appeal, appealDecision = "appeal decision", deliveryChannel = "delivery channel", delivery, deliveryAttempt = "delivery attempt"
 
     private var article: String { ["a", "e", "i", "o", "u"].contains(rawValue.prefix(1)) ? "an" : "a" }
 
@@ -149,6 +199,9 @@ enum RecordKind: String {
         switch self {
         case .handbook: "jurisdiction and version"
         case .cycle: "jurisdiction and month"
+        case .appealDecision: "appeal"
+        case .delivery: "notice and channel"
+        case .deliveryAttempt: "notice, channel and number"
         case .standing: "subject and scheme"
         default: "id"
         }
@@ -159,6 +212,9 @@ enum RecordKind: String {
         switch self {
         case .entry: "subject"
         case .decision: "report"
+        case .notice, .appeal: "subject"
+        case .appealDecision: "appeal"
+        case .delivery, .deliveryAttempt: "notice or channel"
         default: "record"
         }
     }
@@ -177,8 +233,11 @@ enum RecordKind: String {
             case "23503":
                 throw CivicError(.notFound, "\(rawValue) for an unknown \(parent)")
             case "P0001":
-                // The triggers' own messages are fixed text in the schema.
-                throw CivicError(.corrupted, "\(rawValue) refused by the database: \(error.serverInfo?[.message] ?? "trigger")")
+                // The triggers' own messages are fixed text in the schema; due-process rules say which rule refused.
+                let message = error.serverInfo?[.message] ?? "trigger"
+                if message.hasPrefix("refused: ") { throw CivicError(.refused, String(message.dropFirst("refused: ".count))) }
+                if message.hasPrefix("not-found: ") { throw CivicError(.notFound, String(message.dropFirst("not-found: ".count))) }
+                throw CivicError(.corrupted, "\(rawValue) refused by the database: \(message)")
             case "23514", "23502", "22P02", "22001", "22021":
                 throw CivicError(.invalidInput, "\(rawValue) has a value the database does not accept")
             case "40001", "40P01":

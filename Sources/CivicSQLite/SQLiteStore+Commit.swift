@@ -64,6 +64,9 @@ extension SQLiteStore {
             $0.arguments
         }
         try updateStatuses(changes, in: db)
+        try insert(changes.notices, as: .notice, sql: "INSERT INTO notice (id, subject, entry, created_on, body) VALUES (?, ?, ?, ?, ?)", in: db) {
+            [$0.id.rawValue, $0.subject.rawValue, $0.entry?.rawValue, $0.createdOn.ordinal, try JSONColumn.encode($0)]
+        }
         try insert(changes.entries, as: .entry,
                    sql: "INSERT INTO entry (\(Entry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", in: db) {
             $0.arguments
@@ -71,6 +74,34 @@ extension SQLiteStore {
         try replace(changes.standings, in: db)
         try insert(changes.cycles, as: .cycle, sql: "INSERT INTO cycle (\(Cycle.columns)) VALUES (?, ?, ?, ?)", in: db) {
             $0.arguments
+        }
+        try applyDueProcess(changes, in: db)
+    }
+
+    private static func applyDueProcess(_ changes: ChangeSet, in db: Database) throws {
+        try insert(changes.appeals, as: .appeal,
+                   sql: "INSERT INTO appeal (id, subject, entry, filed_by, filed_on, decide_by, body) VALUES (?, ?, ?, ?, ?, ?, ?)", in: db) {
+            [$0.id.rawValue, $0.subject.rawValue, $0.entry.rawValue, $0.filedBy.rawValue, $0.filedOn.ordinal, $0.decideBy.ordinal,
+             try JSONColumn.encode($0)]
+        }
+        try insert(changes.appealDecisions, as: .appealDecision,
+                   sql: "INSERT INTO appeal_decision (appeal, reviewer, outcome, reason, decided_on) VALUES (?, ?, ?, ?, ?)", in: db) {
+            [$0.appeal.rawValue, $0.reviewer.rawValue, $0.outcome.rawValue, $0.reason, $0.decidedOn.ordinal]
+        }
+        try insert(changes.deliveryChannels, as: .deliveryChannel, sql: "INSERT INTO delivery_channel (id, body) VALUES (?, ?)", in: db) {
+            [$0.id.rawValue, try JSONColumn.encode($0)]
+        }
+        try insert(changes.deliveries, as: .delivery, sql: """
+            INSERT INTO notice_delivery (notice, channel, status, attempts, next_attempt_at, last_error, delivered_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (notice, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+                next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, delivered_at = excluded.delivered_at
+            """, in: db) {
+            [$0.notice.rawValue, $0.channel.rawValue, $0.status.rawValue, $0.attempts, $0.nextAttemptAt, $0.lastError, $0.deliveredAt]
+        }
+        try insert(changes.deliveryAttempts, as: .deliveryAttempt,
+                   sql: "INSERT INTO delivery_attempt (notice, channel, number, at, succeeded, error) VALUES (?, ?, ?, ?, ?, ?)", in: db) {
+            [$0.notice.rawValue, $0.channel.rawValue, $0.number, $0.at, $0.succeeded, $0.error]
         }
     }
 
@@ -135,6 +166,7 @@ extension SQLiteStore {
 /// failed without saying whose.
 enum RecordKind: String {
     case jurisdiction, subject, actor, handbook, report, decision, entry, standing, cycle
+    case notice, appeal, appealDecision = "appeal decision", deliveryChannel = "delivery channel", delivery, deliveryAttempt = "delivery attempt"
 
     private var article: String { ["a", "e", "i", "o", "u"].contains(rawValue.prefix(1)) ? "an" : "a" }
 
@@ -143,6 +175,9 @@ enum RecordKind: String {
         switch self {
         case .handbook: "jurisdiction and version"
         case .cycle: "jurisdiction and month"
+        case .appealDecision: "appeal"
+        case .delivery: "notice and channel"
+        case .deliveryAttempt: "notice, channel and number"
         case .standing: "subject and scheme"
         default: "id"
         }
@@ -153,6 +188,9 @@ enum RecordKind: String {
         switch self {
         case .entry: "subject"
         case .decision: "report"
+        case .notice, .appeal: "subject"
+        case .appealDecision: "appeal"
+        case .delivery, .deliveryAttempt: "notice or channel"
         default: "record"
         }
     }
@@ -170,8 +208,11 @@ enum RecordKind: String {
             case .SQLITE_CONSTRAINT_FOREIGNKEY:
                 throw CivicError(.notFound, "\(rawValue) for an unknown \(parent)")
             case .SQLITE_CONSTRAINT_TRIGGER:
-                // The triggers' own messages are fixed text in the schema.
-                throw CivicError(.corrupted, "\(rawValue) refused by the database: \(error.message ?? "trigger")")
+                // The triggers' own messages are fixed text in the schema; due-process rules say which rule refused.
+                let message = error.message ?? "trigger"
+                if message.hasPrefix("refused: ") { throw CivicError(.refused, String(message.dropFirst("refused: ".count))) }
+                if message.hasPrefix("not-found: ") { throw CivicError(.notFound, String(message.dropFirst("not-found: ".count))) }
+                throw CivicError(.corrupted, "\(rawValue) refused by the database: \(message)")
             case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL:
                 throw CivicError(.invalidInput, "\(rawValue) has a value the database does not accept")
             default:

@@ -196,3 +196,19 @@ public func makeStandingWithEveryField(subject: Subject.ID = "subject-1", scheme
         earned: EarnedPoints(year: 2026, thisYear: Points(hundredths: 150), previousYear: Points(4)),
         quota: QuotaStatus(year: 2025, required: Points(10), earned: Points(4), exemptMembers: 1, members: 5))
 }
+
+/// A plain notice for `entry`, as the engine would write with it.
+public func makeNotice(for entry: Entry, createdOn: Day? = nil) -> Notice {
+    Notice(id: Notice.ID("n:\(entry.id.rawValue)"), subject: entry.subject, scheme: entry.scheme, kind: .entryRecorded,
+           tone: entry.isAdverse ? .adverse : .favourable, createdOn: createdOn ?? entry.recordedOn, entry: entry.id, rule: entry.rule,
+           handbookJurisdiction: entry.handbookJurisdiction, handbookVersion: entry.handbookVersion, points: entry.points,
+           summary: "\(entry.points.signedDescription) points under rule \(entry.rule?.rawValue ?? "-")")
+}
+
+extension ChangeSet {
+    /// Adds a notice for every adverse deed that has none yet: stores refuse an adverse entry without its notice.
+    public mutating func announceAdverseEntries() {
+        let announced = Set(notices.compactMap(\.entry))
+        notices += entries.filter { $0.kind == .deed && $0.isAdverse && !announced.contains($0.id) }.map { makeNotice(for: $0) }
+    }
+}

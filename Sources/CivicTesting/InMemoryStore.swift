@@ -15,6 +15,17 @@ public actor InMemoryStore: Store {
     var entryIndex: [Entry.ID: Int] = [:]
     var standingsByKey: [StandingKey: Standing] = [:]
     var closedCycles: [Cycle] = []
+    var noticesByID: [Notice.ID: Notice] = [:]
+    var appealsByID: [Appeal.ID: Appeal] = [:]
+    var appealDecisionsByID: [Appeal.ID: AppealDecision] = [:]
+    var channels: [DeliveryChannel] = []
+    var deliveryState: [NoticeDeliveryKey: NoticeDelivery] = [:]
+    var attempts: [DeliveryAttempt] = []
+
+    struct NoticeDeliveryKey: Hashable {
+        var notice: Notice.ID
+        var channel: DeliveryChannel.ID
+    }
     /// Commits applied, for tests that check a failed command wrote nothing.
     public private(set) var commitCount = 0
 
@@ -81,8 +92,44 @@ public actor InMemoryStore: Store {
         return Array(all.sorted { ($0.listing.since, $0.subject, $0.scheme) < ($1.listing.since, $1.subject, $1.scheme) }.prefix(limit))
     }
 
+    public func appeal(_ id: Appeal.ID) -> AppealRecord? {
+        appealsByID[id].map { AppealRecord(appeal: $0, decision: appealDecisionsByID[id]) }
+    }
+    public func appeals(subject: Subject.ID) -> [AppealRecord] {
+        appealsByID.values.filter { $0.subject == subject }.sorted { ($0.filedOn, $0.id) < ($1.filedOn, $1.id) }.compactMap { appeal($0.id) }
+    }
+    public func undecidedAppeals(after cursor: Appeal.ID?, limit: Int) -> [AppealRecord] {
+        let open = appealsByID.values.filter { appealDecisionsByID[$0.id] == nil }.sorted { ($0.decideBy, $0.id) < ($1.decideBy, $1.id) }
+        let start = cursor.flatMap { cursor in open.firstIndex { $0.id == cursor }.map { $0 + 1 } } ?? 0
+        return open.dropFirst(cursor == nil ? 0 : start).prefix(limit).map { AppealRecord(appeal: $0, decision: nil) }
+    }
+    public func notice(_ id: Notice.ID) -> Notice? { noticesByID[id] }
+    public func notices(subject: Subject.ID) -> [Notice] {
+        noticesByID.values.filter { $0.subject == subject }.sorted { ($0.createdOn, $0.id) > ($1.createdOn, $1.id) }
+    }
+    public func notices(after cursor: Notice.ID?, limit: Int) -> [Notice] {
+        Array(noticesByID.values.filter { cursor == nil || $0.id > cursor! }.sorted { $0.id < $1.id }.prefix(limit))
+    }
+    public func deliveryChannels() -> [DeliveryChannel] { channels.sorted { $0.id < $1.id } }
+    public func deliveries(notice: Notice.ID) -> [NoticeDelivery] {
+        deliveryState.values.filter { $0.notice == notice }.sorted { $0.channel < $1.channel }
+    }
+    public func dueDeliveries(at time: Int64, limit: Int) -> [NoticeDelivery] {
+        Array(deliveryState.values.filter { $0.status == .pending && $0.nextAttemptAt <= time }
+            .sorted { ($0.nextAttemptAt, $0.notice, $0.channel) < ($1.nextAttemptAt, $1.notice, $1.channel) }.prefix(limit))
+    }
+    public func deliveryAttempts(notice: Notice.ID) -> [DeliveryAttempt] {
+        attempts.filter { $0.notice == notice }
+    }
+
     public func commit(_ changes: ChangeSet) throws {
         try validate(changes)
+        for item in changes.notices { noticesByID[item.id] = item }
+        for item in changes.appeals { appealsByID[item.id] = item }
+        for item in changes.appealDecisions { appealDecisionsByID[item.appeal] = item }
+        channels.append(contentsOf: changes.deliveryChannels)
+        for item in changes.deliveries { deliveryState[NoticeDeliveryKey(notice: item.notice, channel: item.channel)] = item }
+        attempts.append(contentsOf: changes.deliveryAttempts)
         for item in changes.jurisdictions { jurisdictionsByID[item.id] = item }
         for item in changes.subjects { subjectsByID[item.id] = item }
         for item in changes.actors { actorsByID[item.id] = item }
@@ -141,5 +188,93 @@ public actor InMemoryStore: Store {
         for entry in changes.entries where subjectsByID[entry.subject] == nil && !newSubjects.contains(entry.subject) {
             throw CivicError(.notFound, "entry for unknown subject '\(entry.subject)'")
         }
+        try validateDueProcess(changes)
+    }
+
+    /// The due-process rules every store enforces, whatever the interface: recusal, four eyes,
+    /// evidence for self-claims, notices before adverse entries, independent appeal decisions.
+    func validateDueProcess(_ changes: ChangeSet) throws {
+        try duplicateCheck(changes.notices.map(\.id), existing: { self.noticesByID[$0] != nil }, what: "notice")
+        try duplicateCheck(changes.appeals.map(\.id), existing: { self.appealsByID[$0] != nil }, what: "appeal")
+        try duplicateCheck(changes.appealDecisions.map(\.appeal), existing: { self.appealDecisionsByID[$0] != nil }, what: "appeal decision")
+        try duplicateCheck(changes.deliveryChannels.map(\.id), existing: { id in self.channels.contains { $0.id == id } }, what: "delivery channel")
+        try duplicateCheck(changes.deliveryAttempts.map { "\($0.notice)/\($0.channel)/\($0.number)" },
+                           existing: { key in self.attempts.contains { "\($0.notice)/\($0.channel)/\($0.number)" == key } }, what: "delivery attempt")
+
+        let reports = Dictionary(changes.reports.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for report in changes.reports where report.reporterRole == .`self` && report.evidence.isEmpty {
+            throw CivicError(.refused, "a self-claim needs evidence")
+        }
+        var decided = decisionsByID.values.map { ($0.report, $0.reviewer, $0.id) }
+        for decision in changes.decisions {
+            guard let report = reports[decision.report] ?? reportsByID[decision.report] else { continue }
+            let reviewer = actorsByID[decision.reviewer]
+            if let refusal = Self.recusal(reviewer: decision.reviewer, reviewerActor: reviewer, reporter: report.reporter,
+                                          subject: report.subject, actors: actorsByID, subjects: subjectsByID) {
+                throw CivicError(.refused, refusal)
+            }
+            let person = reviewer.map(Recusal.person) ?? "actor:\(decision.reviewer.rawValue)"
+            if decided.contains(where: { $0.0 == decision.report && $0.2 != decision.id && (actorsByID[$0.1].map(Recusal.person) ?? "actor:\($0.1.rawValue)") == person }) {
+                throw CivicError(.refused, "a reviewer decides a report once: four eyes means two different people")
+            }
+            decided.append((decision.report, decision.reviewer, decision.id))
+        }
+        let newNotices = changes.notices
+        let newSubjects = Set(changes.subjects.map(\.id))
+        for notice in newNotices where subjectsByID[notice.subject] == nil && !newSubjects.contains(notice.subject) {
+            throw CivicError(.notFound, "notice to an unknown subject")
+        }
+        for entry in changes.entries where entry.kind == .deed && entry.isAdverse {
+            guard newNotices.contains(where: { $0.entry == entry.id }) || noticesByID.values.contains(where: { $0.entry == entry.id }) else {
+                throw CivicError(.refused, "an adverse entry needs its notice in the same commit")
+            }
+        }
+        let appeals = Dictionary(changes.appeals.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let newEntries = Dictionary(changes.entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for appeal in changes.appeals {
+            guard let disputed = newEntries[appeal.entry] ?? entryIndex[appeal.entry].map({ ledger[$0] }), disputed.subject == appeal.subject else {
+                throw CivicError(.notFound, "appeal against an unknown entry")
+            }
+        }
+        for decision in changes.appealDecisions {
+            guard let appeal = appeals[decision.appeal] ?? appealsByID[decision.appeal] else {
+                throw CivicError(.notFound, "decision for an unknown appeal")
+            }
+            let reviewer = actorsByID[decision.reviewer]
+            if let refusal = Self.recusal(reviewer: decision.reviewer, reviewerActor: reviewer, reporter: appeal.filedBy,
+                                          subject: appeal.subject, actors: actorsByID, subjects: subjectsByID) {
+                throw CivicError(.refused, refusal)
+            }
+            let disputed = newEntries[appeal.entry] ?? entryIndex[appeal.entry].map { ledger[$0] }
+            let person = reviewer.map(Recusal.person) ?? "actor:\(decision.reviewer.rawValue)"
+            let original = decisionsByID.values.filter { disputed?.report != nil && $0.report == disputed?.report }.map(\.reviewer)
+            if original.contains(where: { (actorsByID[$0].map(Recusal.person) ?? "actor:\($0.rawValue)") == person }) {
+                throw CivicError(.refused, "an appeal is decided by someone other than the original reviewer")
+            }
+        }
+        let knownNotices = Set(newNotices.map(\.id)).union(noticesByID.keys)
+        let knownChannels = Set(changes.deliveryChannels.map(\.id)).union(channels.map(\.id))
+        for delivery in changes.deliveries where !knownNotices.contains(delivery.notice) || !knownChannels.contains(delivery.channel) {
+            throw CivicError(.notFound, "delivery for an unknown notice or channel")
+        }
+    }
+
+    func duplicateCheck<ID: Hashable>(_ ids: [ID], existing: (ID) -> Bool, what: String) throws {
+        var seen = Set<ID>()
+        for id in ids where existing(id) || !seen.insert(id).inserted {
+            throw CivicError(.conflict, "\(what) '\(id)' already exists")
+        }
+    }
+
+    /// Why `reviewer` may not decide on a record that `reporter` filed about `subject`, or `nil`.
+    static func recusal(reviewer: Actor.ID, reviewerActor: Actor?, reporter: Actor.ID, subject: Subject.ID,
+                        actors: [Actor.ID: Actor], subjects: [Subject.ID: Subject]) -> String? {
+        if reviewer == reporter { return "nobody decides on a record they filed" }
+        guard let reviewerActor else { return nil }
+        if let reporterActor = actors[reporter], Recusal.person(reporterActor) == Recusal.person(reviewerActor) {
+            return "nobody decides on a record they filed"
+        }
+        guard let about = subjects[subject] else { return nil }
+        return Recusal.conflict(actor: reviewerActor, actorSubject: reviewerActor.subject.flatMap { subjects[$0] }, subject: about)
     }
 }

@@ -54,7 +54,7 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("entries page in sequence order", entriesPaging),
         StoreBehaviourCheck("ledgers page by subject with their entries and standings", ledgersPaging),
         StoreBehaviourCheck("an empty commit changes nothing", emptyCommitChangesNothing),
-    ]
+    ] + dueProcessChecks
 
     // MARK: - Registry
 
@@ -122,7 +122,7 @@ public enum StoreBehaviour {
         let minimal = makeReport(id: "report-min", subject: "subject-2")
         let late = makeDecision(id: "d-b", report: "report-full", decidedOn: makeDay("2026-03-25"))
         let sameDay = makeDecision(id: "d-a", report: "report-full", reviewer: "reviewer-2", outcome: .reject, decidedOn: makeDay("2026-03-25"))
-        let early = makeDecision(id: "d-z", report: "report-full", outcome: .adjust(Points(hundredths: -150)), reason: "", decidedOn: makeDay("2026-03-20"))
+        let early = makeDecision(id: "d-z", report: "report-full", reviewer: "reviewer-3", outcome: .adjust(Points(hundredths: -150)), reason: "", decidedOn: makeDay("2026-03-20"))
         try await store.commit(changes {
             $0.reports = [full, minimal]
             $0.decisions = [late, sameDay, early]
@@ -606,6 +606,7 @@ public enum StoreBehaviour {
     static func changes(head: Int64? = nil, _ build: (inout ChangeSet) -> Void) -> ChangeSet {
         var set = ChangeSet(expectedLedgerHead: head)
         build(&set)
+        set.announceAdverseEntries()
         return set
     }
 
@@ -640,6 +641,12 @@ public struct StoreSnapshot: Hashable, Sendable {
     public var ledgerHead: Int64
     public var entries: [Entry]
     public var standings: [Standing]
+    public var notices: [Notice]
+    public var appeals: [AppealRecord]
+    public var deliveryChannels: [DeliveryChannel]
+    /// Every pending delivery with, for each notice, its deliveries and attempts.
+    public var deliveries: [NoticeDelivery]
+    public var deliveryAttempts: [DeliveryAttempt]
 
     /// Bounds the reads so that a broken store cannot loop forever.
     public static let pagesMax = 10_000
@@ -664,10 +671,26 @@ public struct StoreSnapshot: Hashable, Sendable {
             standings += page
             if page.count < pageSize { break }
         }
+        var notices: [Notice] = []
+        for _ in 0..<pagesMax {
+            let page = try await store.notices(after: notices.last?.id, limit: pageSize)
+            notices += page
+            if page.count < pageSize { break }
+        }
+        var appeals: [AppealRecord] = []
+        var deliveries: [NoticeDelivery] = []
+        var attempts: [DeliveryAttempt] = []
+        for subject in subjects { appeals += try await store.appeals(subject: subject.id) }
+        for notice in notices {
+            deliveries += try await store.deliveries(notice: notice.id)
+            attempts += try await store.deliveryAttempts(notice: notice.id)
+        }
         return StoreSnapshot(
             jurisdictions: try await store.jurisdictions(), subjects: subjects, actors: try await store.actors(),
             handbooks: try await store.handbooks(),
             reports: try await store.reports(statuses: Set(ReportStatus.allCases), throughCycle: Month(year: 9999, month: 12)!),
-            cycles: try await store.cycles(), ledgerHead: try await store.ledgerHead(), entries: entries, standings: standings)
+            cycles: try await store.cycles(), ledgerHead: try await store.ledgerHead(), entries: entries, standings: standings,
+            notices: notices, appeals: appeals, deliveryChannels: try await store.deliveryChannels(), deliveries: deliveries,
+            deliveryAttempts: attempts)
     }
 }

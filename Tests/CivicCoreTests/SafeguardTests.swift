@@ -50,7 +50,7 @@ import Testing
             actors: [Actor(id: "res-x", name: "X", roles: [.resident], jurisdiction: TestWorld.village, subject: "px")])
         #expect(try await claim.file("own", about: "px", rule: "street-cleaning", on: day("2026-03-10"), by: "res-x", role: .`self`,
                                      evidence: [Evidence(kind: .photo, reference: "sha256:1")]) == .recorded)
-        #expect(try await claim.store.report("own")?.report.isSelfClaim == true)
+        #expect(await claim.store.report("own")?.report.isSelfClaim == true)
     }
 
     @Test func nobodyCorrectsOrRemediesTheirOwnRecord() async throws {

@@ -35,12 +35,14 @@ struct PostgresStoreTests {
         changes.entries = [makeEntry(sequence: 1), makeEntry(sequence: 2, subject: "subject-2")]
         changes.standings = [makeStandingWithEveryField()]
         changes.cycles = [makeCycle()]
+        changes.announceAdverseEntries()
         try await store.commit(changes)
     }
 
     @Test func rawSQLCannotRewriteHistory() async throws {
-        // UPDATE, DELETE and TRUNCATE of entries, decisions, handbooks, cycles and report content are refused by
-        // triggers, as is an INSERT that leaves a gap; a report's status may still move; nothing changed.
+        // UPDATE, DELETE and TRUNCATE of entries, decisions, handbooks, cycles, notices and report content are refused
+        // by triggers, as are an INSERT that leaves a gap, a decision by the reporter and a second one by the same
+        // reviewer; a report's status may still move; nothing changed.
         try await ScratchSchemas.with { schemas in
             let store = try await schemas.newStore()
             try await seed(store)
@@ -57,6 +59,11 @@ struct PostgresStoreTests {
                 "UPDATE report SET statement = 'rewritten'",
                 "UPDATE report SET status = 'approved', subject = 'subject-2'",
                 "DELETE FROM report",
+                "UPDATE notice SET created_on = 0",
+                "DELETE FROM notice",
+                "TRUNCATE notice CASCADE",
+                "INSERT INTO decision (id, report, reviewer, outcome, reason, decided_on) VALUES ('d-self', 'report-1', 'assessor-1', 'approve', 'mine', 0)",
+                "INSERT INTO decision (id, report, reviewer, outcome, reason, decided_on) VALUES ('d-again', 'report-1', 'reviewer-1', 'approve', 'again', 0)",
                 "INSERT INTO entry (sequence, id, kind, subject, scheme, handbook_jurisdiction, handbook_version, points, effective_on, recorded_on, recorded_by) VALUES (4, 'gap', 'deed', 'subject-1', 'civic', 'rongcheng', 1, 100, 0, 0, 'admin-1')",
                 "INSERT INTO entry (sequence, id, kind, subject, scheme, handbook_jurisdiction, handbook_version, points, effective_on, recorded_on, recorded_by) VALUES (3, 'x3', 'deed', 'subject-1', 'civic', 'rongcheng', 1, 100, 0, 0, 'admin-1'), (5, 'x5', 'deed', 'subject-1', 'civic', 'rongcheng', 1, 100, 0, 0, 'admin-1')",
             ]

@@ -64,5 +64,6 @@ actor ScratchSchemas {
 func changes(head: Int64? = nil, _ build: (inout ChangeSet) -> Void) -> ChangeSet {
     var set = ChangeSet(expectedLedgerHead: head)
     build(&set)
+    set.announceAdverseEntries()
     return set
 }

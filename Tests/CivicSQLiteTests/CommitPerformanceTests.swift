@@ -36,6 +36,7 @@ struct CommitPerformanceTests {
         try await store.commit(registry)
         var batch = ChangeSet(expectedLedgerHead: 0)
         batch.entries = entries
+        batch.announceAdverseEntries()
         batch.standings = standings
         let storeStart = ContinuousClock.now
         try await store.commit(batch)
@@ -110,6 +111,7 @@ struct CommitPerformanceTests {
         var set = ChangeSet(expectedLedgerHead: 0)
         set.subjects = (0..<count).map { makeSubject(id: Subject.ID("subject-\(1_000_000 + $0)")) }
         set.entries = (0..<(count * 3)).map { makeEntry(sequence: Int64($0 + 1), subject: Subject.ID("subject-\(1_000_000 + ($0 * 7919) % count)")) }
+        set.announceAdverseEntries()
         set.standings = (0..<count).map { makeStanding(subject: Subject.ID("subject-\(1_000_000 + $0)")) }
         try await store.commit(set)
 

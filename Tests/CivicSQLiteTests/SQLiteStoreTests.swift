@@ -20,6 +20,7 @@ struct SQLiteStoreTests {
             set.reports = [makeReport()]
             set.decisions = [makeDecision()]
             set.entries = [makeEntryWithEveryField(sequence: 1), makeEntry(sequence: 2, subject: "subject-2")]
+            set.announceAdverseEntries()
             set.standings = [makeStandingWithEveryField()]
             set.cycles = [makeCycle()]
             return set
@@ -89,12 +90,13 @@ struct SQLiteStoreTests {
         #expect(try await StoreSnapshot.capture(reopened) == before)
         let second = try SQLiteStore(path: path)
         let migrations = try await second.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(migrations == ["v1-registry", "v1-workflow", "v1-ledger", "v1-projections"])
+        #expect(migrations == ["v1-registry", "v1-workflow", "v1-ledger", "v1-projections", "v2-due-process"])
         #expect(try second.integrityCheck() == [])
 
         try await reopened.commit({
             var set = ChangeSet(expectedLedgerHead: 2)
             set.entries = [makeEntry(sequence: 3)]
+            set.announceAdverseEntries()
             return set
         }())
         #expect(try await second.ledgerHead() == 3)
@@ -147,6 +149,7 @@ struct SQLiteStoreTests {
         set.entries = (0..<2_000).map { makeEntry(sequence: Int64($0) + 3, subject: Subject.ID("bulk-\($0)")) }
         set.standings = (0..<2_000).map { makeStanding(subject: Subject.ID("bulk-\($0)"), listings: [makeListing()]) }
         set.entries.append(makeEntry(sequence: 2_003, id: "entry-1"))
+        set.announceAdverseEntries()
         let error = await #expect(throws: CivicError.self) { try await store.commit(set) }
         #expect(error?.code == .conflict)
         #expect(error?.message == "an entry with the same id already exists")

@@ -6,7 +6,7 @@ import Foundation
 struct HandbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handbook", abstract: "Check, show, compare and publish rule handbooks (YAML; see docs/handbook.md).",
-        subcommands: [Lint.self, Show.self, Diff.self, Publish.self])
+        subcommands: [Lint.self, Show.self, Diff.self, Publish.self, Preview.self])
 
     struct Lint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

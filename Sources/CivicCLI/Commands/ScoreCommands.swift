@@ -107,6 +107,7 @@ struct ExplainedScore: Encodable {
             switch item.reason {
             case .notYetEffective: Excluded(entry: item.entry.id.rawValue, reason: "not yet effective")
             case .expired(let day): Excluded(entry: item.entry.id.rawValue, reason: "expired \(day)")
+            case .suspended(let day): Excluded(entry: item.entry.id.rawValue, reason: "suspended since \(day): appeal not decided in time")
             }
         }
     }
@@ -172,6 +173,8 @@ enum ScoreText {
                 switch item.reason {
                 case .expired(let day): lines.append("  (not counted) \(item.entry.id): expired on \(day)")
                 case .notYetEffective: lines.append("  (not counted) \(item.entry.id): effective from \(item.entry.effectiveOn)")
+                case .suspended(let day):
+                    lines.append("  (not counted) \(item.entry.id): suspended since \(day), an appeal against it was not decided in time")
                 }
             }
         }

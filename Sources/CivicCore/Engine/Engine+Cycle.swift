@@ -94,6 +94,9 @@ extension Engine {
             let inScope: (Subject) -> Bool = { subject in scoped?.contains(subject.jurisdiction) ?? true }
 
             var planner = EntryPlanner(handbooks: context.handbooks, nextSequence: head + 1, today: asOf, recordedBy: cycle?.closedBy)
+            let noticePlanner = NoticePlanner(handbooks: context.handbooks, schemes: context.currentSchemes, today: asOf)
+            var outbox = try await Outbox.load(store: store, jurisdictions: context.jurisdictions)
+            var householdsBefore: [Subject.ID: [Standing]] = [:]
             var householdStandings: [Subject.ID: [Int]] = [:]
             var membersByHousehold: [Subject.ID: [(subject: Subject, standings: [Standing])]] = [:]
             var households: [Subject.ID: Subject] = [:]
@@ -102,6 +105,7 @@ extension Engine {
                 for ledger in page where inScope(ledger.subject) {
                     let subject = ledger.subject
                     var entries = ledger.entries
+                    var added: [(entry: Entry, report: Report)] = []
                     for record in (waiting[subject.id] ?? []).sorted(by: { ($0.report.occurredOn, $0.report.id) < ($1.report.occurredOn, $1.report.id) }) {
                         guard record.status != .pending else { summary.carriedOver += 1; continue }
                         let outcome = try planner.plan(record, existing: entries)
@@ -114,6 +118,7 @@ extension Engine {
                         default: break
                         }
                         if let entry = outcome.entry {
+                            added.append((entry, record.report))
                             entries.append(entry)
                             changes.entries.append(entry)
                             if entry.points.isPositive { cyclePoints[StandingKey(subject: subject.id, scheme: entry.scheme), default: .zero] += entry.points }
@@ -121,6 +126,23 @@ extension Engine {
                     }
                     let standings = context.fold(subject, entries: entries, asOf: asOf)
                     compare(before: ledger.standings, after: standings, context: context, subject: subject, summary: &summary)
+                    // Notices go into the same commit as what they announce: nothing takes effect unannounced.
+                    for (entry, report) in added {
+                        let before = ledger.standings.first { $0.scheme == entry.scheme }
+                        let after = standings.first { $0.scheme == entry.scheme }
+                        if let notice = noticePlanner.entryNotice(entry, report: report, before: before, after: after) {
+                            outbox.post(notice, jurisdiction: subject.jurisdiction, into: &changes)
+                        }
+                    }
+                    if subject.kind == .household {
+                        householdsBefore[subject.id] = ledger.standings
+                    } else {
+                        for standing in standings {
+                            guard let notice = noticePlanner.standingNotice(before: ledger.standings.first { $0.scheme == standing.scheme }, after: standing)
+                            else { continue }
+                            outbox.post(notice, jurisdiction: subject.jurisdiction, into: &changes)
+                        }
+                    }
                     if subject.kind == .household {
                         households[subject.id] = subject
                         householdStandings[subject.id] = Array(changes.standings.count..<(changes.standings.count + standings.count))
@@ -133,6 +155,10 @@ extension Engine {
                 let members = membersByHousehold[id] ?? []
                 for index in indices {
                     context.fillHouseholdQuota(&changes.standings[index], household: households[id]!, members: members)
+                    let after = changes.standings[index]
+                    if let notice = noticePlanner.standingNotice(before: householdsBefore[id]?.first { $0.scheme == after.scheme }, after: after) {
+                        outbox.post(notice, jurisdiction: households[id]!.jurisdiction, into: &changes)
+                    }
                 }
             }
             for standing in changes.standings {

@@ -89,6 +89,8 @@ extension Engine {
                 changes.expectedLedgerHead = restood.expectedLedgerHead
                 changes.entries = restood.entries
                 changes.standings = restood.standings
+                changes.notices = restood.notices
+                changes.deliveries = restood.deliveries
                 summary.remediesRecorded = plan.results.filter { $0.0 == .recorded }.count
                 summary.unchanged += plan.results.count - summary.remediesRecorded
             }

@@ -213,9 +213,12 @@ extension Engine {
         }
     }
 
-    /// A change set that appends `entries` and stores the subjects' (and their households') fresh standings.
+    /// A change set that appends `entries` and stores the subjects' (and their households') fresh standings,
+    /// with a notice for each entry and for each standing whose grade, lists or measures changed.
     func restanding(subjects ids: [Subject.ID], adding entries: [Entry], head: Int64, asOf: Day) async throws -> ChangeSet {
         let context = try await StandingContext.load(engine: self)
+        let planner = NoticePlanner(handbooks: context.handbooks, schemes: context.currentSchemes, today: asOf)
+        var outbox = try await Outbox.load(store: store, jurisdictions: context.jurisdictions)
         var changes = ChangeSet(expectedLedgerHead: head)
         changes.entries = entries
         var done = Set<Subject.ID>()
@@ -224,7 +227,21 @@ extension Engine {
             var affected = [subject]
             if let householdID = subject.household, let household = try await store.subject(householdID) { affected.append(household) }
             for target in affected where done.insert(target.id).inserted {
-                changes.standings += try await context.freshStandings(for: target, asOf: asOf, store: store, adding: entries)
+                let before = try await store.standings(subject: target.id)
+                let after = try await context.freshStandings(for: target, asOf: asOf, store: store, adding: entries)
+                changes.standings += after
+                for entry in entries where entry.subject == target.id {
+                    let report = try await entry.report.asyncMap { try await store.report($0)?.report } ?? nil
+                    if let notice = planner.entryNotice(entry, report: report, before: before.first { $0.scheme == entry.scheme },
+                                                        after: after.first { $0.scheme == entry.scheme }) {
+                        outbox.post(notice, jurisdiction: target.jurisdiction, into: &changes)
+                    }
+                }
+                for standing in after {
+                    if let notice = planner.standingNotice(before: before.first { $0.scheme == standing.scheme }, after: standing) {
+                        outbox.post(notice, jurisdiction: target.jurisdiction, into: &changes)
+                    }
+                }
             }
         }
         return changes

@@ -111,6 +111,7 @@ extension Engine {
             var batch: [Decision.ID: Decision] = [:]
             var actors: [Actor.ID: Actor] = [:]
             var subjects: [Subject.ID: Subject] = [:]
+            var outbox: Outbox?
             func subject(_ id: Subject.ID) async throws -> Subject? {
                 if let known = subjects[id] { return known }
                 let found = try await store.subject(id)
@@ -166,6 +167,21 @@ extension Engine {
                     record.status = status
                     pendingRecords[record.report.id] = record
                     changes.decisions.append(decision)
+                    // Warnings before punishments: an approved fault with a grace period is announced with the
+                    // day by which putting it right means nothing is deducted.
+                    if status == .approved, let grace = rule.graceDays, clock.today() < record.report.occurredOn.adding(days: grace) {
+                        if outbox == nil { outbox = try await Outbox.load(store: store, jurisdictions: try await store.jurisdictions()) }
+                        let report = record.report
+                        let cureBy = report.occurredOn.adding(days: grace - 1)
+                        let notice = Notice(
+                            id: Notice.ID("n:warning:\(report.id.rawValue)"), subject: report.subject, scheme: report.scheme, kind: .warning,
+                            tone: .adverse, createdOn: clock.today(), report: report.id, rule: rule.id, ruleTitle: rule.title,
+                            handbookJurisdiction: report.handbookJurisdiction, handbookVersion: report.handbookVersion, points: rule.points,
+                            evidence: report.evidence, cureBy: cureBy,
+                            summary: "warning under rule \(rule.id) (\(rule.title.en)): put it right by \(cureBy) and nothing is deducted; "
+                                + "otherwise \(rule.points?.signedDescription ?? "its effect") at the next cycle close")
+                        outbox!.post(notice, jurisdiction: reportSubject.jurisdiction, into: &changes)
+                    }
                     batch[decision.id] = decision
                     changes.reportStatuses[record.report.id] = status
                     statuses[record.report.id] = status

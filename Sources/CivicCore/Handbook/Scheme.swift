@@ -38,8 +38,10 @@ public struct Scheme: Hashable, Sendable, Codable, Identifiable {
     public var measures: [Measure]
     /// A scheme-wide limit on how long a negative entry counts, in days.
     public var negativeExpiryDays: Int?
-    /// Days a subject has to appeal an entry (used by due process).
+    /// Days a subject has to appeal an entry, from the day it is recorded.
     public var appealDays: Int?
+    /// How long the operator has to decide an appeal; past it, the disputed entry stops counting until decided.
+    public var appealDecision: AppealDeadline
     /// Days of the month when the cycle's steps happen (collect 18, report 20, committee 25).
     public var calendar: CycleCalendar
 
@@ -47,7 +49,7 @@ public struct Scheme: Hashable, Sendable, Codable, Identifiable {
         id: ID, title: LocalizedText, subjectKinds: Set<SubjectKind>, scale: Scale, grades: GradeScale? = nil,
         rules: [Rule] = [], quota: Quota? = nil, exemptions: [Exemption] = [], lists: [ListCriterion] = [],
         measures: [Measure] = [], negativeExpiryDays: Int? = nil, appealDays: Int? = nil,
-        calendar: CycleCalendar = CycleCalendar()
+        appealDecision: AppealDeadline = .days(30), calendar: CycleCalendar = CycleCalendar()
     ) {
         self.id = id
         self.title = title
@@ -61,6 +63,7 @@ public struct Scheme: Hashable, Sendable, Codable, Identifiable {
         self.measures = measures
         self.negativeExpiryDays = negativeExpiryDays
         self.appealDays = appealDays
+        self.appealDecision = appealDecision
         self.calendar = calendar
     }
 
@@ -299,5 +302,27 @@ public struct CycleCalendar: Hashable, Sendable, Codable {
         self.collectDay = collectDay
         self.reportDay = reportDay
         self.committeeDay = committeeDay
+    }
+}
+
+/// The time an operator has to decide an appeal: calendar days (30, as credit bureaus
+/// must answer a dispute) or working days (10 + 3 for a credit repair in China).
+public enum AppealDeadline: Hashable, Sendable, Codable, CustomStringConvertible {
+    case days(Int)
+    case workingDays(Int)
+
+    /// The last day the decision is on time; from the day after, the disputed entry is suspended.
+    public func lastDay(filedOn day: Day) -> Day {
+        switch self {
+        case .days(let count): day.adding(days: count)
+        case .workingDays(let count): day.adding(workingDays: count)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .days(let count): "\(count) days"
+        case .workingDays(let count): "\(count) working days"
+        }
     }
 }

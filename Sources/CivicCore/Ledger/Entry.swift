@@ -79,6 +79,11 @@ public struct Entry: Hashable, Sendable, Codable, Identifiable {
         case remedy
         /// Records that a fault was put right within its grace period; the report never becomes a deed.
         case cure
+        /// The subject's appeal against the entry it references. Effective on the first day past the
+        /// deadline for deciding it: from that day until the appeal is decided, the disputed entry stops counting.
+        case appeal
+        /// The appeal it references was decided on this entry's effective day; any suspension ends then.
+        case appealDecided = "appeal-decided"
     }
 
     /// Whether the entry counts towards the score on `day`: from its effective day, up to but not including its expiry.

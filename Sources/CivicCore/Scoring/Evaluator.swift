@@ -38,10 +38,13 @@ public struct Evaluator: Sendable {
         var excluded: [Explanation.Excluded] = []
         for timeline in result.timelines {
             let entry = timeline.entry
+            guard entry.kind == .deed || entry.kind == .correction || entry.kind == .rating else { continue }
             if entry.effectiveOn > asOf {
                 excluded.append(.init(entry: entry, reason: .notYetEffective))
             } else if let end = timeline.pointsEnd, end <= asOf {
                 excluded.append(.init(entry: entry, reason: .expired(end)))
+            } else if let since = timeline.suspension(on: asOf)?.from {
+                excluded.append(.init(entry: entry, reason: .suspended(since)))
             } else if entry.kind == .deed || entry.kind == .correction || entry.kind == .rating {
                 contributions.append(.init(entry: entry, correctedOn: timeline.correctedOn.flatMap { $0 <= asOf ? $0 : nil },
                                            remediedOn: timeline.remediedOn.flatMap { $0 <= asOf ? $0 : nil }))
@@ -64,6 +67,28 @@ public struct Evaluator: Sendable {
         var effectEnd: Day?
         var correctedOn: Day?
         var remediedOn: Day?
+        /// Periods in which an overdue appeal suspends the entry, in order; `until` is `nil` while the appeal is open.
+        var suspensions: [Suspension] = []
+
+        /// The suspension in force on `day`, if any.
+        func suspension(on day: Day) -> Suspension? {
+            if suspensions.isEmpty { return nil }
+            return suspensions.first { $0.from <= day && ($0.until.map { day < $0 } ?? true) }
+        }
+
+        func isSuspended(on day: Day) -> Bool { !suspensions.isEmpty && suspension(on: day) != nil }
+
+        /// The day the entry stopped holding anything against the subject for good, as known on the fold's day:
+        /// its correction, or the start of a suspension that no decision has ended.
+        var withdrawnOn: Day? {
+            let open = suspensions.last.flatMap { $0.until == nil ? $0.from : nil }
+            return earliest(correctedOn, open)
+        }
+    }
+
+    struct Suspension {
+        var from: Day
+        var until: Day?
     }
 
     struct FoldResult {
@@ -89,22 +114,36 @@ public struct Evaluator: Sendable {
         // Corrections and remedies apply to the entry they reference, from their own effective day.
         var correctedOn: [Entry.ID: Day] = [:]
         var remediedOn: [Entry.ID: Day] = [:]
+        // Appeals past their deadline: appeal id -> (disputed entry, first day suspended); decisions end them.
+        var appeals: [(id: Entry.ID, target: Entry.ID, from: Day)] = []
+        var appealDecidedOn: [Entry.ID: Day] = [:]
         for position in entries.indices where entries[position].effectiveOn <= asOf {
             guard let target = entries[position].references else { continue }
             let effective = entries[position].effectiveOn
             switch entries[position].kind {
             case .correction: correctedOn[target] = min(correctedOn[target] ?? effective, effective)
             case .remedy: remediedOn[target] = min(remediedOn[target] ?? effective, effective)
+            case .appeal: appeals.append((entries[position].id, target, effective))
+            case .appealDecided: appealDecidedOn[target] = min(appealDecidedOn[target] ?? effective, effective)
             default: break
             }
         }
+        var suspensions: [Entry.ID: [Suspension]] = [:]
+        for appeal in appeals {
+            let until = appealDecidedOn[appeal.id]
+            // Decided on time: the appeal never suspended anything.
+            if let until, until <= appeal.from { continue }
+            suspensions[appeal.target, default: []].append(Suspension(from: appeal.from, until: until))
+        }
+        for key in suspensions.keys { suspensions[key]!.sort { $0.from < $1.from } }
         let timelines: [Timeline] = entries.indices.map { position in
             // Most ledgers have no corrections or remedies: skip hashing the id for an empty table.
             let corrected = correctedOn.isEmpty ? nil : correctedOn[entries[position].id]
             let remedied = remediedOn.isEmpty ? nil : remediedOn[entries[position].id]
             let expiresOn = entries[position].expiresOn
             return Timeline(entries: entries, position: position, pointsEnd: expiresOn,
-                            effectEnd: earliest(earliest(expiresOn, corrected), remedied), correctedOn: corrected, remediedOn: remedied)
+                            effectEnd: earliest(earliest(expiresOn, corrected), remedied), correctedOn: corrected, remediedOn: remedied,
+                            suspensions: suspensions.isEmpty ? [] : suspensions[entries[position].id] ?? [])
         }
 
         // Every day on which the state can change, up to asOf.
@@ -115,6 +154,10 @@ public struct Evaluator: Sendable {
             days.append(timelines[index].entry.effectiveOn)
             if let end = timelines[index].pointsEnd, end <= asOf { days.append(end) }
             if let end = timelines[index].effectEnd, end <= asOf { days.append(end) }
+            for suspension in timelines[index].suspensions {
+                if suspension.from <= asOf { days.append(suspension.from) }
+                if let until = suspension.until, until <= asOf { days.append(until) }
+            }
         }
         days.sort()
         var changeDays: [Day] = []
@@ -155,7 +198,7 @@ public struct Evaluator: Sendable {
                 var current = scoreRank
                 for position in timelines.indices {
                     guard let cap = capRanks[position], cap > current, timelines[position].entry.effectiveOn <= day,
-                          timelines[position].effectEnd.map({ day < $0 }) ?? true else { continue }
+                          timelines[position].effectEnd.map({ day < $0 }) ?? true, !timelines[position].isSuspended(on: day) else { continue }
                     current = cap
                     cappedBy = timelines[position].entry.id
                 }
@@ -165,10 +208,11 @@ public struct Evaluator: Sendable {
                 if let before = previousScoreRank, scoreRank > before, let years = ladder.lockInYears[scoreRank] {
                     var until = day.adding(years: years)
                     // A fall caused by entries that were later corrected was a mistake, not conduct: its lock-in
-                    // ends when the last of those entries is corrected.
+                    // ends when the last of those entries is corrected. The same holds while an overdue appeal
+                    // suspends them: a suspension that a late dismissal ends is not a withdrawal.
                     let causes = timelines.filter { $0.entry.effectiveOn == day && $0.entry.kind == .deed && $0.entry.isAdverse }
-                    if !causes.isEmpty, causes.allSatisfy({ $0.correctedOn != nil }), let corrected = causes.compactMap(\.correctedOn).max() {
-                        until = min(until, corrected)
+                    if !causes.isEmpty, causes.allSatisfy({ $0.withdrawnOn != nil }), let withdrawn = causes.compactMap(\.withdrawnOn).max() {
+                        until = min(until, withdrawn)
                     }
                     if until > day {
                         locks.append((scoreRank, day, until))
@@ -228,7 +272,11 @@ public struct Evaluator: Sendable {
                     listing.endsOn = end.0
                     listing.endReason = end.1
                 }
-                listings.append(listing)
+                if timeline.suspensions.isEmpty {
+                    listings.append(listing)
+                } else {
+                    listings.append(contentsOf: Evaluator.splitting(listing, around: timeline.suspensions, asOf: asOf))
+                }
             }
         }
         listings.sort { ($0.since, $0.criterion, $0.entry?.rawValue ?? "") < ($1.since, $1.criterion, $1.entry?.rawValue ?? "") }
@@ -253,6 +301,31 @@ public struct Evaluator: Sendable {
             lastSequence: lastSequence(entries, asOf: asOf),
             earned: earned(timelines, asOf: asOf))
         return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons)
+    }
+
+    /// An overdue appeal lifts a listing while it suspends the entry behind it; a late dismissal restores
+    /// the listing for what is left of its term.
+    static func splitting(_ listing: Listing, around suspensions: [Suspension], asOf: Day) -> [Listing] {
+        var parts: [Listing] = []
+        var start: Day? = listing.since
+        func part(from since: Day, to end: Day?, reason: Listing.EndReason?) -> Listing {
+            var piece = listing
+            piece.since = since
+            piece.endsOn = end
+            piece.endReason = reason
+            if since != listing.since { piece.reason += "; restored on \(since) after a late appeal decision" }
+            return piece
+        }
+        for suspension in suspensions where suspension.from <= asOf {
+            guard let current = start else { break }
+            if let end = listing.endsOn, suspension.from >= end { break }
+            if suspension.from > current { parts.append(part(from: current, to: suspension.from, reason: .suspended)) }
+            if let until = suspension.until, until <= asOf { start = max(current, until) } else { start = nil }
+        }
+        if let current = start, listing.endsOn.map({ current < $0 }) ?? true {
+            parts.append(part(from: current, to: listing.endsOn, reason: listing.endReason))
+        }
+        return parts
     }
 
     /// Score, per-dimension values and the number of counting entries on `day`.
@@ -281,7 +354,7 @@ public struct Evaluator: Sendable {
             var latest: [Dimension.ID: Entry] = [:]
             func rated(_ entry: Entry) -> (Day, Day, Int64) { (entry.occurredOn ?? entry.effectiveOn, entry.effectiveOn, entry.sequence) }
             for timeline in timelines where timeline.entry.kind == .rating && timeline.entry.effectiveOn <= day
-                && (timeline.effectEnd.map { day < $0 } ?? true) {
+                && (timeline.effectEnd.map { day < $0 } ?? true) && !timeline.isSuspended(on: day) {
                 guard let dimension = timeline.entry.dimension else { continue }
                 if let current = latest[dimension], rated(current) > rated(timeline.entry) { continue }
                 latest[dimension] = timeline.entry
@@ -302,7 +375,8 @@ public struct Evaluator: Sendable {
     func counts(at index: Int, in timelines: [Timeline], on day: Day) -> Bool {
         let kind = timelines[index].entry.kind
         guard kind == .deed || kind == .correction, timelines[index].entry.effectiveOn <= day else { return false }
-        return timelines[index].pointsEnd.map { day < $0 } ?? true
+        guard timelines[index].pointsEnd.map({ day < $0 }) ?? true else { return false }
+        return timelines[index].suspensions.isEmpty || !timelines[index].isSuspended(on: day)
     }
 
     /// The lock that holds on `asOf`: the lowest grade, and of equal grades the one that runs longest.
@@ -325,7 +399,8 @@ public struct Evaluator: Sendable {
         var rules: [Rule.ID] = []
         for index in timelines.indices {
             guard timelines[index].entry.kind == .deed, timelines[index].entry.effectiveOn <= asOf,
-                  timelines[index].effectEnd.map({ asOf < $0 }) ?? true, let rule = timelines[index].entry.rule else { continue }
+                  timelines[index].effectEnd.map({ asOf < $0 }) ?? true, !timelines[index].isSuspended(on: asOf),
+                  let rule = timelines[index].entry.rule else { continue }
             rules.append(rule)
         }
         rules.sort()
@@ -345,6 +420,7 @@ public struct Evaluator: Sendable {
             guard timelines[index].entry.kind == .deed, timelines[index].entry.points.isPositive,
                   timelines[index].entry.effectiveOn <= asOf else { continue }
             if let corrected = timelines[index].correctedOn, corrected <= asOf { continue }
+            if timelines[index].isSuspended(on: asOf) { continue }
             let points = timelines[index].entry.points
             // A deed counts towards the year it was done in, even if the committee entered it in January.
             let done = timelines[index].entry.occurredOn ?? timelines[index].entry.effectiveOn
@@ -397,6 +473,8 @@ public struct Explanation: Sendable {
         public enum Reason: Sendable, Equatable {
             case notYetEffective
             case expired(Day)
+            /// An appeal against it was not decided in time; it has not counted since this day.
+            case suspended(Day)
         }
     }
 

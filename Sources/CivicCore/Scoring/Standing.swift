@@ -106,6 +106,8 @@ public struct Listing: Hashable, Sendable, Codable {
         case triggerEnded = "trigger-ended"
         /// The entry behind it was corrected.
         case corrected
+        /// The entry behind it is suspended: an appeal against it was not decided in time.
+        case suspended
     }
 }
 

@@ -49,6 +49,23 @@ public protocol Store: Sendable {
     /// Listings on `list` active on `day` according to the stored standings, in (since, subject) order.
     func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject]
 
+    // MARK: Due process
+    func appeal(_ id: Appeal.ID) async throws -> AppealRecord?
+    func appeals(subject: Subject.ID) async throws -> [AppealRecord]
+    /// Appeals without a decision, in (decideBy, id) order after `cursor`, at most `limit`.
+    func undecidedAppeals(after cursor: Appeal.ID?, limit: Int) async throws -> [AppealRecord]
+    func notice(_ id: Notice.ID) async throws -> Notice?
+    /// A subject's notices, newest first.
+    func notices(subject: Subject.ID) async throws -> [Notice]
+    /// Notices in id order after `cursor`, at most `limit`.
+    func notices(after cursor: Notice.ID?, limit: Int) async throws -> [Notice]
+    func deliveryChannels() async throws -> [DeliveryChannel]
+    func deliveries(notice: Notice.ID) async throws -> [NoticeDelivery]
+    /// Pending deliveries due at or before `time` (seconds since 1970), oldest due first, at most `limit`.
+    func dueDeliveries(at time: Int64, limit: Int) async throws -> [NoticeDelivery]
+    /// Every delivery attempt of a notice, in order.
+    func deliveryAttempts(notice: Notice.ID) async throws -> [DeliveryAttempt]
+
     // MARK: Writing
     /// Applies every change in one transaction, or none of them.
     func commit(_ changes: ChangeSet) async throws
@@ -139,12 +156,22 @@ public struct ChangeSet: Sendable {
     /// Standings to insert or replace (projections, not history).
     public var standings: [Standing] = []
     public var cycles: [Cycle] = []
+    /// Written before the entries: an adverse deed is refused unless its notice exists.
+    public var notices: [Notice] = []
+    public var appeals: [Appeal] = []
+    public var appealDecisions: [AppealDecision] = []
+    public var deliveryChannels: [DeliveryChannel] = []
+    /// New deliveries or their new state (inserted or replaced).
+    public var deliveries: [NoticeDelivery] = []
+    public var deliveryAttempts: [DeliveryAttempt] = []
 
     public init(expectedLedgerHead: Int64? = nil) { self.expectedLedgerHead = expectedLedgerHead }
 
     public var isEmpty: Bool {
         jurisdictions.isEmpty && subjects.isEmpty && actors.isEmpty && handbooks.isEmpty && reports.isEmpty
             && decisions.isEmpty && reportStatuses.isEmpty && entries.isEmpty && standings.isEmpty && cycles.isEmpty
+            && notices.isEmpty && appeals.isEmpty && appealDecisions.isEmpty && deliveryChannels.isEmpty
+            && deliveries.isEmpty && deliveryAttempts.isEmpty
     }
 }
 

@@ -54,6 +54,26 @@ public struct Day: Hashable, Comparable, Sendable {
 
     public func adding(years: Int) -> Day { adding(months: years * 12) }
 
+    /// Day of the week, 1 = Monday ... 7 = Sunday (ISO 8601). 1970-01-01 was a Thursday.
+    public var weekday: Int {
+        let offset = (Int(ordinal) + 3) % 7
+        return (offset < 0 ? offset + 7 : offset) + 1
+    }
+
+    /// Monday to Friday. Public holidays are not modelled: a working-day deadline counts weekdays only.
+    public var isWorkingDay: Bool { weekday <= 5 }
+
+    /// The day `count` working days after `self` (`self` itself never counts).
+    public func adding(workingDays count: Int) -> Day {
+        var day = self
+        var left = count
+        while left > 0 {
+            day = day.adding(days: 1)
+            if day.isWorkingDay { left -= 1 }
+        }
+        return day
+    }
+
     /// Days from `self` to `other`; positive when `other` is later.
     public func days(until other: Day) -> Int { Int(other.ordinal - ordinal) }
 

@@ -1,0 +1,69 @@
+public import CivicCore
+import Crypto
+public import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Posts each notice as JSON to the channel's URL (an operator's SMS or letter gateway).
+///
+/// Headers: `Idempotency-Key` (the notice and channel: a receiver drops repeats, since a delivery
+/// whose answer was lost is sent again) and, when the channel has a secret, `X-Civic-Signature:
+/// sha256=<hex HMAC-SHA256 of the body>`. Any answer other than 2xx, or no answer within the
+/// timeout, is a failure that the outbox retries later.
+public struct WebhookAdapter: NoticeChannelAdapter {
+    public let kind = DeliveryChannel.Kind.webhook
+    public var timeoutSeconds: Double
+
+    public init(timeoutSeconds: Double = 10) { self.timeoutSeconds = timeoutSeconds }
+
+    public static func signature(of body: Data, secret: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func deliver(_ notice: Notice, subject: Subject, through channel: DeliveryChannel) async throws {
+        guard let url = URL(string: channel.target), url.scheme == "https" || url.scheme == "http" else {
+            throw CivicError(.invalidInput, "channel '\(channel.id)' has no usable URL")
+        }
+        let body = try NoticePayload(channel: channel.id, notice: notice).encoded()
+        var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("\(notice.id.rawValue)/\(channel.id.rawValue)", forHTTPHeaderField: "Idempotency-Key")
+        if let secret = channel.secret { request.setValue(Self.signature(of: body, secret: secret), forHTTPHeaderField: "X-Civic-Signature") }
+        let response: URLResponse
+        do {
+            (_, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw CivicError(.storage, "webhook \(url.host ?? "?") did not answer: \(error.localizedDescription)")
+        }
+        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
+            throw CivicError(.storage, "webhook \(url.host ?? "?") answered HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+    }
+}
+
+/// Writes each notice as a JSON file into the channel's directory, for a program that prints
+/// letters or sends messages to pick up. The file appears whole (written aside, then renamed).
+public struct SpoolAdapter: NoticeChannelAdapter {
+    public let kind = DeliveryChannel.Kind.spool
+
+    public init() {}
+
+    public func deliver(_ notice: Notice, subject: Subject, through channel: DeliveryChannel) async throws {
+        let directory = URL(fileURLWithPath: channel.target, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CivicError(.notFound, "spool directory '\(channel.target)' does not exist")
+        }
+        let name = notice.id.rawValue.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
+        let file = directory.appendingPathComponent(String(name) + ".json")
+        let body = try NoticePayload(channel: channel.id, notice: notice).encoded()
+        let temporary = directory.appendingPathComponent(".\(String(name)).\(UUID().uuidString).tmp")
+        try body.write(to: temporary, options: .atomic)
+        if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
+        try FileManager.default.moveItem(at: temporary, to: file)
+    }
+}
