@@ -114,7 +114,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres", "CivicSQLite", "CivicDemo"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 

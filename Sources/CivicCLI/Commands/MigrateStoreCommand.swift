@@ -9,8 +9,9 @@ struct MigrateStoreCommand: AsyncParsableCommand {
         abstract: "Copy a whole deployment from one database to another (SQLite to PostgreSQL, or back) and verify the copy.",
         discussion: """
             Stop every writer first (the command checks that the source did not move while it copied).
-            Copies jurisdictions, actors, handbooks, subjects, reports with their decisions and statuses,
-            the ledger (in sequence order), standings with their listings, and closed cycles, page by page.
+            Copies jurisdictions, actors, handbooks, delivery channels, subjects, reports with their decisions
+            and statuses, notices with their deliveries and attempts, the ledger (in sequence order), standings
+            with their listings, closed cycles, and appeals with their decisions, page by page.
             Then reads both sides back and compares record counts, every record, and a SHA-256 checksum
             over the canonical bytes of every entry. The target must be empty: a second run is refused.
             Example: civic migrate-store --from sqlite:civic.db --to postgres://civic:secret@db:5432/civic
@@ -51,7 +52,7 @@ struct MigrateStoreCommand: AsyncParsableCommand {
                                           entryChecksum: verification.entryChecksum, seconds: seconds))
         } else {
             print("migrated \(sourceLocation) -> \(targetLocation) in \(String(format: "%.1f", seconds)) s")
-            for (kind, count) in copied.sorted(by: { $0.key < $1.key }) { print("  \(kind.padding(toLength: 14, withPad: " ", startingAt: 0)) \(count)") }
+            for (kind, count) in copied.sorted(by: { $0.key < $1.key }) { print("  \(kind.padding(toLength: 18, withPad: " ", startingAt: 0)) \(count)") }
             print("verified: the same counts and records on both sides; entries checksum sha256:\(verification.entryChecksum) on both")
         }
     }
@@ -80,10 +81,12 @@ struct StoreCopier {
         registry.jurisdictions = try await source.jurisdictions()
         registry.actors = try await source.actors()
         registry.handbooks = try await source.handbooks()
+        registry.deliveryChannels = try await source.deliveryChannels()
         try await target.commit(registry)
         counts["jurisdictions"] = registry.jurisdictions.count
         counts["actors"] = registry.actors.count
         counts["handbooks"] = registry.handbooks.count
+        counts["delivery channels"] = registry.deliveryChannels.count
 
         var subjectCursor: Subject.ID?
         counts["subjects"] = 0
@@ -112,6 +115,28 @@ struct StoreCopier {
             counts["decisions", default: 0] += changes.decisions.count
             start += page.count
             progress?(Progress(phase: "reports", done: start, total: records.count))
+        }
+
+        // Notices before entries: the target refuses an adverse entry whose notice is not there yet.
+        var noticeCursor: Notice.ID?
+        counts["notices"] = 0
+        counts["deliveries"] = 0
+        counts["delivery attempts"] = 0
+        for _ in 0..<StoreCopier.pagesMax {
+            let page = try await source.notices(after: noticeCursor, limit: pageSize)
+            guard let last = page.last else { break }
+            var changes = ChangeSet()
+            changes.notices = page
+            for notice in page {
+                changes.deliveries += try await source.deliveries(notice: notice.id)
+                changes.deliveryAttempts += try await source.deliveryAttempts(notice: notice.id)
+            }
+            try await target.commit(changes)
+            noticeCursor = last.id
+            counts["notices", default: 0] += page.count
+            counts["deliveries", default: 0] += changes.deliveries.count
+            counts["delivery attempts", default: 0] += changes.deliveryAttempts.count
+            progress?(Progress(phase: "notices", done: counts["notices"]!, total: nil))
         }
 
         var head: Int64 = 0
@@ -145,6 +170,26 @@ struct StoreCopier {
         try await target.commit(cycles)
         counts["cycles"] = cycles.cycles.count
 
+        // Appeals after the entries they dispute, subject by subject (the store reads appeals per subject).
+        subjectCursor = nil
+        counts["appeals"] = 0
+        counts["appeal decisions"] = 0
+        for _ in 0..<StoreCopier.pagesMax {
+            let page = try await source.subjects(after: subjectCursor, limit: pageSize)
+            guard let last = page.last else { break }
+            var changes = ChangeSet()
+            for subject in page {
+                for record in try await source.appeals(subject: subject.id) {
+                    changes.appeals.append(record.appeal)
+                    if let decision = record.decision { changes.appealDecisions.append(decision) }
+                }
+            }
+            if !changes.isEmpty { try await target.commit(changes) }
+            subjectCursor = last.id
+            counts["appeals", default: 0] += changes.appeals.count
+            counts["appeal decisions", default: 0] += changes.appealDecisions.count
+        }
+
         guard try await source.ledgerHead() == headBefore, head == headBefore else {
             throw CivicError(.concurrentWrite, "the source ledger moved during the copy (from \(headBefore) to \(try await source.ledgerHead())): stop every writer, empty the target and run again")
         }
@@ -166,12 +211,32 @@ struct StoreCopier {
         guard try await source.reports(statuses: allReports, throughCycle: StoreCopier.endOfTime)
             == target.reports(statuses: allReports, throughCycle: StoreCopier.endOfTime) else { throw mismatch("reports or decisions") }
 
+        guard try await source.deliveryChannels() == target.deliveryChannels() else { throw mismatch("delivery channels") }
+
         var subjectCursor: Subject.ID?
         for _ in 0..<StoreCopier.pagesMax {
             let page = try await source.subjects(after: subjectCursor, limit: pageSize)
             guard try await page == target.subjects(after: subjectCursor, limit: pageSize) else { throw mismatch("subjects") }
             guard let last = page.last else { break }
+            for subject in page {
+                guard try await source.appeals(subject: subject.id) == target.appeals(subject: subject.id) else { throw mismatch("appeals") }
+            }
             subjectCursor = last.id
+            progress?(Progress(phase: "subjects and appeals", done: 0, total: nil))
+        }
+
+        var noticeCursor: Notice.ID?
+        for _ in 0..<StoreCopier.pagesMax {
+            let page = try await source.notices(after: noticeCursor, limit: pageSize)
+            guard try await page == target.notices(after: noticeCursor, limit: pageSize) else { throw mismatch("notices") }
+            guard let last = page.last else { break }
+            for notice in page {
+                guard try await source.deliveries(notice: notice.id) == target.deliveries(notice: notice.id),
+                      try await source.deliveryAttempts(notice: notice.id) == target.deliveryAttempts(notice: notice.id) else {
+                    throw mismatch("notice deliveries")
+                }
+            }
+            noticeCursor = last.id
         }
 
         var sourceHash = SHA256(), targetHash = SHA256()
