@@ -196,7 +196,7 @@ extension PostgresStore {
     public func standings(subject: Subject.ID) async throws -> [Standing] {
         var bindings = PostgresBindings()
         bindings.append(subject.rawValue)
-        return try await read("reading a subject's standings") { connection in
+        return try await single("reading a subject's standings") { connection in
             try await PostgresStore.standings(connection, where: "subject = $1", bindings: bindings)
         }
     }
@@ -214,7 +214,7 @@ extension PostgresStore {
             bindings.append(Int64(limit))
             filter = "TRUE"
         }
-        return try await read("reading standings") { connection in
+        return try await single("reading standings") { connection in
             try await PostgresStore.standings(connection, where: filter, bindings: bindings, limited: true)
         }
     }

@@ -115,6 +115,15 @@ public final class PostgresStore: Store {
         try await transaction(action, isolation: "REPEATABLE READ", readOnly: true, body)
     }
 
+    /// One query on a pooled connection, outside an explicit transaction (one statement sees one snapshot).
+    func single<T: Sendable>(_ action: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { try await body($0) }
+        } catch {
+            throw PostgresStore.storageError(error, doing: action)
+        }
+    }
+
     /// A single query outside an explicit transaction, its rows collected.
     func rows(_ action: String, _ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
