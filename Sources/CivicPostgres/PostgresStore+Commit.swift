@@ -59,11 +59,18 @@ extension PostgresStore {
             bindings.append(notice.id.rawValue); bindings.append(notice.subject.rawValue); bindings.append(notice.entry?.rawValue)
             bindings.append(notice.createdOn.stored); bindings.append(try jsonText(notice))
         }
-        try await insert(changes.entries, into: Entry.table, as: .entry, on: connection) { $0.bind(&$1) }
+        if changes.entries.count >= copyRowsMin {
+            try await copy(changes.entries, into: "entry", columns: Entry.table.names, as: .entry, on: connection) { $0.copyRow(&$1) }
+        } else {
+            try await insert(changes.entries, into: Entry.table, as: .entry, on: connection) { $0.bind(&$1) }
+        }
         try await replace(changes.standings, on: connection)
         try await insert(changes.cycles, into: Cycle.table, as: .cycle, on: connection) { $0.bind(&$1) }
         try await applyDueProcess(changes, on: connection)
     }
+
+    /// From this many rows, entries, standings and listings go in by COPY rather than multi-row INSERTs.
+    static let copyRowsMin = 200
 
     static let noticeTable = TableColumns(table: "notice", names: ["id", "subject", "entry", "created_on", "body"], casts: ["body": "jsonb"])
     static let appealTable = TableColumns(
@@ -176,12 +183,33 @@ extension PostgresStore {
             }
         }
         let updates = Standing.table.names.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try await insert(unique, into: Standing.table, as: .standing, suffix: " ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)",
-                         on: connection) { try $0.bind(&$1) }
+        let upsert = " ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)"
+        if unique.count >= copyRowsMin {
+            // Many standings (a cycle close): COPY them into a staging table, then one upsert from it.
+            try await RecordKind.standing.mappingErrors {
+                try await connection.query("CREATE TEMPORARY TABLE IF NOT EXISTS standing_stage (LIKE standing) ON COMMIT DELETE ROWS",
+                                           logger: PostgresStore.logger)
+            }
+            try await copy(unique, into: "standing_stage", columns: Standing.table.names, as: .standing, on: connection) { try $0.copyRow(&$1) }
+            try await RecordKind.standing.mappingErrors {
+                try await connection.query(PostgresQuery(unsafeSQL: """
+                    INSERT INTO standing (\(Standing.table.list)) SELECT \(Standing.table.list) FROM standing_stage\(upsert)
+                    """), logger: PostgresStore.logger)
+                try await connection.query("TRUNCATE standing_stage", logger: PostgresStore.logger)
+            }
+        } else {
+            try await insert(unique, into: Standing.table, as: .standing, suffix: upsert, on: connection) { try $0.bind(&$1) }
+        }
         let listed = unique.filter { !$0.listings.isEmpty }
             .flatMap { standing in standing.listings.enumerated().map { (standing, $0.offset, $0.element) } }
-        try await insert(listed, into: Listing.insertTable, as: .standing, on: connection) { item, bindings in
-            item.2.bind(&bindings, subject: item.0.subject, scheme: item.0.scheme, position: item.1)
+        if listed.count >= copyRowsMin {
+            try await copy(listed, into: "listing", columns: Listing.insertTable.names, as: .standing, on: connection) { item, text in
+                item.2.copyRow(&text, subject: item.0.subject, scheme: item.0.scheme, position: item.1)
+            }
+        } else {
+            try await insert(listed, into: Listing.insertTable, as: .standing, on: connection) { item, bindings in
+                item.2.bind(&bindings, subject: item.0.subject, scheme: item.0.scheme, position: item.1)
+            }
         }
     }
 }

@@ -81,6 +81,64 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func largeCommitsGoByCopyAndReadBackExactly() async throws {
+        // Commits of hundreds of entries and standings take the COPY path: awkward text (tabs, newlines, backslashes,
+        // quotes, braces, Chinese) reads back byte for byte, a duplicate id in such a commit is a conflict that
+        // leaves nothing behind, and replacing many standings drops their old listings.
+        try await ScratchSchemas.with { schemas in
+            let store = try await schemas.newStore()
+            try await store.commit(changes { $0.jurisdictions = [makeJurisdiction()]; $0.subjects = [makeSubject()] })
+            let awkward = "tab\there\nnew line \\ back\\slash \"quoted\" {brace,comma} \\N 空格 — end"
+            var entries: [Entry] = []
+            for index in 1...400 {
+                let rule: Rule.ID? = index == 7 ? "r\\x" : nil
+                let category: String? = index.isMultiple(of: 3) ? awkward : nil
+                let decisions: [Decision.ID] = index == 5 ? ["d\"1", "d\\2", "d,3", "{d}"] : []
+                let note = index.isMultiple(of: 2) ? awkward : ""
+                entries.append(makeEntry(sequence: Int64(index), kind: .remedy, rule: rule, category: category,
+                                         points: Points(hundredths: Int64(index)), decisions: decisions, note: note))
+            }
+            var standings: [Standing] = []
+            for index in 0..<300 {
+                let dimensions: [CivicCore.Dimension.ID: Points] = index == 1 ? ["a\"b": Points(1), "c\\d": Points(-2)] : [:]
+                let listings: [Listing] = index.isMultiple(of: 2) ? [makeListing(reason: awkward), makeListing(list: .red, criterion: "red-a")] : []
+                let rules: [Rule.ID] = index == 3 ? ["r\"1", "r\t2"] : []
+                standings.append(makeStanding(subject: Subject.ID("s-\(index)"), dimensions: dimensions, listings: listings, activeRules: rules))
+            }
+            try await store.commit(changes(head: 0) { $0.entries = entries; $0.standings = standings })
+            #expect(try await store.entries(after: 0, limit: 1_000) == entries)
+            #expect(try await store.entries(after: 0, limit: 1_000).map(\.canonicalBytes) == entries.map(\.canonicalBytes))
+            #expect(try await store.standings(after: nil, limit: 1_000) == standings.sorted { $0.subject < $1.subject })
+            #expect(try await store.listings(on: .red, activeOn: makeDay("2026-04-01"), limit: 1_000).count == 150)
+
+            let before = try await StoreSnapshot.capture(store)
+            await #expect(throws: CivicError.self) {
+                try await store.commit(changes(head: 400) {
+                    $0.entries = (401...700).map { makeEntry(sequence: Int64($0), kind: .remedy) } + [makeEntry(sequence: 701, id: "entry-3", kind: .remedy)]
+                })
+            }
+            do {
+                try await store.commit(changes(head: 400) {
+                    $0.entries = (401...700).map { makeEntry(sequence: Int64($0), kind: .remedy) } + [makeEntry(sequence: 701, id: "entry-3", kind: .remedy)]
+                })
+            } catch let error as CivicError {
+                #expect(error.code == .conflict, "\(error)")
+            }
+            #expect(try await StoreSnapshot.capture(store) == before)
+
+            let replaced = standings.map { standing in
+                var copy = standing
+                copy.listings = []
+                copy.score = Points(900)
+                return copy
+            }
+            try await store.commit(changes { $0.standings = replaced })
+            #expect(try await store.standings(after: nil, limit: 1_000) == replaced.sorted { $0.subject < $1.subject })
+            #expect(try await store.listings(on: .red, activeOn: makeDay("2026-04-01"), limit: 1_000).isEmpty)
+            #expect(try await store.integrityCheck() == [])
+        }
+    }
+
     @Test func integrityCheckNoticesADisabledGuard() async throws {
         // An operator who disables or drops a guard trigger is found out by the integrity check.
         try await ScratchSchemas.with { schemas in
