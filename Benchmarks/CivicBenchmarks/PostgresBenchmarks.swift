@@ -1,6 +1,7 @@
 import Benchmark
 import CivicCore
 import CivicPostgres
+import CivicTesting
 import Foundation
 
 // The same figures on PostgreSQL, registered only when CIVIC_BENCH_POSTGRES_URL
@@ -51,6 +52,7 @@ final class PostgresIngestState {
         }
         head += Int64(batch)
         round += 1
+        changes.announceAdverseEntries()
         return changes
     }
 }
@@ -70,7 +72,7 @@ final class PostgresCycleDatabase {
     static func load() async throws -> PostgresCycleDatabase {
         if let database = shared { return database }
         let subjects = BenchSettings.cycleSubjects, perSubject = BenchSettings.cycleEntriesPerSubject
-        let settings = try PostgresBench.settings(schema: "bench_cycle_\(subjects)x\(perSubject)_v1")
+        let settings = try PostgresBench.settings(schema: "bench_cycle_\(subjects)x\(perSubject)_v2")
         var store = try await PostgresStore(settings: settings)
         let head = try await store.ledgerHead(), count = try await store.subjectCount()
         let standings = try await store.standings(after: nil, limit: 1)
@@ -109,6 +111,7 @@ final class PostgresCycleDatabase {
                 changes.entries = (start..<min(start + chunk, subjects)).map { index in
                     BenchWorld.entry(subject: index, round: round, sequence: BenchWorld.sequence(subject: index, round: round, subjects: subjects))
                 }
+                changes.announceAdverseEntries()
                 try await store.commit(changes)
                 head = changes.entries.last!.sequence
             }
@@ -124,7 +127,7 @@ final class PostgresCycleDatabase {
         let refresh = try await Engine(store: store, clock: FixedDayClock(BenchWorld.asOf)).refreshStandings()
         precondition(refresh.standingsComputed == subjects, "the first refresh computed \(refresh.standingsComputed) standings")
         log("standings refreshed after \(started.duration(to: .now)); ANALYZE")
-        try await PostgresScratch.execute(["ANALYZE"], on: try PostgresBench.settings(schema: "bench_cycle_\(subjects)x\(perSubject)_v1"))
+        try await PostgresScratch.execute(["ANALYZE"], on: try PostgresBench.settings(schema: "bench_cycle_\(subjects)x\(perSubject)_v2"))
     }
 
     func nextMonth() async throws -> Month {
