@@ -16,7 +16,8 @@ public struct Civic: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, InitCommand.self, JurisdictionCommand.self, ActorCommand.self, HandbookCommand.self,
             SubjectCommand.self, ReportCommand.self, ReviewCommand.self, CycleCommand.self, RemedyCommand.self,
-            CorrectCommand.self, ScoreCommand.self, CheckCommand.self, ListCommand.self, StandingsCommand.self,
+            CorrectCommand.self, NoticeCommand.self, AppealCommand.self, ScoreCommand.self, CheckCommand.self, ListCommand.self,
+            StandingsCommand.self,
             ExportCommand.self, VerifyCommand.self, OversightCommand.self, PathCommand.self, CertificateCommand.self,
             MigrateStoreCommand.self,
         ])

@@ -24,9 +24,20 @@ public struct DemoRun: Sendable {
         public var decisions: Int
         public var cures: Int
         public var remedies: Int
+        /// Appeals filed through the portal, and how they ended.
+        public var appeals = AppealCounts()
         /// A resident with good and bad deeds on record, for an explained score.
         public var sample: Subject.ID?
         public var lastClosedOn: Day
+    }
+
+    public struct AppealCounts: Sendable {
+        public var filed = 0
+        public var upheld = 0
+        public var dismissed = 0
+        /// Decided after their deadline: the disputed entry was suspended in between.
+        public var decidedLate = 0
+        public var undecided = 0
     }
 
     public let store: any Store
@@ -79,7 +90,21 @@ public struct DemoRun: Sendable {
         var serial = 0
         var month = firstMonth
         var sampleGood = Set<Subject.ID>(), sampleBad = Set<Subject.ID>()
+        var headAtLastClose: Int64?
         for index in 0..<DemoRun.monthsCovered {
+            // On the 5th, some residents with a portal account appeal a deduction entered at the last close.
+            if let since = headAtLastClose {
+                let appealDay = month.day(5)
+                let engine = Engine(store: store, clock: FixedDayClock(appealDay))
+                for entry in try await store.entries(after: since, limit: Limits.pageSizeMax)
+                    where entry.kind == .deed && entry.isAdverse && portalUser[entry.subject] != nil && random.chance(20) {
+                    _ = try await engine.fileAppeal(AppealRequest(
+                        id: Appeal.ID("ap-\(entry.id.rawValue)"), entry: entry.id, by: portalUser[entry.subject]!,
+                        statement: "I dispute this entry: it did not happen as reported / 我对此记录有异议",
+                        evidence: [Evidence(kind: .photo, reference: "sha256:demo-appeal-\(entry.sequence)")]))
+                    result.appeals.filed += 1
+                }
+            }
             let filingDay = month.day(18)
             var requests: [ReportRequest] = []
             var graced: [(report: Report.ID, occurred: Day)] = []
@@ -235,7 +260,30 @@ public struct DemoRun: Sendable {
             try await Engine(store: store, clock: FixedDayClock(committeeDay)).decide(decisions)
             result.decisions += decisions.count
 
+            // The committee decides most appeals at the meeting where they arrive, and the rest a month later,
+            // after their deadline: the disputed entries stop counting in between.
+            let appealEngine = Engine(store: store, clock: FixedDayClock(committeeDay))
+            for record in try await store.undecidedAppeals(after: nil, limit: Limits.pageSizeMax) {
+                let overdue = committeeDay > record.appeal.decideBy
+                guard overdue || random.chance(70), let subject = subjectsByID[record.appeal.subject],
+                      let disputed = try await store.entry(record.appeal.entry) else { continue }
+                var original = Set<Actor.ID>()
+                if let report = disputed.report, let decided = try await store.report(report) { original = Set(decided.decisions.map(\.reviewer)) }
+                let reviewers = (world.reviewers[subject.jurisdiction] ?? world.reviewers[DemoWorld.city]!).filter { reviewer in
+                    !original.contains(reviewer) && independent(reviewer, of: subject)
+                        && actorsByID[reviewer].map(Recusal.person) != actorsByID[record.appeal.filedBy].map(Recusal.person)
+                }
+                guard let reviewer = reviewers.first else { continue }
+                let upheld = random.chance(35)
+                _ = try await appealEngine.decideAppeal(
+                    record.appeal.id, outcome: upheld ? .upheld : .dismissed,
+                    reason: upheld ? "the evidence shows the entry was wrong / 证据表明记录有误" : "the report is confirmed / 记录属实", by: reviewer)
+                if upheld { result.appeals.upheld += 1 } else { result.appeals.dismissed += 1 }
+                if overdue { result.appeals.decidedLate += 1 }
+            }
+
             let closingDay = month.lastDay
+            headAtLastClose = try await store.ledgerHead()
             let summary = try await Engine(store: store, clock: FixedDayClock(closingDay))
                 .closeCycle(DemoWorld.city, month: month, by: world.administrator)
             result.cycles.append(summary)
@@ -243,6 +291,7 @@ public struct DemoRun: Sendable {
             progress?(Progress(phase: "cycle \(month) closed", done: index + 1, total: DemoRun.monthsCovered))
             month = month.next
         }
+        result.appeals.undecided = try await store.undecidedAppeals(after: nil, limit: Limits.pageSizeMax).count
         // The sample is a villager whose ledger holds both a good deed and a fault, so the explanation shows both.
         for candidate in persons where sampleGood.contains(candidate.id) && sampleBad.contains(candidate.id) {
             let entries = try await store.entries(subject: candidate.id)

@@ -114,11 +114,31 @@ extension Reader {
         guard let id, let title, let subjects, let scale = context.scale, scaleRead, gradesRead, quotaRead, rulesRead,
               exemptionsRead, listsRead, measuresRead, let calendar
         else { return nil }
-        return Scheme(
+        let scheme = Scheme(
             id: id, title: title, subjectKinds: subjects, scale: scale, grades: context.grades, rules: rules, quota: quota,
             exemptions: exemptions, lists: lists, measures: measures, negativeExpiryDays: negativeExpiryDays,
             appealDays: fields["appeal_days"] == nil ? Defaults.appealDays : appealDays, appealDecision: appealDecision,
             calendar: calendar)
+        checkNoRecordIsNeutral(scheme, fields["measures"], path.key("measures"))
+        return scheme
+    }
+
+    /// Having no record is neutral, never a penalty: a sanction that would restrict a subject with no
+    /// entries at all (or, in a quota scheme, one who simply earned no points) is refused.
+    func checkNoRecordIsNeutral(_ scheme: Scheme, _ node: Node?, _ path: FieldPath) {
+        var neutral = Evaluator(scheme: scheme).standing(subject: "no-record", entries: [], asOf: Day.startOfYear(2000))
+        var situations = [("a subject with no record", neutral)]
+        if let quota = scheme.quota {
+            neutral.quota = QuotaStatus(year: 1999, required: quota.pointsPerPersonYearly, earned: .zero, exemptMembers: 0, members: 1)
+            situations.append(("a subject who simply earned no points (no record)", neutral))
+        }
+        let items = node?.sequence.map(Array.init) ?? []
+        for (index, measure) in scheme.measures.enumerated() where measure.kind == .sanction {
+            guard let (who, _) = situations.first(where: { measure.decide($0.1, grades: scheme.grades).applies }) else { continue }
+            error("sanction '\(measure.id)' would restrict \(who): having no record is neutral, never a penalty; "
+                  + "tie the sanction to conduct (a list, a rule, a score below the base) or make it a reward for those who meet the quota",
+                  path.index(index).key("condition"), index < items.count ? items[index].mapping?["condition"] ?? items[index] : node)
+        }
     }
 
     func subjectKinds(_ node: Node, _ path: FieldPath) -> Set<SubjectKind>? {

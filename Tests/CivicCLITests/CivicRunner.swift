@@ -33,13 +33,14 @@ struct CivicRunner {
     }
 
     @discardableResult
-    func run(_ arguments: [String], database: String? = "civic.db") throws -> Outcome {
+    func run(_ arguments: [String], database: String? = "civic.db", environment extra: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = CivicRunner.executable
         process.arguments = arguments + (database.map { ["--database", path($0)] } ?? [])
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["CIVIC_DATABASE"] = nil
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -53,6 +53,8 @@ enum DemoSummary {
         lines.append("  \(world.jurisdictions.count) jurisdictions: " + world.jurisdictions.map { "\($0.name.en) \($0.name.zh)" }.joined(separator: ", "))
         lines.append("  \(people) residents in \(households) households, \(companies) companies, \(world.actors.count) actors")
         lines.append("  \(result.cycles.count) monthly cycles \(result.cycles.first?.month?.description ?? "") .. \(result.cycles.last?.month?.description ?? ""): \(result.reportsFiled) reports, \(result.decisions) decisions, \(result.cures) cured in grace, \(result.remedies) remedies, \(entries) ledger entries")
+        let appeals = result.appeals
+        lines.append("  appeals: \(appeals.filed) filed, \(appeals.upheld) upheld, \(appeals.dismissed) dismissed (\(appeals.decidedLate) after their deadline, the entry suspended meanwhile), \(appeals.undecided) undecided")
 
         let handbooks = try await engine.handbooks()
         guard let last = result.cycles.last else { return lines.joined(separator: "\n") }

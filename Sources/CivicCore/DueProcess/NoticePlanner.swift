@@ -6,6 +6,22 @@ struct NoticePlanner {
     /// Current schemes by id, for measures and list criteria.
     let schemes: [Scheme.ID: Scheme]
     let today: Day
+    /// Each scheme's standing for a subject with no record: what a first standing is compared with.
+    let neutral: [Scheme.ID: Standing]
+
+    init(handbooks: HandbookSet, schemes: [Scheme.ID: Scheme], today: Day) {
+        self.handbooks = handbooks
+        self.schemes = schemes
+        self.today = today
+        neutral = schemes.mapValues { Evaluator(scheme: $0).standing(subject: "no-record", entries: [], asOf: today) }
+    }
+
+    /// Whether two standings agree on everything a notice speaks of (measures depend on nothing else).
+    /// A cycle close leaves most standings so; this spares them the comparison.
+    static func sameEffect(_ a: Standing, _ b: Standing) -> Bool {
+        a.score == b.score && a.grade == b.grade && a.lock == b.lock && a.activeRules == b.activeRules && a.quota == b.quota
+            && a.activeListings.map(\.criterion) == b.activeListings.map(\.criterion)
+    }
 
     /// The notice for one new entry, with the effect on its scheme's standing.
     func entryNotice(_ entry: Entry, report: Report?, before: Standing?, after: Standing?) -> Notice? {
@@ -63,8 +79,10 @@ struct NoticePlanner {
 
     /// A notice when a standing's grade, lists, lock-in or measures changed; `nil` when none did.
     func standingNotice(before: Standing?, after: Standing) -> Notice? {
+        if let before, Self.sameEffect(before, after) { return nil }
+        if before == nil, let neutral = neutral[after.scheme], after.lastSequence == 0, Self.sameEffect(neutral, after) { return nil }
         let effect = effect(before: before, after: after)
-        let gradeChanged = before.map { $0.grade != after.grade } ?? false
+        let gradeChanged = effect.gradeBefore != effect.gradeAfter
         let locked = effect.lockedUntil != nil
         guard gradeChanged || locked || !effect.listed.isEmpty || !effect.delisted.isEmpty
                 || !effect.measuresLost.isEmpty || !effect.measuresGained.isEmpty else { return nil }
@@ -89,19 +107,19 @@ struct NoticePlanner {
             createdOn: today, effect: effect, remedy: remedy, summary: "standing in \(after.scheme) changed: " + Self.describe(effect))
     }
 
-    func effect(before: Standing?, after: Standing) -> Notice.Effect {
+    func effect(before recorded: Standing?, after: Standing) -> Notice.Effect {
         let scheme = schemes[after.scheme]
+        // A first standing is compared with having no record, which is neutral: the scheme's base and its grade.
+        let before = recorded ?? neutral[after.scheme]
         let key = { (listing: Listing) in "\(listing.list.rawValue)/\(listing.criterion)" }
         let was = Set(before.map { $0.activeListings.map(key) } ?? [])
         let now = Set(after.activeListings.map(key))
         var lost: [Measure.ID] = []
         var gained: [Measure.ID] = []
         for measure in scheme?.measures ?? [] {
-            let previous = before.map { measure.decide($0, grades: scheme?.grades).applies }
+            let old = before.map { measure.decide($0, grades: scheme?.grades).applies } ?? false
             let current = measure.decide(after, grades: scheme?.grades).applies
-            // A first standing is compared with having no record, which is neutral.
-            let old = previous ?? false
-            guard old != current, before != nil || current else { continue }
+            guard old != current else { continue }
             switch (measure.kind, current) {
             case (.sanction, true), (.reward, false): lost.append(measure.id)
             case (.sanction, false), (.reward, true): gained.append(measure.id)
