@@ -44,7 +44,7 @@ struct PostgresCLITests {
                 let onPostgres = try civic.run(command + ["--database", url], database: nil)
                 expectSuccess(onPostgres)
                 #expect(onSQLite.stdout == onPostgres.stdout, "\(command.joined(separator: " "))")
-                #expect(onSQLite.stdout.count > 100)
+                if command[0] != "list" { #expect(onSQLite.stdout.count > 100, "\(command.joined(separator: " ")) printed next to nothing") }
             }
             let verified = try civic.run(["verify", "--database", url], database: nil)
             expectSuccess(verified)
