@@ -298,7 +298,10 @@ struct PostgresStoreTests {
             #expect(try await integer(store, "SELECT max(version) FROM civic_schema_migration") == PostgresSchema.latestVersion + 1)
         }
     }
+}
 
+/// Reading `postgres://` URLs and failing to connect: needs no server.
+struct PostgresSettingsTests {
     @Test func aWrongAddressFailsFastWithoutThePassword() async throws {
         // A server that does not answer is a storage error naming the address, never the password.
         var settings = try PostgresSettings(url: "postgres://civic:s3cret-pw@127.0.0.1:1/civic?sslmode=disable")
@@ -312,10 +315,7 @@ struct PostgresStoreTests {
             #expect(!error.description.contains("s3cret-pw"))
         }
     }
-}
 
-/// Reading `postgres://` URLs: needs no server.
-struct PostgresSettingsTests {
     @Test func readsEveryPart() throws {
         // User, password, host, port, database and options are read, percent-decoded, and the password never printed.
         let settings = try PostgresSettings(url: "postgresql://ci%40vic:p%40ss@db.example:6432/civic_prod?sslmode=require&search_path=tenant_1&pool_max=8")
