@@ -15,6 +15,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
@@ -24,7 +27,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -64,6 +66,16 @@ let package = Package(
             ],
             exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
             swiftSettings: strict),
+        // The store for deployments that outgrow one machine: PostgreSQL 15 and later.
+        .target(
+            name: "CivicPostgres",
+            dependencies: [
+                "CivicCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Signed rating certificates: Ed25519 signing and verification over the core's canonical payload.
         .target(
             name: "CivicCertificates",
@@ -89,9 +101,10 @@ let package = Package(
         .target(
             name: "CivicCLI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicDemo", "CivicDelivery", "CivicCertificates", "CivicAccess",
-                "CivicAPI",
+                "CivicCore", "CivicHandbook", "CivicSQLite", "CivicPostgres", "CivicDemo", "CivicDelivery", "CivicCertificates",
+                "CivicAccess", "CivicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict),
@@ -130,15 +143,23 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
+            name: "CivicPostgresTests",
+            dependencies: [
+                "CivicPostgres", "CivicSQLite", "CivicCore", "CivicTesting", "CivicDemo",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres", "CivicSQLite", "CivicDemo"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 
         .executableTarget(
             name: "CivicBenchmarks",
             dependencies: [
-                "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo",
+                "CivicCore", "CivicSQLite", "CivicPostgres", "CivicTesting", "CivicDemo",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -8,4 +8,5 @@ let benchmarks: @Sendable () -> Void = {
     registerIngestBenchmarks()
     registerMemoryBenchmarks()
     registerCycleBenchmarks()
+    registerPostgresBenchmarks()
 }

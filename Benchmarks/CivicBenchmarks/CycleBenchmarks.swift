@@ -1,6 +1,7 @@
 import Benchmark
 import CivicCore
 import CivicSQLite
+import CivicTesting
 import Foundation
 import GRDB
 
@@ -33,7 +34,7 @@ final class CycleDatabase {
     static func load() async throws -> CycleDatabase {
         if let database = shared { return database }
         let subjects = BenchSettings.cycleSubjects, perSubject = BenchSettings.cycleEntriesPerSubject
-        let name = "cycle-\(subjects)x\(perSubject)-v1.sqlite"
+        let name = "cycle-\(subjects)x\(perSubject)-v2.sqlite"
         let path = try BenchSettings.path(name)
         let ready = path + ".ready"
         if !FileManager.default.fileExists(atPath: ready) {
@@ -87,9 +88,13 @@ final class CycleDatabase {
                 for start in stride(from: 0, to: subjects, by: chunk) {
                     try await store.writer.write { db in
                         let statement = try db.makeStatement(sql: RawIngest.entrySQL)
+                        let notices = try db.makeStatement(sql: RawIngest.noticeSQL)
                         for index in start..<min(start + chunk, subjects) {
                             let sequence = BenchWorld.sequence(subject: index, round: round, subjects: subjects)
-                            try statement.execute(arguments: RawIngest.arguments(BenchWorld.entry(subject: index, round: round, sequence: sequence)))
+                            let entry = BenchWorld.entry(subject: index, round: round, sequence: sequence)
+                            // The schema refuses an adverse deed without its notice.
+                            if entry.kind == .deed && entry.isAdverse { try notices.execute(arguments: RawIngest.arguments(makeNotice(for: entry))) }
+                            try statement.execute(arguments: RawIngest.arguments(entry))
                         }
                     }
                 }
@@ -243,6 +248,24 @@ func registerCycleBenchmarks() {
         reading = try await CycleDatabase.load()
     } teardown: {
         reading = nil
+        CycleDatabase.shared = nil
+    }
+
+    // Rebuilding every standing from the ledger (`civic standings refresh`): the close's work without new entries.
+    var rebuilding: CycleDatabase?
+    Benchmark("Rebuild: Engine.refreshStandings", configuration: configuration) { benchmark in
+        guard let database = rebuilding else { return benchmark.error("setup did not run") }
+        let engine = Engine(store: database.store, clock: FixedDayClock(try await database.nextMonth().lastDay))
+        benchmark.startMeasurement()
+        let summary = try await engine.refreshStandings()
+        benchmark.stopMeasurement()
+        guard summary.standingsComputed == database.subjects else {
+            return benchmark.error("the refresh computed \(summary.standingsComputed) standings, expected \(database.subjects)")
+        }
+    } setup: {
+        rebuilding = try await CycleDatabase.load()
+    } teardown: {
+        rebuilding = nil
         CycleDatabase.shared = nil
     }
 

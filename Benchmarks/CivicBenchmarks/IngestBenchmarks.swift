@@ -1,6 +1,8 @@
 import Benchmark
 import CivicCore
 import CivicSQLite
+import CivicTesting
+import Foundation
 import GRDB
 
 // Target 1: durable ingest of approved reports. Each iteration commits one batch
@@ -45,6 +47,8 @@ final class IngestState {
         }
         head += Int64(batch)
         round += 1
+        // Every adverse deed is announced by a notice in the same commit, as the stores require.
+        changes.announceAdverseEntries()
         return changes
     }
 }
@@ -92,6 +96,8 @@ enum RawIngest {
     static func commit(_ changes: ChangeSet, to writer: any DatabaseWriter) throws {
         try writer.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
+                let notices = try db.cachedStatement(sql: noticeSQL)
+                for notice in changes.notices { try notices.execute(arguments: try arguments(notice)) }
                 let entries = try db.cachedStatement(sql: entrySQL)
                 for entry in changes.entries { try entries.execute(arguments: arguments(entry)) }
                 let standings = try db.cachedStatement(sql: standingSQL)
@@ -99,6 +105,15 @@ enum RawIngest {
                 return .commit
             }
         }
+    }
+
+    static let noticeSQL = "INSERT INTO notice (id, subject, entry, created_on, body) VALUES (?, ?, ?, ?, ?)"
+
+    static func arguments(_ notice: Notice) throws -> StatementArguments {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return [notice.id.rawValue, notice.subject.rawValue, notice.entry?.rawValue, Int64(notice.createdOn.ordinal),
+                String(decoding: try encoder.encode(notice), as: UTF8.self)]
     }
 
     static func arguments(_ entry: Entry) -> StatementArguments {

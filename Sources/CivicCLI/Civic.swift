@@ -2,13 +2,14 @@ public import ArgumentParser
 import CivicCore
 import Foundation
 
-/// The `civic` command: every job of the engine from the terminal, on the embedded SQLite store.
+/// The `civic` command: every job of the engine from the terminal, on SQLite or PostgreSQL.
 public struct Civic: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "civic",
         abstract: "Run rule-of-law credit schemes: handbooks, reports, review cycles, an append-only ledger, explained scores.",
         discussion: """
-            Every command works on one SQLite database (--database, default ./civic.db, or CIVIC_DATABASE).
+            Every command works on one database (--database, default ./civic.db, or CIVIC_DATABASE): a SQLite file, or PostgreSQL as postgres://user:password@host:port/database.
+            `civic migrate-store` moves a deployment from one to the other.
             Dates are ISO days (2026-03-31); --as-of sets today's date for replays and tests.
             Start with `civic demo`, then try `civic score SUBJECT --explain`.
             """,
@@ -19,6 +20,7 @@ public struct Civic: AsyncParsableCommand {
             StandingsCommand.self,
             ExportCommand.self, VerifyCommand.self, OversightCommand.self, PathCommand.self, CertificateCommand.self,
             ServeCommand.self, AccountCommand.self, TokenCommand.self,
+            MigrateStoreCommand.self,
         ])
 
     public init() {}

@@ -1,11 +1,11 @@
 import ArgumentParser
 import CivicCore
-import CivicSQLite
 import Foundation
 
 /// Where the data lives and what day it is.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "SQLite file (PATH or sqlite:PATH) or PostgreSQL URL (postgres://user:password@host:port/database).", valueName: "database"))
     var database: String = ProcessInfo.processInfo.environment["CIVIC_DATABASE"] ?? "civic.db"
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Act as if today were this day (YYYY-MM-DD).", valueName: "day"))
@@ -16,20 +16,23 @@ struct StoreOptions: ParsableArguments {
         return SystemDayClock().today()
     }
 
-    /// Opens the existing database; refuses to create one by accident (use `civic init` or `civic demo`).
-    func engine(creating: Bool = false) throws -> Engine {
-        if !creating && !FileManager.default.fileExists(atPath: database) {
-            throw CivicError(.notFound, "no database at '\(database)': run `civic init` or `civic demo` first, or pass --database")
+    var location: StoreLocation {
+        get throws { try StoreLocation(database) }
+    }
+
+    /// Whether there may be a database to read: a SQLite file that exists, or any PostgreSQL URL.
+    var databaseMayExist: Bool {
+        switch try? location {
+        case .sqlite(let path)?: FileManager.default.fileExists(atPath: path)
+        case .postgres?: true
+        case nil: false
         }
-        let store: SQLiteStore
-        do {
-            store = try SQLiteStore(path: database)
-        } catch let error as CivicError {
-            throw error
-        } catch {
-            throw CivicError(.storage, "cannot open database '\(database)': \(error)")
-        }
-        return Engine(store: store, clock: FixedDayClock(try today()))
+    }
+
+    /// Opens the existing database; refuses to create a SQLite file by accident (use `civic init` or `civic demo`).
+    func engine(creating: Bool = false) async throws -> Engine {
+        let today = try today()
+        return Engine(store: try await location.open(creating: creating), clock: FixedDayClock(today))
     }
 }
 

@@ -14,6 +14,7 @@ struct AccountCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add an account. People get a password (read from stdin with --password-stdin, or generated and shown once).")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "Account id (the username).") var id: String
         @Option(help: "administrator, assessor, reviewer, resident, relying-party or auditor.") var role: String
         @Option(help: "Display name.") var name: String
@@ -25,7 +26,7 @@ struct AccountCommand: AsyncParsableCommand {
             guard let accessRole = AccessRole(rawValue: role) else {
                 throw CivicError(.invalidInput, "--role: '\(role)' is not one of \(AccessRole.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let services = try store.apiServices()
+            let services = try await store.apiServices(access)
             var password: String?
             var generated = false
             if accessRole != .relyingParty {
@@ -53,11 +54,12 @@ struct AccountCommand: AsyncParsableCommand {
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set the households an assessor covers.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "The assessor's account id.") var id: String
         @Option(name: .customLong("household"), help: "A household subject id (repeatable).") var households: [String]
 
         func run() async throws {
-            let services = try store.apiServices()
+            let services = try await store.apiServices(access)
             guard let account = try await services.access.account(try identifier(id, field: "--id")) else { throw CivicError(.notFound, "no account '\(id)'") }
             guard account.role == .assessor else { throw CivicError(.refused, "account '\(id)' is not an assessor") }
             var ids: [Subject.ID] = []
@@ -76,9 +78,10 @@ struct AccountCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List accounts.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
 
         func run() async throws {
-            let services = try store.apiServices()
+            let services = try await store.apiServices(access)
             var cursor: Account.ID?
             while true {
                 let page = try await services.access.accounts(after: cursor, limit: 500)
@@ -101,13 +104,14 @@ struct TokenCommand: AsyncParsableCommand {
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a token for an account.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Option(help: "The account.") var account: String
         @Option(name: .customLong("scope"), help: "read or write (repeatable).") var scopes: [String] = ["read"]
         @Option(help: "Days until it expires (1 to 366).") var days: Int = 90
         @Option(help: "Requests a second it may make (default: the server's).") var rate: Int?
 
         func run() async throws {
-            let services = try store.apiServices()
+            let services = try await store.apiServices(access)
             guard (1...366).contains(days) else { throw CivicError(.invalidInput, "--days must be from 1 to 366") }
             var set: Set<TokenScope> = []
             for scope in scopes {
@@ -126,10 +130,11 @@ struct TokenCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token by its id.")
         @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
         @Argument(help: "The token id.") var id: String
 
         func run() async throws {
-            let services = try store.apiServices()
+            let services = try await store.apiServices(access)
             guard try await services.access.revokeToken(try identifier(id, field: "token id"), at: APIServices.wallClockSeconds()) else {
                 throw CivicError(.notFound, "no token '\(id)'")
             }
@@ -140,8 +145,8 @@ struct TokenCommand: AsyncParsableCommand {
 
 extension StoreOptions {
     /// The API's services over this database and its access database, for the account and token commands.
-    func apiServices() throws -> APIServices {
-        let engine = try engine()
-        return APIServices(store: engine.store, access: try openAccessStore(besideLedger: database), clock: engine.clock)
+    func apiServices(_ access: AccessOptions) async throws -> APIServices {
+        let engine = try await engine()
+        return APIServices(store: engine.store, access: try access.open(self), clock: engine.clock)
     }
 }

@@ -27,7 +27,7 @@ struct AppealCommand: AsyncParsableCommand {
         @Option(help: "Evidence as KIND:REFERENCE; repeat for each piece.") var evidence: [String] = []
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let (target, disputes) = try await disputedEntry(engine)
             let (result, appeal) = try await engine.fileAppeal(AppealRequest(
                 id: try identifier(id, field: "--id"), entry: target, disputes: disputes, by: try identifier(by, field: "--by"),
@@ -67,7 +67,7 @@ struct AppealCommand: AsyncParsableCommand {
         @Option(help: "Reviewer's actor id (not one who decided the disputed entry).") var by: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             guard let value = AppealDecision.Outcome(rawValue: outcome) else { throw CivicError(.invalidInput, "--outcome: '\(outcome)' is not upheld or dismissed") }
             let (result, record) = try await engine.decideAppeal(try identifier(appeal, field: "--appeal"), outcome: value, reason: reason,
                                                                  by: try identifier(by, field: "--by"))
@@ -84,7 +84,7 @@ struct AppealCommand: AsyncParsableCommand {
         @Option(help: "At most this many (queue only).") var limit: Int = 100
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let today = try store.today()
             let records: [AppealRecord]
             if let subject {

@@ -18,10 +18,18 @@ struct CertificateCommand: AsyncParsableCommand {
         @Option(name: .customLong("key-file"), help: ArgumentHelp("The issuer's private key file; default: DATABASE.certificate-key.", valueName: "path"))
         var keyFile: String?
 
-        func path(database: String) -> String { keyFile ?? database + ".certificate-key" }
+        /// The key file: `--key-file`, or beside a SQLite database file. A PostgreSQL database has no
+        /// directory of its own, so there the key file must be named.
+        func path(database: String) throws -> String {
+            if let keyFile { return keyFile }
+            switch try StoreLocation(database) {
+            case .sqlite(let path): return path + ".certificate-key"
+            case .postgres: throw CivicError(.invalidInput, "with a PostgreSQL database, name the certificate key file with --key-file")
+            }
+        }
 
         func load(database: String) throws -> CertificateSigningKey {
-            let path = path(database: database)
+            let path = try path(database: database)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CivicError(.notFound, "no certificate key at '\(path)': run `civic certificate keygen` first, or pass --key-file")
             }
@@ -30,7 +38,7 @@ struct CertificateCommand: AsyncParsableCommand {
 
         /// Writes a new key file readable by its owner only; never replaces an existing one.
         func create(database: String) throws -> (CertificateSigningKey, String) {
-            let path = path(database: database)
+            let path = try path(database: database)
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw CivicError(.conflict, "a certificate key already exists at '\(path)'; certificates signed with it would no longer verify if it were replaced")
             }
@@ -78,7 +86,7 @@ struct CertificateCommand: AsyncParsableCommand {
         @Option(name: .customLong("valid-days"), help: "Days the certificate is valid, 1 to 366 (default 90).") var validDays: Int = Certificate.defaultValidityDays
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let id: Subject.ID = try identifier(subject, field: "SUBJECT")
             let subjectRecord = try await engine.store.subject(id)
             guard let subjectRecord else { throw CivicError(.notFound, "no subject '\(id)'") }
@@ -127,14 +135,14 @@ struct CertificateCommand: AsyncParsableCommand {
         func run() async throws {
             let text = token.hasPrefix("@") ? try readText(String(token.dropFirst())) : token
             var trusted = try publicKeys.map { text throws(CivicError) in try CertificatePublicKey(text: text) }
-            let keyPath = keys.path(database: store.database)
+            let keyPath = try keys.path(database: store.database)
             if FileManager.default.fileExists(atPath: keyPath) { trusted.append(try keys.load(database: store.database).publicKey) }
             let day = try store.today()
             let verification = CertificateVerifier(trusting: trusted).verify(text, on: day)
             var current: Bool?
             var currentNote: String?
-            if verification.isAccepted, let certificate = verification.certificate, !offline, FileManager.default.fileExists(atPath: store.database) {
-                let engine = try store.engine()
+            if verification.isAccepted, let certificate = verification.certificate, !offline, store.databaseMayExist {
+                let engine = try await store.engine()
                 let standing = try? await engine.standings(of: certificate.subject).first { $0.scheme == certificate.scheme }
                 if let standing {
                     current = standing.grade == certificate.grade && standing.score == certificate.score

@@ -13,25 +13,30 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Number of residents (persons); households and companies scale with it.") var residents: Int = 3_000
     @Option(help: "Seed for the generator.") var seed: UInt64 = 2026
     @Option(name: .customLong("end-month"), help: "Last month to close (YYYY-MM); defaults to the month before today.") var endMonth: String?
-    @Flag(help: "Replace an existing database file.") var force = false
+    @Flag(help: "Replace an existing SQLite database file (a PostgreSQL database must be empty).") var force = false
 
     func run() async throws {
         guard (60...2_000_000).contains(residents) else { throw CivicError(.invalidInput, "--residents must be from 60 to 2,000,000") }
         let manager = FileManager.default
-        if manager.fileExists(atPath: store.database) {
-            guard force else { throw CivicError(.conflict, "'\(store.database)' already exists; pass --force to replace it") }
-            for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: store.database + suffix) {
-                try manager.removeItem(atPath: store.database + suffix)
+        let location = try store.location
+        if case .sqlite(let path) = location, manager.fileExists(atPath: path) {
+            guard force else { throw CivicError(.conflict, "'\(path)' already exists; pass --force to replace it") }
+            for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: path + suffix) {
+                try manager.removeItem(atPath: path + suffix)
             }
         }
         let end = try endMonth.map { text throws(CivicError) in try parseMonth(text, field: "--end-month") } ?? store.today().month.previous
-        let engine = try store.engine(creating: true)
+        let engine = try await store.engine(creating: true)
+        if case .postgres = location, try await !isEmpty(engine.store) {
+            // An append-only ledger is never erased by this program, --force or not.
+            throw CivicError(.conflict, "\(location) already holds data; run the demo on an empty database or schema (search_path=...)")
+        }
         let started = Date()
         let result = try await DemoRun(store: engine.store, options: .init(residents: residents, seed: seed, endMonth: end))
             .run(progress: Terminal.progress("demo"))
         Terminal.endProgress()
         let seconds = Date().timeIntervalSince(started)
-        print(try await DemoSummary.render(result, engine: Engine(store: engine.store, clock: FixedDayClock(result.lastClosedOn)), seconds: seconds, database: store.database))
+        print(try await DemoSummary.render(result, engine: Engine(store: engine.store, clock: FixedDayClock(result.lastClosedOn)), seconds: seconds, database: location.description))
     }
 }
 

@@ -16,7 +16,7 @@ struct ExportCommand: AsyncParsableCommand {
     static let pageSize = 5_000
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         guard ["json", "csv"].contains(format) else { throw CivicError(.invalidInput, "--format: '\(format)' is not json or csv") }
         guard ["entries", "standings", "subjects"].contains(what) else { throw CivicError(.invalidInput, "--what: '\(what)' is not entries, standings or subjects") }
         let sink = try Sink(path: output)

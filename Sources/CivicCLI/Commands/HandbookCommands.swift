@@ -82,7 +82,7 @@ struct HandbookCommand: AsyncParsableCommand {
         @Option(help: "Publishing administrator's actor id.") var by: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let text = try readText(file)
             let handbook = try loadHandbook(file, text: text)
             let result = try await engine.publish(handbook, source: text, by: try identifier(by, field: "--by"))

@@ -19,7 +19,7 @@ extension HandbookCommand {
             guard candidate.jurisdiction == id else {
                 throw CivicError(.invalidInput, "the candidate is a handbook for '\(candidate.jurisdiction)', not '\(id)'")
             }
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let report = try await engine.preview(candidate, progress: Terminal.progress("preview"))
             Terminal.endProgress()
             if output.json { return try Terminal.printJSON(report) }

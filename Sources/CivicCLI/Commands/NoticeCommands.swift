@@ -23,7 +23,7 @@ struct NoticeCommand: AsyncParsableCommand {
         @Argument(help: "Subject id.") var subject: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let notices = try await engine.notices(of: try identifier(subject, field: "SUBJECT"))
             if output.json { return try Terminal.printJSON(notices) }
             if notices.isEmpty { return print("no notices for \(subject)") }
@@ -42,7 +42,7 @@ struct NoticeCommand: AsyncParsableCommand {
         @Argument(help: "Notice id.") var notice: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let (status, attempts) = try await engine.notice(Notice.ID(notice))
             if output.json { return try Terminal.printJSON(NoticeDetail(status: status, attempts: attempts)) }
             print(NoticeText.render(status.notice))
@@ -68,7 +68,7 @@ struct NoticeCommand: AsyncParsableCommand {
         @Option(help: "Seconds to wait for a webhook to answer.") var timeout: Double = 10
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let adapters: [any NoticeChannelAdapter] = [WebhookAdapter(timeoutSeconds: timeout), SpoolAdapter()]
             repeat {
                 let pass = try await engine.deliverDue(now: Int64(Date().timeIntervalSince1970), adapters: adapters, limit: limit)
@@ -97,7 +97,7 @@ struct NoticeCommand: AsyncParsableCommand {
             @Option(help: "Administrator's actor id.") var by: String
 
             func run() async throws {
-                let engine = try store.engine()
+                let engine = try await store.engine()
                 guard let channelKind = DeliveryChannel.Kind(rawValue: kind) else { throw CivicError(.invalidInput, "--kind: '\(kind)' is not webhook or spool") }
                 var secret: String?
                 if let secretEnv {
@@ -118,7 +118,7 @@ struct NoticeCommand: AsyncParsableCommand {
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                let engine = try store.engine()
+                let engine = try await store.engine()
                 let channels = try await engine.store.deliveryChannels()
                 print(Terminal.table(["channel", "kind", "target", "jurisdiction", "signed"], channels.map {
                     [$0.id.rawValue, $0.kind.rawValue, $0.target, $0.jurisdiction?.rawValue ?? "all", $0.secret == nil ? "no" : "yes"]

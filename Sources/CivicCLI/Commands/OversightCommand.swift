@@ -21,7 +21,7 @@ struct OversightCommand: AsyncParsableCommand {
     @Flag(help: "Show flagged actors only.") var flaggedOnly = false
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let scope: Jurisdiction.ID? = try jurisdiction.map { text throws(CivicError) in try identifier(text, field: "--jurisdiction") }
         let report = try await engine.oversight(scope: scope, from: try from.map { text throws(CivicError) in try parseMonth(text, field: "--from") },
                                                 to: try to.map { text throws(CivicError) in try parseMonth(text, field: "--to") })

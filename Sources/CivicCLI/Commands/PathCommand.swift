@@ -13,7 +13,7 @@ struct PathCommand: AsyncParsableCommand {
     @Option(help: "Only this scheme.") var scheme: String?
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let id: Subject.ID = try identifier(subject, field: "SUBJECT")
         let paths = try await engine.path(id, scheme: try scheme.map { text throws(CivicError) in try identifier(text, field: "--scheme") })
         if output.json { return try Terminal.printJSON(paths) }

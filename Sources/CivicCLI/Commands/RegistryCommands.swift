@@ -15,15 +15,19 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin-name"), help: "The administrator's name.") var adminName: String = "Administrator"
 
     func run() async throws {
-        if FileManager.default.fileExists(atPath: store.database) {
-            throw CivicError(.conflict, "'\(store.database)' already exists; `civic init` only creates a new database")
+        let location = try store.location
+        if case .sqlite(let path) = location, FileManager.default.fileExists(atPath: path) {
+            throw CivicError(.conflict, "'\(path)' already exists; `civic init` only creates a new database")
         }
         let jurisdictionID: Jurisdiction.ID = try identifier(jurisdiction, field: "--jurisdiction")
         let adminID: Actor.ID = try identifier(admin, field: "--admin")
-        let engine = try store.engine(creating: true)
+        let engine = try await store.engine(creating: true)
+        if case .postgres = location, try await !isEmpty(engine.store) {
+            throw CivicError(.conflict, "\(location) already holds data; `civic init` only starts an empty database")
+        }
         _ = try await engine.register(Jurisdiction(id: jurisdictionID, name: LocalizedText(en: nameEnglish, zh: nameChinese)))
         _ = try await engine.addActor(Actor(id: adminID, name: adminName, roles: [.administrator], jurisdiction: jurisdictionID))
-        print("created \(store.database) with jurisdiction '\(jurisdictionID)' and administrator '\(adminID)'")
+        print("created \(location) with jurisdiction '\(jurisdictionID)' and administrator '\(adminID)'")
         print("next: civic handbook lint FILE, then civic handbook publish FILE --by \(adminID)")
     }
 }
@@ -42,7 +46,7 @@ struct JurisdictionCommand: AsyncParsableCommand {
         @Option(help: "The jurisdiction it belongs to.") var parent: String?
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let jurisdiction = Jurisdiction(
                 id: try identifier(id, field: "--id"), name: LocalizedText(en: nameEnglish, zh: nameChinese),
                 parent: try parent.map { text throws(CivicError) in try identifier(text, field: "--parent") })
@@ -81,7 +85,7 @@ struct ActorCommand: AsyncParsableCommand {
         @Option(help: "The actor's own subject record, if they are rated too (needed for recusal).") var subject: String?
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             var parsed = Set<Actor.Role>()
             for text in roles.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 guard let role = Actor.Role(rawValue: text) else {

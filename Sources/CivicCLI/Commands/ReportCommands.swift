@@ -25,7 +25,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "Stars given, for a rating rule.") var stars: Int?
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             guard let role = ReporterRole(rawValue: role) else {
                 throw CivicError(.invalidInput, "--role: '\(role)' is not one of \(ReporterRole.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -54,7 +54,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "The authority's actor id.") var by: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let rows = try AuthorityFeed.read(file)
             let summary = try await engine.importAuthorityRecords(rows, by: try identifier(by, field: "--by"), progress: Terminal.progress("import"))
             Terminal.endProgress()
@@ -71,7 +71,7 @@ struct ReportCommand: AsyncParsableCommand {
         @Option(help: "At most this many rows.") var limit: Int = 200
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             guard let wanted = ReportStatus(rawValue: status) else {
                 throw CivicError(.invalidInput, "--status: '\(status)' is not one of \(ReportStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }

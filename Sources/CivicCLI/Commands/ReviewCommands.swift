@@ -16,7 +16,7 @@ struct ReviewCommand: AsyncParsableCommand {
     @Option(help: "Reviewer's actor id.") var by: String
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let outcome: Decision.Outcome
         switch decision {
         case "approve": outcome = .approve
@@ -48,7 +48,7 @@ struct CycleCommand: AsyncParsableCommand {
         @Option(help: "Actor closing the cycle (administrator or reviewer).") var by: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let summary = try await engine.closeCycle(
                 try identifier(jurisdiction, field: "--jurisdiction"), month: try parseMonth(month, field: "--month"),
                 by: try identifier(by, field: "--by"), progress: Terminal.progress("cycle close"))
@@ -71,7 +71,7 @@ struct StandingsCommand: AsyncParsableCommand {
         @Option(help: "Only this jurisdiction and those under it.") var jurisdiction: String?
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let summary = try await engine.refreshStandings(
                 scope: try jurisdiction.map { text throws(CivicError) in try identifier(text, field: "--jurisdiction") },
                 progress: Terminal.progress("refresh"))
@@ -96,7 +96,7 @@ struct RemedyCommand: AsyncParsableCommand {
     @Option(help: "What was done.") var note: String
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let targets = [entry, report, record].compactMap { $0 }
         guard targets.count == 1 else { throw CivicError(.invalidInput, "give exactly one of --entry, --report, --record") }
         let target: RemedyTarget
@@ -118,7 +118,7 @@ struct CorrectCommand: AsyncParsableCommand {
     @Option(help: "Reviewer or administrator.") var by: String
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let (result, stored) = try await engine.correct(try identifier(id, field: "--id"), entry: Entry.ID(entry), reason: reason, by: try identifier(by, field: "--by"))
         print("\(result.rawValue): correction '\(stored.id)' cancels '\(entry)' (\(stored.points.signedDescription) points) from \(stored.effectiveOn)")
     }

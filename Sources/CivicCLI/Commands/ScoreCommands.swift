@@ -12,7 +12,7 @@ struct ScoreCommand: AsyncParsableCommand {
     @Flag(help: "Show each contributing entry with its rule, report and decision.") var explain = false
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let id: Subject.ID = try identifier(subject, field: "SUBJECT")
         guard let subject = try await engine.store.subject(id) else { throw CivicError(.notFound, "no subject '\(id)'") }
         let explanations = try await engine.explain(id)
@@ -31,7 +31,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: "Measure id from the handbook.") var measure: String
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         let decision = try await engine.check(try identifier(subject, field: "SUBJECT"), measure: Measure.ID(measure))
         if output.json { return try Terminal.printJSON(decision) }
         let answer = decision.kind == .reward ? (decision.applies ? "eligible" : "not eligible") : (decision.applies ? "restricted" : "not restricted")
@@ -49,7 +49,7 @@ struct ListCommand: AsyncParsableCommand {
     @Option(help: "At most this many rows.") var limit: Int = 200
 
     func run() async throws {
-        let engine = try store.engine()
+        let engine = try await store.engine()
         guard let kind = ListKind(rawValue: list) else { throw CivicError(.invalidInput, "LIST: '\(list)' is not red or black") }
         let today = try store.today()
         let listed = try await engine.store.listings(on: kind, activeOn: today, limit: max(1, min(limit, Limits.pageSizeMax)))

@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var access: AccessOptions
     @Option(help: ArgumentHelp("Address to listen on (or HTTP_HOST).", valueName: "host"))
     var host: String = ProcessInfo.processInfo.environment["HTTP_HOST"] ?? "127.0.0.1"
     @Option(help: ArgumentHelp("Port to listen on (or HTTP_PORT).", valueName: "port"))
@@ -51,13 +52,13 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "civic.api")
         logger.logLevel = level
 
-        let engine = try store.engine(creating: demo)
+        let engine = try await store.engine(creating: demo)
         if demo, try await engine.store.subjectCount() == 0 {
             Terminal.error("building the demo data into \(store.database) (\(demoResidents) residents)...")
             let end = try store.today().month.previous
             _ = try await DemoRun(store: engine.store, options: .init(residents: demoResidents, seed: 2026, endMonth: end)).run()
         }
-        let access = try openAccessStore(besideLedger: store.database)
+        let access = try self.access.open(store)
         let clock: any DayClock = store.asOf == nil ? CivicAPI.SystemDayClock() : engine.clock
         guard (1...1_000_000).contains(tokenRate), (1...1_000_000).contains(anonymousRate) else {
             throw CivicError(.invalidInput, "--token-rate and --anonymous-rate must be from 1 to 1000000")
@@ -105,9 +106,25 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// The access store that goes with a ledger database.
-func openAccessStore(besideLedger path: String) throws -> SQLiteAccessStore {
-    let accessPath = SQLiteAccessStore.path(besideLedger: path)
+/// Where the access database lives: beside a SQLite ledger by default; named explicitly for a
+/// PostgreSQL ledger (the access store has no PostgreSQL implementation yet).
+struct AccessOptions: ParsableArguments {
+    @Option(name: .customLong("access-database"), help: ArgumentHelp(
+        "SQLite file for accounts, tokens and idempotency records (or CIVIC_ACCESS_DATABASE); default: beside a SQLite ledger (civic.db -> civic-access.db).",
+        valueName: "path"))
+    var accessDatabase: String?
+
+    func open(_ store: StoreOptions) throws -> SQLiteAccessStore {
+        if let path = accessDatabase ?? ProcessInfo.processInfo.environment["CIVIC_ACCESS_DATABASE"] { return try openAccessStore(at: path) }
+        guard case .sqlite(let path) = try store.location else {
+            throw CivicError(.invalidInput, "with a PostgreSQL database, name the access database with --access-database (a SQLite file)")
+        }
+        return try openAccessStore(at: SQLiteAccessStore.path(besideLedger: path))
+    }
+}
+
+/// The access store in a SQLite file.
+func openAccessStore(at accessPath: String) throws -> SQLiteAccessStore {
     do {
         return try SQLiteAccessStore(path: accessPath)
     } catch let error as CivicError {

@@ -20,7 +20,7 @@ struct SubjectCommand: AsyncParsableCommand {
         @Option(help: "Registration day; defaults to today.") var registered: String?
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let subject = try SubjectFields(
                 id: id, kind: kind, name: name, jurisdiction: jurisdiction, household: household, born: born,
                 attributes: attributes, registered: registered
@@ -39,7 +39,7 @@ struct SubjectCommand: AsyncParsableCommand {
         @Argument(help: "CSV file.") var file: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let today = try store.today()
             let rows = try CSVTable.read(file, required: ["id", "kind", "name", "jurisdiction"],
                                           optional: ["household", "birth_date", "attributes", "registered_on"])
@@ -68,7 +68,7 @@ struct SubjectCommand: AsyncParsableCommand {
         @Argument(help: "Subject id.") var id: String
 
         func run() async throws {
-            let engine = try store.engine()
+            let engine = try await store.engine()
             let subjectID: Subject.ID = try identifier(id, field: "SUBJECT")
             guard let subject = try await engine.store.subject(subjectID) else { throw CivicError(.notFound, "no subject '\(subjectID)'") }
             let members = subject.kind == .household ? try await engine.store.members(of: subjectID) : []

@@ -1,20 +1,18 @@
 import ArgumentParser
 import CivicCore
-import CivicSQLite
 import Foundation
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the database: SQLite integrity, a gapless append-only ledger, and every stored standing equal to a fresh fold.",
+        abstract: "Check the database: storage integrity, a gapless append-only ledger, and every stored standing equal to a fresh fold.",
         discussion: "Read-only; exits 70 if anything is wrong. Auditors run it to see that nothing was altered unseen.")
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let engine = try store.engine()
-        guard let sqlite = engine.store as? SQLiteStore else { throw CivicError(.storage, "verify needs the SQLite store") }
-        let problems = try sqlite.integrityCheck()
+        let engine = try await store.engine()
+        let problems = try await integrityProblems(engine.store)
         let report = try await engine.verifyStandings(progress: Terminal.progress("verify"))
         Terminal.endProgress()
         if output.json {

@@ -31,6 +31,23 @@ public struct Subject: Hashable, Sendable, Codable, Identifiable {
         self.registeredOn = registeredOn
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, name, jurisdiction, household, birthDate, attributes, registeredOn
+    }
+
+    /// Encodes `attributes` sorted, so the same subject always gives the same JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(name, forKey: .name)
+        try container.encode(jurisdiction, forKey: .jurisdiction)
+        try container.encodeIfPresent(household, forKey: .household)
+        try container.encodeIfPresent(birthDate, forKey: .birthDate)
+        try container.encode(attributes.sorted(), forKey: .attributes)
+        try container.encode(registeredOn, forKey: .registeredOn)
+    }
+
     /// The name as shown on public lists: first character, then asterisks ("Wang Fang" -> "W*******").
     public var maskedName: String {
         guard let first = name.first else { return "*" }
@@ -58,6 +75,18 @@ public struct Actor: Hashable, Sendable, Codable, Identifiable {
         self.roles = roles
         self.jurisdiction = jurisdiction
         self.subject = subject
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, name, roles, jurisdiction, subject }
+
+    /// Encodes `roles` sorted, so the same actor always gives the same JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(roles.map(\.rawValue).sorted(), forKey: .roles)
+        try container.encode(jurisdiction, forKey: .jurisdiction)
+        try container.encodeIfPresent(subject, forKey: .subject)
     }
 
     public enum Role: String, Hashable, Sendable, Codable, CaseIterable {

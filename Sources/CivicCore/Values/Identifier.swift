@@ -77,3 +77,19 @@ public enum Limits {
     public static let pageSizeMax = 10_000
     public static let importRowsMax = 5_000_000
 }
+
+/// Dictionaries keyed by identifiers encode as JSON objects (`{"courtyard": 400}`),
+/// whose keys an encoder can sort, rather than as arrays of alternating keys and
+/// values in the dictionary's own, unstable order: the same value gives the same JSON.
+extension Identifier: CodingKeyRepresentable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public var codingKey: any CodingKey { Key(stringValue: rawValue) }
+
+    public init?<T: CodingKey>(codingKey: T) { self.init(codingKey.stringValue) }
+}

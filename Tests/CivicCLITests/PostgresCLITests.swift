@@ -1,0 +1,110 @@
+import CivicPostgres
+import Foundation
+import Testing
+
+/// The CLI on PostgreSQL: `--database postgres://...` and `civic migrate-store`.
+@Suite(.serialized, .enabled(if: PostgresScratch.url != nil, "CIVIC_TEST_POSTGRES_URL is not set: PostgreSQL CLI tests skipped"))
+struct PostgresCLITests {
+    /// Runs `body` with the URL of a new scratch schema, dropped afterwards.
+    func withScratchURL(_ body: (String) async throws -> Void) async throws {
+        let settings = try PostgresScratch.settings()
+        let base = PostgresScratch.url!
+        let url = base + (base.contains("?") ? "&" : "?") + "search_path=\(settings.searchPath!)"
+        do {
+            try await body(url)
+        } catch {
+            try? await PostgresScratch.drop(settings)
+            throw error
+        }
+        try await PostgresScratch.drop(settings)
+    }
+
+    func expectSuccess(_ outcome: CivicRunner.Outcome, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(outcome.status == 0, "stderr: \(outcome.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func migrateStoreMovesADeploymentOnceAndVerifiesIt() async throws {
+        // A SQLite deployment moves to PostgreSQL with counts and an entry checksum verified; every command then
+        // answers the same from the copy; a second run is refused and changes nothing.
+        let civic = try CivicRunner()
+        defer { civic.remove() }
+        try await withScratchURL { url in
+            let demo = ["demo", "--residents", "100", "--seed", "5", "--end-month", "2026-09", "--as-of", "2026-10-15"]
+            expectSuccess(try civic.run(demo))
+
+            let migrated = try civic.run(["migrate-store", "--from", "sqlite:" + civic.path("civic.db"), "--to", url, "--page-size", "500"], database: nil)
+            expectSuccess(migrated)
+            #expect(migrated.stdout.contains("verified: the same counts and records on both sides"))
+            #expect(!migrated.stdout.contains("civic:civic@"), "the password is not printed")
+            let checksum = try #require(migrated.stdout.split(separator: "\n").first { $0.contains("sha256:") })
+
+            for command in [["export", "--what", "entries", "--format", "csv"], ["export", "--what", "standings"], ["export", "--what", "subjects"],
+                            ["list", "black", "--as-of", "2026-09-30"], ["score", "p-00001", "--explain", "--as-of", "2026-09-30"]] {
+                let onSQLite = try civic.run(command)
+                let onPostgres = try civic.run(command + ["--database", url], database: nil)
+                expectSuccess(onPostgres)
+                #expect(onSQLite.stdout == onPostgres.stdout, "\(command.joined(separator: " "))")
+                if command[0] != "list" { #expect(onSQLite.stdout.count > 100, "\(command.joined(separator: " ")) printed next to nothing") }
+            }
+            let verified = try civic.run(["verify", "--database", url], database: nil)
+            expectSuccess(verified)
+            #expect(verified.stdout.contains("storage: ok"))
+            #expect(verified.stdout.contains("0 mismatch(es)"))
+
+            let again = try civic.run(["migrate-store", "--from", civic.path("civic.db"), "--to", url], database: nil)
+            #expect(again.status == 73)
+            #expect(again.stderr.contains("already holds data"))
+            let exportAfter = try civic.run(["export", "--what", "entries", "--format", "csv", "--database", url], database: nil)
+            #expect(exportAfter.stdout == (try civic.run(["export", "--what", "entries", "--format", "csv"])).stdout)
+
+            // And back: PostgreSQL to a new SQLite file gives the same checksum.
+            let back = try civic.run(["migrate-store", "--from", url, "--to", "sqlite:" + civic.path("back.db")], database: nil)
+            expectSuccess(back)
+            #expect(back.stdout.contains(String(checksum.split(separator: " ").last!)))
+        }
+    }
+
+    @Test func everyCommandWorksOnPostgres() async throws {
+        // init, handbook publish, subject import, actors, a report, a review, a cycle close and a score, all on PostgreSQL.
+        let civic = try CivicRunner()
+        defer { civic.remove() }
+        try await withScratchURL { url in
+            func run(_ arguments: [String]) throws -> CivicRunner.Outcome { try civic.run(arguments + ["--database", url], database: nil) }
+            let day = ["--as-of", "2026-03-01"]
+            expectSuccess(try run(["init", "--jurisdiction", "testville", "--name-en", "Testville", "--name-zh", "测试村"] + day))
+            let twice = try run(["init", "--jurisdiction", "testville", "--name-en", "Testville", "--name-zh", "测试村"] + day)
+            #expect(twice.status == 73)
+            expectSuccess(try run(["handbook", "publish", CLITests.handbook, "--by", "admin"] + day))
+            expectSuccess(try run(["subject", "import", CLITests.residents] + day))
+            expectSuccess(try run(["actor", "add", "--id", "asr-1", "--name", "A", "--roles", "assessor", "--jurisdiction", "testville"] + day))
+            expectSuccess(try run(["actor", "add", "--id", "rev-1", "--name", "R", "--roles", "reviewer", "--jurisdiction", "testville", "--subject", "p-1"] + day))
+            let march = ["--as-of", "2026-03-18"]
+            expectSuccess(try run(["report", "--id", "r-1", "--subject", "p-3", "--rule", "R-ESCORT-ELDER", "--by", "asr-1", "--role", "assessor",
+                                   "--occurred", "2026-03-10", "--statement", "Drove Mrs Zhao to hospital",
+                                   "--evidence", "photo:sha256:aa", "--evidence", "photo:sha256:bb"] + march))
+            expectSuccess(try run(["review", "--id", "d-1", "--report", "r-1", "--decision", "approve", "--by", "rev-1", "--as-of", "2026-03-25"]))
+            expectSuccess(try run(["cycle", "close", "--jurisdiction", "testville", "--month", "2026-03", "--by", "admin", "--as-of", "2026-03-31"]))
+            let score = try run(["score", "p-3", "--explain", "--as-of", "2026-03-31"])
+            expectSuccess(score)
+            #expect(score.stdout.contains("report r-1 by asr-1 (assessor)"))
+            #expect(score.stdout.contains("decided approve by R (rev-1)"))
+            let verified = try run(["verify"])
+            expectSuccess(verified)
+            let demoRefused = try run(["demo", "--residents", "60", "--end-month", "2026-02", "--as-of", "2026-03-01"])
+            #expect(demoRefused.status == 73, "the demo never writes into a database that holds data")
+        }
+    }
+
+    @Test func badDatabaseArgumentsSayWhat() throws {
+        // A malformed URL is invalid input (65) and an unreachable server a storage error (74), neither printing the password.
+        let civic = try CivicRunner()
+        defer { civic.remove() }
+        let malformed = try civic.run(["score", "p-1", "--database", "postgres://civic:hunter2@/nowhere"], database: nil)
+        #expect(malformed.status == 65)
+        #expect(!malformed.stderr.contains("hunter2"))
+        let unreachable = try civic.run(["score", "p-1", "--database", "postgres://civic:hunter2@127.0.0.1:1/civic?sslmode=disable"], database: nil)
+        #expect(unreachable.status == 74)
+        #expect(unreachable.stderr.contains("127.0.0.1:1"))
+        #expect(!unreachable.stderr.contains("hunter2"))
+    }
+}
