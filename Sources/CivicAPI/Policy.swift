@@ -8,7 +8,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case getLiveness, getOpenAPIDocument, getMetrics
     case createSession, deleteCurrentSession, getCurrentPrincipal
     case listAccounts, createAccount, assignHouseholds, issueToken, revokeToken
-    case listJurisdictions, createJurisdiction
+    case listJurisdictions, createJurisdiction, listActors, createActor
     case getCurrentHandbook, publishHandbook, lintHandbook
     case listSubjects, createSubjects, getSubject, listHouseholdMembers, explainScore, listSubjectEntries, listSubjectReports
     case listReports, fileReport, getReport, decideReport
@@ -76,7 +76,8 @@ public enum Policy {
         case .listAccounts: return .only(.read, [.administrator: .everything, .auditor: .everything])
         case .createAccount, .assignHouseholds, .issueToken, .revokeToken: return .only(.write, [.administrator: .everything])
         case .listJurisdictions, .getCurrentHandbook, .listPublicList, .listMeasures: return .open(.read)
-        case .createJurisdiction, .publishHandbook, .createSubjects, .closeCycle: return .only(.write, [.administrator: .everything])
+        case .createJurisdiction, .createActor, .publishHandbook, .createSubjects, .closeCycle: return .only(.write, [.administrator: .everything])
+        case .listActors: return .only(.read, [.administrator: .everything, .auditor: .everything, .reviewer: .everything])
         case .lintHandbook: return .only(.read, [.administrator: .everything])
         case .listSubjects:
             return .only(.read, [.administrator: .everything, .auditor: .everything, .reviewer: .everything, .assessor: .assignedHouseholds])

@@ -140,6 +140,9 @@ import Testing
         case .createJurisdiction:
             return Call(method: .post, path: "/jurisdictions", json: #"{"id":"matrix-town-\#(n)","name":{"en":"Town","zh":"镇"},"parent":"rongcheng"}"#)
         case .getCurrentHandbook: return Call(method: .get, path: "/jurisdictions/rongcheng/handbook")
+        case .listActors: return Call(method: .get, path: "/actors")
+        case .createActor:
+            return Call(method: .post, path: "/actors", json: #"{"id":"matrix-actor-\#(n)","name":"Matrix","roles":["assessor"],"jurisdiction":"rongcheng"}"#)
         case .publishHandbook, .lintHandbook:
             let source = try await world.services.engine.handbooks().current(for: "yangqiao")!.source
             let body = String(data: try JSONEncoder().encode(["source": source]), encoding: .utf8)!

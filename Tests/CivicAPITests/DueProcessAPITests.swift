@@ -62,3 +62,27 @@ import Testing
         }
     }
 }
+
+@Suite struct RegistryAPITests {
+    @Test("an administrator registers an actor; repeating it changes nothing; other details under the same id are a conflict")
+    func actors() async throws {
+        let world = try await TestWorld.make()
+        try await world.application().test(.router) { client in
+            let admin = world.token(.administrator)
+            let body = #"{"id":"asr-new","name":"Wang Li","roles":["assessor"],"jurisdiction":"zhaojiashan"}"#
+            #expect(try await client.call(.post, "/actors", token: admin, json: body).status == .created)
+            #expect(try await client.call(.post, "/actors", token: admin, json: body).status == .ok)
+            let other = body.replacingOccurrences(of: "Wang Li", with: "Li Wang")
+            #expect(try await client.call(.post, "/actors", token: admin, json: other).status == .conflict)
+            #expect(try await world.store.actor("asr-new")?.roles == [.assessor])
+            var ids: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await client.call(.get, "/actors?limit=200" + (cursor.map { "&cursor=\($0)" } ?? ""), token: world.token(.auditor))
+                ids += page.items.compactMap { $0["id"] as? String }
+                cursor = page.object["nextCursor"] as? String
+            } while cursor != nil
+            #expect(ids.contains("asr-new"))
+        }
+    }
+}

@@ -291,6 +291,50 @@ paths:
                 $ref: "#/components/schemas/WriteOutcome"
         default:
           $ref: "#/components/responses/Problem"
+  /actors:
+    get:
+      operationId: listActors
+      summary: The registry's actors (administrators, assessors, reviewers, authorities, residents with portal access).
+      tags: [registry]
+      parameters:
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of actors in id order.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ActorPage"
+        default:
+          $ref: "#/components/responses/Problem"
+    post:
+      operationId: createActor
+      summary: Register an actor; an actor who is also rated names their subject record (recusal follows from it).
+      tags: [registry]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/Actor"
+      responses:
+        "201":
+          description: Registered.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/WriteOutcome"
+        "200":
+          description: Already registered with the same details.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/WriteOutcome"
+        default:
+          $ref: "#/components/responses/Problem"
   /jurisdictions/{jurisdictionId}/handbook:
     get:
       operationId: getCurrentHandbook
@@ -1194,6 +1238,36 @@ components:
           minimum: 1
           maximum: 366
           default: 90
+    Actor:
+      type: object
+      required: [id, name, roles, jurisdiction]
+      properties:
+        id:
+          $ref: "#/components/schemas/ID"
+        name:
+          type: string
+          minLength: 1
+          maxLength: 200
+        roles:
+          type: array
+          minItems: 1
+          items:
+            type: string
+            enum: [administrator, assessor, reviewer, authority, resident, auditor]
+        jurisdiction:
+          $ref: "#/components/schemas/ID"
+        subject:
+          $ref: "#/components/schemas/ID"
+    ActorPage:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: "#/components/schemas/Actor"
+        nextCursor:
+          type: string
     Credentials:
       type: object
       required: [username, password]

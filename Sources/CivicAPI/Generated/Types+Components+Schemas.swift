@@ -232,6 +232,81 @@ extension Components {
                 case validDays
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Actor`.
+        internal struct Actor: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Actor/id`.
+            internal var id: Components.Schemas.Id
+            /// - Remark: Generated from `#/components/schemas/Actor/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Actor/RolesPayload`.
+            internal enum RolesPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case administrator = "administrator"
+                case assessor = "assessor"
+                case reviewer = "reviewer"
+                case authority = "authority"
+                case resident = "resident"
+                case auditor = "auditor"
+            }
+            /// - Remark: Generated from `#/components/schemas/Actor/roles`.
+            internal typealias RolesPayload = [Components.Schemas.Actor.RolesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/Actor/roles`.
+            internal var roles: Components.Schemas.Actor.RolesPayload
+            /// - Remark: Generated from `#/components/schemas/Actor/jurisdiction`.
+            internal var jurisdiction: Components.Schemas.Id
+            /// - Remark: Generated from `#/components/schemas/Actor/subject`.
+            internal var subject: Components.Schemas.Id?
+            /// Creates a new `Actor`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            ///   - roles:
+            ///   - jurisdiction:
+            ///   - subject:
+            internal init(
+                id: Components.Schemas.Id,
+                name: Swift.String,
+                roles: Components.Schemas.Actor.RolesPayload,
+                jurisdiction: Components.Schemas.Id,
+                subject: Components.Schemas.Id? = nil
+            ) {
+                self.id = id
+                self.name = name
+                self.roles = roles
+                self.jurisdiction = jurisdiction
+                self.subject = subject
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case name
+                case roles
+                case jurisdiction
+                case subject
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ActorPage`.
+        internal struct ActorPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ActorPage/items`.
+            internal var items: [Components.Schemas.Actor]
+            /// - Remark: Generated from `#/components/schemas/ActorPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `ActorPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.Actor],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Credentials`.
         internal struct Credentials: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Credentials/username`.

@@ -69,6 +69,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /jurisdictions`.
     /// - Remark: Generated from `#/paths//jurisdictions/post(createJurisdiction)`.
     func createJurisdiction(_ input: Operations.CreateJurisdiction.Input) async throws -> Operations.CreateJurisdiction.Output
+    /// The registry's actors (administrators, assessors, reviewers, authorities, residents with portal access).
+    ///
+    /// - Remark: HTTP `GET /actors`.
+    /// - Remark: Generated from `#/paths//actors/get(listActors)`.
+    func listActors(_ input: Operations.ListActors.Input) async throws -> Operations.ListActors.Output
+    /// Register an actor; an actor who is also rated names their subject record (recusal follows from it).
+    ///
+    /// - Remark: HTTP `POST /actors`.
+    /// - Remark: Generated from `#/paths//actors/post(createActor)`.
+    func createActor(_ input: Operations.CreateActor.Input) async throws -> Operations.CreateActor.Output
     /// The jurisdiction's handbook as published (the handbook is public).
     ///
     /// - Remark: HTTP `GET /jurisdictions/{jurisdictionId}/handbook`.
@@ -371,6 +381,32 @@ extension APIProtocol {
         body: Operations.CreateJurisdiction.Input.Body
     ) async throws -> Operations.CreateJurisdiction.Output {
         try await createJurisdiction(Operations.CreateJurisdiction.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The registry's actors (administrators, assessors, reviewers, authorities, residents with portal access).
+    ///
+    /// - Remark: HTTP `GET /actors`.
+    /// - Remark: Generated from `#/paths//actors/get(listActors)`.
+    internal func listActors(
+        query: Operations.ListActors.Input.Query = .init(),
+        headers: Operations.ListActors.Input.Headers = .init()
+    ) async throws -> Operations.ListActors.Output {
+        try await listActors(Operations.ListActors.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Register an actor; an actor who is also rated names their subject record (recusal follows from it).
+    ///
+    /// - Remark: HTTP `POST /actors`.
+    /// - Remark: Generated from `#/paths//actors/post(createActor)`.
+    internal func createActor(
+        headers: Operations.CreateActor.Input.Headers = .init(),
+        body: Operations.CreateActor.Input.Body
+    ) async throws -> Operations.CreateActor.Output {
+        try await createActor(Operations.CreateActor.Input(
             headers: headers,
             body: body
         ))

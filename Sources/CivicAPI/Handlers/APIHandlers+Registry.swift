@@ -162,3 +162,30 @@ extension APIHandlers {
         return .ok(.init(body: .json(.init(items: items.map(Mapping.report), nextCursor: next))))
     }
 }
+
+extension APIHandlers {
+    func listActors(_ input: Operations.ListActors.Input) async throws -> Operations.ListActors.Output {
+        let paging = try Paging(limit: input.query.limit, cursor: input.query.cursor, configuration: services.configuration)
+        let (items, next) = paging.page(try await store.actors().sorted { $0.id < $1.id }) { $0.id.rawValue }
+        let mapped: [Components.Schemas.Actor] = items.map { actor in
+            .init(id: actor.id.rawValue, name: actor.name,
+                  roles: actor.roles.map(\.rawValue).sorted().compactMap { .init(rawValue: $0) },
+                  jurisdiction: actor.jurisdiction.rawValue, subject: actor.subject?.rawValue)
+        }
+        return .ok(.init(body: .json(.init(items: mapped, nextCursor: next))))
+    }
+
+    func createActor(_ input: Operations.CreateActor.Input) async throws -> Operations.CreateActor.Output {
+        guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the actor as application/json") }
+        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(name.count) else { throw APIError(.badRequest, "a name must be 1 to 200 characters", at: "body.name") }
+        guard !body.roles.isEmpty else { throw APIError(.badRequest, "name at least one role", at: "body.roles") }
+        let actor = Actor(
+            id: try Identifier(validating: body.id, field: "id"), name: name,
+            roles: Set(body.roles.compactMap { Actor.Role(rawValue: $0.rawValue) }),
+            jurisdiction: try Identifier(validating: body.jurisdiction, field: "jurisdiction"),
+            subject: try body.subject.map { text throws(CivicError) in try Identifier(validating: text, field: "subject") })
+        let result = try await engine.addActor(actor)
+        return result == .recorded ? .created(.init(body: .json(.init(result: .recorded)))) : .ok(.init(body: .json(.init(result: .unchanged))))
+    }
+}
