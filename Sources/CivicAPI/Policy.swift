@@ -19,6 +19,9 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case exportEntries
     case issueCertificate, verifyCertificate
     case getGradePath, listSubjectNotices, listSubjectAppeals, listAppeals, fileAppeal, decideAppeal, getOversight, previewHandbook
+    case recordRemedy, correctEntry, importAuthorityRecords
+    case getNotice, getAppeal, listNoticeChannels, addNoticeChannel
+    case refreshStandings, verifyStandings
 }
 
 /// How far a role reaches within an operation it may call.
@@ -105,6 +108,12 @@ public enum Policy {
         case .previewHandbook: return .only(.read, [.administrator: .everything])
         case .issueCertificate: return .only(.write, [.administrator: .everything, .resident: .ownRecord])
         case .verifyCertificate: return .open(.read)
+        // Remedies and corrections: staff who may record them in the registry (the engine checks the actor's
+        // roles and recusal); reviewers and administrators reach every subject.
+        case .recordRemedy, .correctEntry: return .only(.write, [.administrator: .everything, .reviewer: .everything])
+        case .importAuthorityRecords, .addNoticeChannel, .refreshStandings: return .only(.write, [.administrator: .everything])
+        case .getNotice, .getAppeal: return .only(.read, staffAndSubjects)
+        case .listNoticeChannels, .verifyStandings: return .only(.read, [.administrator: .everything, .auditor: .everything])
         }
     }
 

@@ -21,6 +21,8 @@ import Testing
         var contentType: String?
         /// The route names a subject (in the path, the body or through a report) that reach applies to.
         var subjectScoped = false
+        /// The id in the path that names something about the foreign subject (a notice), replaced to make a missing one.
+        var foreign: String? = nil
     }
 
     @Test("the document, the APIOperation enum and the policy table name the same operations")
@@ -82,7 +84,7 @@ import Testing
                         if outOfReach {
                             #expect(status == 404, "\(label) reached a subject out of reach: \(status) \(response.text)")
                             // Exactly like a subject that does not exist.
-                            let missing = try await client.call(call.method, Self.missingPath(call.path, scenario: scenario), token: token,
+                            let missing = try await client.call(call.method, Self.missingPath(call.path, scenario: scenario, foreign: call.foreign), token: token,
                                                                 json: call.json.map { Self.missingBody($0, scenario: scenario) }, contentType: call.contentType)
                             #expect(missing.status.code == 404)
                             let expected = missing.text.replacingOccurrences(of: "nobody-here", with: Self.foreignName(call, scenario: scenario))
@@ -98,11 +100,13 @@ import Testing
     }
 
     static func foreignName(_ call: Call, scenario: Scenario) -> String {
-        call.path.contains("/reports/") ? scenario.reportAboutStranger.rawValue : scenario.stranger.id.rawValue
+        call.foreign ?? (call.path.contains("/reports/") ? scenario.reportAboutStranger.rawValue : scenario.stranger.id.rawValue)
     }
 
-    static func missingPath(_ path: String, scenario: Scenario) -> String {
-        path.replacingOccurrences(of: scenario.stranger.id.rawValue, with: "nobody-here")
+    static func missingPath(_ path: String, scenario: Scenario, foreign: String? = nil) -> String {
+        var path = path
+        if let foreign { path = path.replacingOccurrences(of: foreign, with: "nobody-here") }
+        return path.replacingOccurrences(of: scenario.stranger.id.rawValue, with: "nobody-here")
             .replacingOccurrences(of: scenario.reportAboutStranger.rawValue, with: "nobody-here")
     }
 
@@ -198,6 +202,24 @@ import Testing
         case .previewHandbook:
             let source = try await world.services.engine.handbooks().current(for: "yangqiao")!.source
             return Call(method: .post, path: "/handbooks/preview", json: String(data: try JSONEncoder().encode(["source": source]), encoding: .utf8)!)
+        case .recordRemedy:
+            return Call(method: .post, path: "/remedies", json: #"{"id":"matrix-rm-\#(n)","entry":"no-such-entry","note":"Debt paid"}"#)
+        case .correctEntry:
+            return Call(method: .post, path: "/entries/no-such-entry/corrections", json: #"{"id":"matrix-co-\#(n)","reason":"Wrong person"}"#)
+        case .importAuthorityRecords:
+            return Call(method: .post, path: "/authority-records",
+                        json: #"{"authority":"no-such-actor","records":[{"id":"matrix-f-\#(n)","kind":"remedy","subject":"\#(subject.id.rawValue)","sourceRecord":"X-\#(n)","occurredOn":"2026-03-01","statement":"Paid"}]}"#)
+        case .getNotice:
+            guard let notice = try await world.store.notices(subject: subject.id).first else {
+                return Call(method: .get, path: "/notices/no-such-notice")
+            }
+            return Call(method: .get, path: "/notices/\(notice.id.rawValue)", subjectScoped: true, foreign: target == .foreign ? notice.id.rawValue : nil)
+        case .getAppeal: return Call(method: .get, path: "/appeals/no-such-appeal")
+        case .listNoticeChannels: return Call(method: .get, path: "/notice-channels")
+        case .addNoticeChannel:
+            return Call(method: .post, path: "/notice-channels", json: #"{"id":"matrix-ch-\#(n)","kind":"spool","target":"/var/spool/civic-matrix"}"#)
+        case .refreshStandings: return Call(method: .post, path: "/standings/refresh", json: "{}")
+        case .verifyStandings: return Call(method: .get, path: "/standings/verification")
         }
     }
 }

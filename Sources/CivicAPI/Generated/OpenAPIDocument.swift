@@ -1066,6 +1066,236 @@ paths:
                 $ref: "#/components/schemas/EntryPage"
         default:
           $ref: "#/components/responses/Problem"
+  /remedies:
+    post:
+      operationId: recordRemedy
+      summary: Record that a fault was put right (debt paid, litter cleared), or cure a report within its grace period.
+      description: |
+        Name exactly one target: `entry` (an adverse deed in the ledger: ends listings "until remedied" and
+        its grade cap), `report` (a report still in its grace period: the fault is cured and never deducted)
+        or `sourceRecord` (the entry whose report carries this authority record id, such as a case number).
+        The caller's actor is recorded as the one who saw the remedy; nobody records a remedy about
+        themself or their household (recusal, 422). The subject's standing is folded again in the same
+        transaction, and the subject is sent a notice.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/RemedyInput"
+      responses:
+        "201":
+          description: Recorded; the remedy (or cure) entry.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Entry"
+        "200":
+          description: The same remedy was already recorded under this id; nothing changed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Entry"
+        default:
+          $ref: "#/components/responses/Problem"
+  /entries/{entryId}/corrections:
+    post:
+      operationId: correctEntry
+      summary: Cancel a deed or rating with a compensating correction entry (the original stays in the ledger).
+      description: |
+        Nobody corrects an entry about themself or their household, or one that came from their own
+        report (recusal, 422). An entry already corrected is refused (422). The subject's standing is
+        folded again in the same transaction, and the subject is sent a notice.
+      tags: [due-process]
+      parameters:
+        - name: entryId
+          in: path
+          required: true
+          schema:
+            $ref: "#/components/schemas/ID"
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/CorrectionInput"
+      responses:
+        "201":
+          description: Recorded; the correction entry.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Entry"
+        "200":
+          description: The same correction was already recorded under this id; nothing changed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Entry"
+        default:
+          $ref: "#/components/responses/Problem"
+  /authority-records:
+    post:
+      operationId: importAuthorityRecords
+      summary: Import an authority's feed (court judgments, unpaid taxes, and their remedies) in one transaction.
+      description: |
+        Records become reports for review, filed by the authority named in `authority` (an actor with
+        the authority role); remedies end listings at once. One bad row stops the import, writes nothing
+        and is named in the problem's `location` (`row 3`). Rows already imported are counted as unchanged.
+      tags: [reports]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/AuthorityFeedInput"
+      responses:
+        "200":
+          description: What the import did.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ImportSummary"
+        default:
+          $ref: "#/components/responses/Problem"
+  /notices/{noticeId}:
+    get:
+      operationId: getNotice
+      summary: One notice with its deliveries and every delivery attempt.
+      description: A notice to a subject outside the caller's reach answers exactly like a missing notice.
+      tags: [due-process]
+      parameters:
+        - name: noticeId
+          in: path
+          required: true
+          schema:
+            $ref: "#/components/schemas/ID"
+      responses:
+        "200":
+          description: The notice.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/NoticeDetail"
+        default:
+          $ref: "#/components/responses/Problem"
+  /appeals/{appealId}:
+    get:
+      operationId: getAppeal
+      summary: One appeal with its decision, if any.
+      description: |
+        An object with `appeal` (id, subject, scheme, entry, disputes, appellant, statement, evidence,
+        filedOn, decideBy) and `decision` (outcome, reason, reviewer, decidedOn) once decided; see
+        docs/due-process.md. An appeal about a subject outside the caller's reach answers exactly like a
+        missing appeal.
+      tags: [due-process]
+      parameters:
+        - name: appealId
+          in: path
+          required: true
+          schema:
+            $ref: "#/components/schemas/ID"
+      responses:
+        "200":
+          description: The appeal.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [appeal]
+                properties:
+                  appeal:
+                    type: object
+                  decision:
+                    type: object
+        default:
+          $ref: "#/components/responses/Problem"
+  /notice-channels:
+    get:
+      operationId: listNoticeChannels
+      summary: The outside channels notices are delivered through, in id order; secrets are never returned.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of channels.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/NoticeChannelPage"
+        default:
+          $ref: "#/components/responses/Problem"
+    post:
+      operationId: addNoticeChannel
+      summary: Register a delivery channel; notices written from now on are queued for it.
+      tags: [due-process]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/NoticeChannelInput"
+      responses:
+        "201":
+          description: Registered.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/NoticeChannel"
+        "200":
+          description: The same channel was already registered; nothing changed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/NoticeChannel"
+        default:
+          $ref: "#/components/responses/Problem"
+  /standings/refresh:
+    post:
+      operationId: refreshStandings
+      summary: Fold every subject's ledger again as of today and store the standings (all, or one jurisdiction and below).
+      tags: [cycles]
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/StandingsRefreshInput"
+      responses:
+        "200":
+          description: What the refresh did.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/StandingsRefreshSummary"
+        default:
+          $ref: "#/components/responses/Problem"
+  /standings/verification:
+    get:
+      operationId: verifyStandings
+      summary: Fold every ledger again on the day of each stored standing and compare; writes nothing.
+      tags: [exports]
+      responses:
+        "200":
+          description: What the verification found (at most 100 mismatches are listed).
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/StandingsVerification"
+        default:
+          $ref: "#/components/responses/Problem"
 components:
   securitySchemes:
     bearer:
@@ -2005,6 +2235,270 @@ components:
                 type: string
               remedyHint:
                 $ref: "#/components/schemas/LocalizedText"
+    RemedyInput:
+      type: object
+      required: [id, note]
+      properties:
+        id:
+          $ref: "#/components/schemas/ID"
+        entry:
+          description: The adverse deed put right. Give exactly one of entry, report and sourceRecord.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        report:
+          description: The report cured within its grace period.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        sourceRecord:
+          type: string
+          description: The authority's own id of the record put right (a case or tax notice number).
+          minLength: 1
+          maxLength: 200
+        "on":
+          description: The day the fault was put right; today when absent. Never in the future.
+          type: string
+          format: date
+          pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        note:
+          type: string
+          description: What was done, in plain words.
+          minLength: 1
+          maxLength: 2000
+    CorrectionInput:
+      type: object
+      required: [id, reason]
+      properties:
+        id:
+          $ref: "#/components/schemas/ID"
+        reason:
+          type: string
+          description: Why the entry is cancelled; shown to the subject.
+          minLength: 1
+          maxLength: 2000
+    AuthorityFeedInput:
+      type: object
+      required: [authority, records]
+      properties:
+        authority:
+          description: The actor (with the authority role) whose feed this is; records are filed as its reports.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        records:
+          type: array
+          minItems: 1
+          maxItems: 10000
+          items:
+            $ref: "#/components/schemas/AuthorityRecord"
+    AuthorityRecord:
+      type: object
+      required: [id, kind, subject, sourceRecord, occurredOn, statement]
+      properties:
+        id:
+          description: The id of the report (records) or remedy entry (remedies) the row creates.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        kind:
+          type: string
+          description: "record: a new judgment, tax or loan default, filed for review; remedy: the record was put right."
+          enum: [record, remedy]
+        subject:
+          $ref: "#/components/schemas/ID"
+        rule:
+          description: The handbook rule a record falls under; required for records, unused for remedies.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        scheme:
+          $ref: "#/components/schemas/ID"
+        sourceRecord:
+          type: string
+          description: The authority's own id for the record (case number, tax notice number).
+          minLength: 1
+          maxLength: 200
+        occurredOn:
+          $ref: "#/components/schemas/Date"
+        statement:
+          type: string
+          maxLength: 2000
+    ImportSummary:
+      type: object
+      required: [recordsFiled, remediesRecorded, unchanged]
+      properties:
+        recordsFiled:
+          type: integer
+          description: Records filed as reports for review.
+        remediesRecorded:
+          type: integer
+          description: Remedies entered in the ledger.
+        unchanged:
+          type: integer
+          description: Rows imported before (same id, same content).
+    NoticeDetail:
+      type: object
+      required: [notice, deliveries, attempts]
+      properties:
+        notice:
+          type: object
+          description: "The notice as listed by GET /subjects/{subjectId}/notices: what, why, effect, remedy, appeal deadline (docs/due-process.md)."
+        deliveries:
+          type: array
+          items:
+            $ref: "#/components/schemas/NoticeDeliveryState"
+        attempts:
+          type: array
+          description: Every delivery attempt, oldest first.
+          items:
+            $ref: "#/components/schemas/NoticeDeliveryAttempt"
+    NoticeDeliveryState:
+      type: object
+      required: [channel, status, attempts, nextAttemptAt]
+      properties:
+        channel:
+          type: string
+        status:
+          type: string
+          description: "pending (failed attempts are retried, ever less often) or delivered."
+        attempts:
+          type: integer
+        nextAttemptAt:
+          type: integer
+          format: int64
+          description: Seconds since 1970 UTC when the next attempt is due.
+        lastError:
+          type: string
+        deliveredAt:
+          type: integer
+          format: int64
+    NoticeDeliveryAttempt:
+      type: object
+      required: [channel, number, at, succeeded]
+      properties:
+        channel:
+          type: string
+        number:
+          type: integer
+        at:
+          type: integer
+          format: int64
+          description: Seconds since 1970 UTC.
+        succeeded:
+          type: boolean
+        error:
+          type: string
+    NoticeChannelKind:
+      type: string
+      description: "webhook: POST each notice as JSON to an http(s) URL, signed with HMAC-SHA256 when a secret is set; spool: write each notice as a JSON file into a directory."
+      enum: [webhook, spool]
+    NoticeChannelInput:
+      type: object
+      required: [id, kind, target]
+      properties:
+        id:
+          $ref: "#/components/schemas/ID"
+        kind:
+          $ref: "#/components/schemas/NoticeChannelKind"
+        target:
+          type: string
+          description: The webhook's URL, or the spool's absolute directory path.
+          minLength: 1
+          maxLength: 2000
+        jurisdiction:
+          description: Only notices to subjects of this jurisdiction (and below); all when absent.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+        secret:
+          type: string
+          description: The webhook's signing key; stored, never returned.
+          minLength: 16
+          maxLength: 256
+    NoticeChannel:
+      type: object
+      required: [id, kind, target, signed]
+      properties:
+        id:
+          type: string
+        kind:
+          $ref: "#/components/schemas/NoticeChannelKind"
+        target:
+          type: string
+          description: The URL or directory, without any user, password or query part of a URL.
+        jurisdiction:
+          type: string
+        signed:
+          type: boolean
+          description: Whether a signing secret is set (the secret itself is never returned).
+    NoticeChannelPage:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: "#/components/schemas/NoticeChannel"
+        nextCursor:
+          type: string
+    StandingsRefreshInput:
+      type: object
+      properties:
+        jurisdiction:
+          description: Only this jurisdiction and those below it; every subject when absent.
+          type: string
+          minLength: 1
+          maxLength: 128
+          pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+    StandingsRefreshSummary:
+      type: object
+      required: [asOf, standingsComputed, gradeFalls, gradeRises]
+      properties:
+        jurisdiction:
+          type: string
+        asOf:
+          $ref: "#/components/schemas/Date"
+        standingsComputed:
+          type: integer
+        gradeFalls:
+          type: integer
+          description: Standings whose grade fell against the one stored before.
+        gradeRises:
+          type: integer
+    StandingsVerification:
+      type: object
+      required: [consistent, standingsChecked, entriesRead, mismatches]
+      properties:
+        consistent:
+          type: boolean
+          description: Every stored standing equals a fresh fold of the ledger.
+        standingsChecked:
+          type: integer
+        entriesRead:
+          type: integer
+        mismatches:
+          type: array
+          items:
+            type: object
+            required: [subject, scheme, asOf, stored, folded]
+            properties:
+              subject:
+                type: string
+              scheme:
+                type: string
+              asOf:
+                $ref: "#/components/schemas/Date"
+              stored:
+                type: string
+              folded:
+                type: string
 
 """#
 }

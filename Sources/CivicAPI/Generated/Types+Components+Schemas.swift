@@ -2060,5 +2060,610 @@ extension Components {
                 case nextCursor
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RemedyInput`.
+        internal struct RemedyInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RemedyInput/id`.
+            internal var id: Components.Schemas.Id
+            /// The adverse deed put right. Give exactly one of entry, report and sourceRecord.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RemedyInput/entry`.
+            internal var entry: Swift.String?
+            /// The report cured within its grace period.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RemedyInput/report`.
+            internal var report: Swift.String?
+            /// The authority's own id of the record put right (a case or tax notice number).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RemedyInput/sourceRecord`.
+            internal var sourceRecord: Swift.String?
+            /// The day the fault was put right; today when absent. Never in the future.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RemedyInput/on`.
+            internal var on: Swift.String?
+            /// What was done, in plain words.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RemedyInput/note`.
+            internal var note: Swift.String
+            /// Creates a new `RemedyInput`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - entry: The adverse deed put right. Give exactly one of entry, report and sourceRecord.
+            ///   - report: The report cured within its grace period.
+            ///   - sourceRecord: The authority's own id of the record put right (a case or tax notice number).
+            ///   - on: The day the fault was put right; today when absent. Never in the future.
+            ///   - note: What was done, in plain words.
+            internal init(
+                id: Components.Schemas.Id,
+                entry: Swift.String? = nil,
+                report: Swift.String? = nil,
+                sourceRecord: Swift.String? = nil,
+                on: Swift.String? = nil,
+                note: Swift.String
+            ) {
+                self.id = id
+                self.entry = entry
+                self.report = report
+                self.sourceRecord = sourceRecord
+                self.on = on
+                self.note = note
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case entry
+                case report
+                case sourceRecord
+                case on
+                case note
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CorrectionInput`.
+        internal struct CorrectionInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CorrectionInput/id`.
+            internal var id: Components.Schemas.Id
+            /// Why the entry is cancelled; shown to the subject.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CorrectionInput/reason`.
+            internal var reason: Swift.String
+            /// Creates a new `CorrectionInput`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - reason: Why the entry is cancelled; shown to the subject.
+            internal init(
+                id: Components.Schemas.Id,
+                reason: Swift.String
+            ) {
+                self.id = id
+                self.reason = reason
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case reason
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AuthorityFeedInput`.
+        internal struct AuthorityFeedInput: Codable, Hashable, Sendable {
+            /// The actor (with the authority role) whose feed this is; records are filed as its reports.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuthorityFeedInput/authority`.
+            internal var authority: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AuthorityFeedInput/records`.
+            internal var records: [Components.Schemas.AuthorityRecord]
+            /// Creates a new `AuthorityFeedInput`.
+            ///
+            /// - Parameters:
+            ///   - authority: The actor (with the authority role) whose feed this is; records are filed as its reports.
+            ///   - records:
+            internal init(
+                authority: Swift.String,
+                records: [Components.Schemas.AuthorityRecord]
+            ) {
+                self.authority = authority
+                self.records = records
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case authority
+                case records
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AuthorityRecord`.
+        internal struct AuthorityRecord: Codable, Hashable, Sendable {
+            /// The id of the report (records) or remedy entry (remedies) the row creates.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/id`.
+            internal var id: Swift.String
+            /// record: a new judgment, tax or loan default, filed for review; remedy: the record was put right.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case record = "record"
+                case remedy = "remedy"
+            }
+            /// record: a new judgment, tax or loan default, filed for review; remedy: the record was put right.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/kind`.
+            internal var kind: Components.Schemas.AuthorityRecord.KindPayload
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/subject`.
+            internal var subject: Components.Schemas.Id
+            /// The handbook rule a record falls under; required for records, unused for remedies.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/rule`.
+            internal var rule: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/scheme`.
+            internal var scheme: Components.Schemas.Id?
+            /// The authority's own id for the record (case number, tax notice number).
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/sourceRecord`.
+            internal var sourceRecord: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/occurredOn`.
+            internal var occurredOn: Components.Schemas.Date
+            /// - Remark: Generated from `#/components/schemas/AuthorityRecord/statement`.
+            internal var statement: Swift.String
+            /// Creates a new `AuthorityRecord`.
+            ///
+            /// - Parameters:
+            ///   - id: The id of the report (records) or remedy entry (remedies) the row creates.
+            ///   - kind: record: a new judgment, tax or loan default, filed for review; remedy: the record was put right.
+            ///   - subject:
+            ///   - rule: The handbook rule a record falls under; required for records, unused for remedies.
+            ///   - scheme:
+            ///   - sourceRecord: The authority's own id for the record (case number, tax notice number).
+            ///   - occurredOn:
+            ///   - statement:
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.AuthorityRecord.KindPayload,
+                subject: Components.Schemas.Id,
+                rule: Swift.String? = nil,
+                scheme: Components.Schemas.Id? = nil,
+                sourceRecord: Swift.String,
+                occurredOn: Components.Schemas.Date,
+                statement: Swift.String
+            ) {
+                self.id = id
+                self.kind = kind
+                self.subject = subject
+                self.rule = rule
+                self.scheme = scheme
+                self.sourceRecord = sourceRecord
+                self.occurredOn = occurredOn
+                self.statement = statement
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case subject
+                case rule
+                case scheme
+                case sourceRecord
+                case occurredOn
+                case statement
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ImportSummary`.
+        internal struct ImportSummary: Codable, Hashable, Sendable {
+            /// Records filed as reports for review.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/recordsFiled`.
+            internal var recordsFiled: Swift.Int
+            /// Remedies entered in the ledger.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/remediesRecorded`.
+            internal var remediesRecorded: Swift.Int
+            /// Rows imported before (same id, same content).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ImportSummary/unchanged`.
+            internal var unchanged: Swift.Int
+            /// Creates a new `ImportSummary`.
+            ///
+            /// - Parameters:
+            ///   - recordsFiled: Records filed as reports for review.
+            ///   - remediesRecorded: Remedies entered in the ledger.
+            ///   - unchanged: Rows imported before (same id, same content).
+            internal init(
+                recordsFiled: Swift.Int,
+                remediesRecorded: Swift.Int,
+                unchanged: Swift.Int
+            ) {
+                self.recordsFiled = recordsFiled
+                self.remediesRecorded = remediesRecorded
+                self.unchanged = unchanged
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case recordsFiled
+                case remediesRecorded
+                case unchanged
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NoticeDetail`.
+        internal struct NoticeDetail: Codable, Hashable, Sendable {
+            /// The notice as listed by GET /subjects/{subjectId}/notices: what, why, effect, remedy, appeal deadline (docs/due-process.md).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeDetail/notice`.
+            internal var notice: OpenAPIRuntime.OpenAPIObjectContainer
+            /// - Remark: Generated from `#/components/schemas/NoticeDetail/deliveries`.
+            internal var deliveries: [Components.Schemas.NoticeDeliveryState]
+            /// Every delivery attempt, oldest first.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeDetail/attempts`.
+            internal var attempts: [Components.Schemas.NoticeDeliveryAttempt]
+            /// Creates a new `NoticeDetail`.
+            ///
+            /// - Parameters:
+            ///   - notice: The notice as listed by GET /subjects/{subjectId}/notices: what, why, effect, remedy, appeal deadline (docs/due-process.md).
+            ///   - deliveries:
+            ///   - attempts: Every delivery attempt, oldest first.
+            internal init(
+                notice: OpenAPIRuntime.OpenAPIObjectContainer,
+                deliveries: [Components.Schemas.NoticeDeliveryState],
+                attempts: [Components.Schemas.NoticeDeliveryAttempt]
+            ) {
+                self.notice = notice
+                self.deliveries = deliveries
+                self.attempts = attempts
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case notice
+                case deliveries
+                case attempts
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState`.
+        internal struct NoticeDeliveryState: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState/channel`.
+            internal var channel: Swift.String
+            /// pending (failed attempts are retried, ever less often) or delivered.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState/status`.
+            internal var status: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState/attempts`.
+            internal var attempts: Swift.Int
+            /// Seconds since 1970 UTC when the next attempt is due.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState/nextAttemptAt`.
+            internal var nextAttemptAt: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState/lastError`.
+            internal var lastError: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryState/deliveredAt`.
+            internal var deliveredAt: Swift.Int64?
+            /// Creates a new `NoticeDeliveryState`.
+            ///
+            /// - Parameters:
+            ///   - channel:
+            ///   - status: pending (failed attempts are retried, ever less often) or delivered.
+            ///   - attempts:
+            ///   - nextAttemptAt: Seconds since 1970 UTC when the next attempt is due.
+            ///   - lastError:
+            ///   - deliveredAt:
+            internal init(
+                channel: Swift.String,
+                status: Swift.String,
+                attempts: Swift.Int,
+                nextAttemptAt: Swift.Int64,
+                lastError: Swift.String? = nil,
+                deliveredAt: Swift.Int64? = nil
+            ) {
+                self.channel = channel
+                self.status = status
+                self.attempts = attempts
+                self.nextAttemptAt = nextAttemptAt
+                self.lastError = lastError
+                self.deliveredAt = deliveredAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case channel
+                case status
+                case attempts
+                case nextAttemptAt
+                case lastError
+                case deliveredAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NoticeDeliveryAttempt`.
+        internal struct NoticeDeliveryAttempt: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryAttempt/channel`.
+            internal var channel: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryAttempt/number`.
+            internal var number: Swift.Int
+            /// Seconds since 1970 UTC.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryAttempt/at`.
+            internal var at: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryAttempt/succeeded`.
+            internal var succeeded: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/NoticeDeliveryAttempt/error`.
+            internal var error: Swift.String?
+            /// Creates a new `NoticeDeliveryAttempt`.
+            ///
+            /// - Parameters:
+            ///   - channel:
+            ///   - number:
+            ///   - at: Seconds since 1970 UTC.
+            ///   - succeeded:
+            ///   - error:
+            internal init(
+                channel: Swift.String,
+                number: Swift.Int,
+                at: Swift.Int64,
+                succeeded: Swift.Bool,
+                error: Swift.String? = nil
+            ) {
+                self.channel = channel
+                self.number = number
+                self.at = at
+                self.succeeded = succeeded
+                self.error = error
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case channel
+                case number
+                case at
+                case succeeded
+                case error
+            }
+        }
+        /// webhook: POST each notice as JSON to an http(s) URL, signed with HMAC-SHA256 when a secret is set; spool: write each notice as a JSON file into a directory.
+        ///
+        /// - Remark: Generated from `#/components/schemas/NoticeChannelKind`.
+        internal enum NoticeChannelKind: String, Codable, Hashable, Sendable, CaseIterable {
+            case webhook = "webhook"
+            case spool = "spool"
+        }
+        /// - Remark: Generated from `#/components/schemas/NoticeChannelInput`.
+        internal struct NoticeChannelInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/id`.
+            internal var id: Components.Schemas.Id
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/kind`.
+            internal var kind: Components.Schemas.NoticeChannelKind
+            /// The webhook's URL, or the spool's absolute directory path.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/target`.
+            internal var target: Swift.String
+            /// Only notices to subjects of this jurisdiction (and below); all when absent.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/jurisdiction`.
+            internal var jurisdiction: Swift.String?
+            /// The webhook's signing key; stored, never returned.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/secret`.
+            internal var secret: Swift.String?
+            /// Creates a new `NoticeChannelInput`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - target: The webhook's URL, or the spool's absolute directory path.
+            ///   - jurisdiction: Only notices to subjects of this jurisdiction (and below); all when absent.
+            ///   - secret: The webhook's signing key; stored, never returned.
+            internal init(
+                id: Components.Schemas.Id,
+                kind: Components.Schemas.NoticeChannelKind,
+                target: Swift.String,
+                jurisdiction: Swift.String? = nil,
+                secret: Swift.String? = nil
+            ) {
+                self.id = id
+                self.kind = kind
+                self.target = target
+                self.jurisdiction = jurisdiction
+                self.secret = secret
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case target
+                case jurisdiction
+                case secret
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NoticeChannel`.
+        internal struct NoticeChannel: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NoticeChannel/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NoticeChannel/kind`.
+            internal var kind: Components.Schemas.NoticeChannelKind
+            /// The URL or directory, without any user, password or query part of a URL.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeChannel/target`.
+            internal var target: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NoticeChannel/jurisdiction`.
+            internal var jurisdiction: Swift.String?
+            /// Whether a signing secret is set (the secret itself is never returned).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NoticeChannel/signed`.
+            internal var signed: Swift.Bool
+            /// Creates a new `NoticeChannel`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - target: The URL or directory, without any user, password or query part of a URL.
+            ///   - jurisdiction:
+            ///   - signed: Whether a signing secret is set (the secret itself is never returned).
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.NoticeChannelKind,
+                target: Swift.String,
+                jurisdiction: Swift.String? = nil,
+                signed: Swift.Bool
+            ) {
+                self.id = id
+                self.kind = kind
+                self.target = target
+                self.jurisdiction = jurisdiction
+                self.signed = signed
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case target
+                case jurisdiction
+                case signed
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NoticeChannelPage`.
+        internal struct NoticeChannelPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelPage/items`.
+            internal var items: [Components.Schemas.NoticeChannel]
+            /// - Remark: Generated from `#/components/schemas/NoticeChannelPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `NoticeChannelPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.NoticeChannel],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StandingsRefreshInput`.
+        internal struct StandingsRefreshInput: Codable, Hashable, Sendable {
+            /// Only this jurisdiction and those below it; every subject when absent.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StandingsRefreshInput/jurisdiction`.
+            internal var jurisdiction: Swift.String?
+            /// Creates a new `StandingsRefreshInput`.
+            ///
+            /// - Parameters:
+            ///   - jurisdiction: Only this jurisdiction and those below it; every subject when absent.
+            internal init(jurisdiction: Swift.String? = nil) {
+                self.jurisdiction = jurisdiction
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case jurisdiction
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StandingsRefreshSummary`.
+        internal struct StandingsRefreshSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StandingsRefreshSummary/jurisdiction`.
+            internal var jurisdiction: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StandingsRefreshSummary/asOf`.
+            internal var asOf: Components.Schemas.Date
+            /// - Remark: Generated from `#/components/schemas/StandingsRefreshSummary/standingsComputed`.
+            internal var standingsComputed: Swift.Int
+            /// Standings whose grade fell against the one stored before.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StandingsRefreshSummary/gradeFalls`.
+            internal var gradeFalls: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StandingsRefreshSummary/gradeRises`.
+            internal var gradeRises: Swift.Int
+            /// Creates a new `StandingsRefreshSummary`.
+            ///
+            /// - Parameters:
+            ///   - jurisdiction:
+            ///   - asOf:
+            ///   - standingsComputed:
+            ///   - gradeFalls: Standings whose grade fell against the one stored before.
+            ///   - gradeRises:
+            internal init(
+                jurisdiction: Swift.String? = nil,
+                asOf: Components.Schemas.Date,
+                standingsComputed: Swift.Int,
+                gradeFalls: Swift.Int,
+                gradeRises: Swift.Int
+            ) {
+                self.jurisdiction = jurisdiction
+                self.asOf = asOf
+                self.standingsComputed = standingsComputed
+                self.gradeFalls = gradeFalls
+                self.gradeRises = gradeRises
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case jurisdiction
+                case asOf
+                case standingsComputed
+                case gradeFalls
+                case gradeRises
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StandingsVerification`.
+        internal struct StandingsVerification: Codable, Hashable, Sendable {
+            /// Every stored standing equals a fresh fold of the ledger.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StandingsVerification/consistent`.
+            internal var consistent: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/StandingsVerification/standingsChecked`.
+            internal var standingsChecked: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StandingsVerification/entriesRead`.
+            internal var entriesRead: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StandingsVerification/MismatchesPayload`.
+            internal struct MismatchesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/StandingsVerification/MismatchesPayload/subject`.
+                internal var subject: Swift.String
+                /// - Remark: Generated from `#/components/schemas/StandingsVerification/MismatchesPayload/scheme`.
+                internal var scheme: Swift.String
+                /// - Remark: Generated from `#/components/schemas/StandingsVerification/MismatchesPayload/asOf`.
+                internal var asOf: Components.Schemas.Date
+                /// - Remark: Generated from `#/components/schemas/StandingsVerification/MismatchesPayload/stored`.
+                internal var stored: Swift.String
+                /// - Remark: Generated from `#/components/schemas/StandingsVerification/MismatchesPayload/folded`.
+                internal var folded: Swift.String
+                /// Creates a new `MismatchesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - subject:
+                ///   - scheme:
+                ///   - asOf:
+                ///   - stored:
+                ///   - folded:
+                internal init(
+                    subject: Swift.String,
+                    scheme: Swift.String,
+                    asOf: Components.Schemas.Date,
+                    stored: Swift.String,
+                    folded: Swift.String
+                ) {
+                    self.subject = subject
+                    self.scheme = scheme
+                    self.asOf = asOf
+                    self.stored = stored
+                    self.folded = folded
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case subject
+                    case scheme
+                    case asOf
+                    case stored
+                    case folded
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/StandingsVerification/mismatches`.
+            internal typealias MismatchesPayload = [Components.Schemas.StandingsVerification.MismatchesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/StandingsVerification/mismatches`.
+            internal var mismatches: Components.Schemas.StandingsVerification.MismatchesPayload
+            /// Creates a new `StandingsVerification`.
+            ///
+            /// - Parameters:
+            ///   - consistent: Every stored standing equals a fresh fold of the ledger.
+            ///   - standingsChecked:
+            ///   - entriesRead:
+            ///   - mismatches:
+            internal init(
+                consistent: Swift.Bool,
+                standingsChecked: Swift.Int,
+                entriesRead: Swift.Int,
+                mismatches: Components.Schemas.StandingsVerification.MismatchesPayload
+            ) {
+                self.consistent = consistent
+                self.standingsChecked = standingsChecked
+                self.entriesRead = entriesRead
+                self.mismatches = mismatches
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case consistent
+                case standingsChecked
+                case entriesRead
+                case mismatches
+            }
+        }
     }
 }

@@ -243,6 +243,77 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /exports/entries`.
     /// - Remark: Generated from `#/paths//exports/entries/get(exportEntries)`.
     func exportEntries(_ input: Operations.ExportEntries.Input) async throws -> Operations.ExportEntries.Output
+    /// Record that a fault was put right (debt paid, litter cleared), or cure a report within its grace period.
+    ///
+    /// Name exactly one target: `entry` (an adverse deed in the ledger: ends listings "until remedied" and
+    /// its grade cap), `report` (a report still in its grace period: the fault is cured and never deducted)
+    /// or `sourceRecord` (the entry whose report carries this authority record id, such as a case number).
+    /// The caller's actor is recorded as the one who saw the remedy; nobody records a remedy about
+    /// themself or their household (recusal, 422). The subject's standing is folded again in the same
+    /// transaction, and the subject is sent a notice.
+    ///
+    ///
+    /// - Remark: HTTP `POST /remedies`.
+    /// - Remark: Generated from `#/paths//remedies/post(recordRemedy)`.
+    func recordRemedy(_ input: Operations.RecordRemedy.Input) async throws -> Operations.RecordRemedy.Output
+    /// Cancel a deed or rating with a compensating correction entry (the original stays in the ledger).
+    ///
+    /// Nobody corrects an entry about themself or their household, or one that came from their own
+    /// report (recusal, 422). An entry already corrected is refused (422). The subject's standing is
+    /// folded again in the same transaction, and the subject is sent a notice.
+    ///
+    ///
+    /// - Remark: HTTP `POST /entries/{entryId}/corrections`.
+    /// - Remark: Generated from `#/paths//entries/{entryId}/corrections/post(correctEntry)`.
+    func correctEntry(_ input: Operations.CorrectEntry.Input) async throws -> Operations.CorrectEntry.Output
+    /// Import an authority's feed (court judgments, unpaid taxes, and their remedies) in one transaction.
+    ///
+    /// Records become reports for review, filed by the authority named in `authority` (an actor with
+    /// the authority role); remedies end listings at once. One bad row stops the import, writes nothing
+    /// and is named in the problem's `location` (`row 3`). Rows already imported are counted as unchanged.
+    ///
+    ///
+    /// - Remark: HTTP `POST /authority-records`.
+    /// - Remark: Generated from `#/paths//authority-records/post(importAuthorityRecords)`.
+    func importAuthorityRecords(_ input: Operations.ImportAuthorityRecords.Input) async throws -> Operations.ImportAuthorityRecords.Output
+    /// One notice with its deliveries and every delivery attempt.
+    ///
+    /// A notice to a subject outside the caller's reach answers exactly like a missing notice.
+    ///
+    /// - Remark: HTTP `GET /notices/{noticeId}`.
+    /// - Remark: Generated from `#/paths//notices/{noticeId}/get(getNotice)`.
+    func getNotice(_ input: Operations.GetNotice.Input) async throws -> Operations.GetNotice.Output
+    /// One appeal with its decision, if any.
+    ///
+    /// An object with `appeal` (id, subject, scheme, entry, disputes, appellant, statement, evidence,
+    /// filedOn, decideBy) and `decision` (outcome, reason, reviewer, decidedOn) once decided; see
+    /// docs/due-process.md. An appeal about a subject outside the caller's reach answers exactly like a
+    /// missing appeal.
+    ///
+    ///
+    /// - Remark: HTTP `GET /appeals/{appealId}`.
+    /// - Remark: Generated from `#/paths//appeals/{appealId}/get(getAppeal)`.
+    func getAppeal(_ input: Operations.GetAppeal.Input) async throws -> Operations.GetAppeal.Output
+    /// The outside channels notices are delivered through, in id order; secrets are never returned.
+    ///
+    /// - Remark: HTTP `GET /notice-channels`.
+    /// - Remark: Generated from `#/paths//notice-channels/get(listNoticeChannels)`.
+    func listNoticeChannels(_ input: Operations.ListNoticeChannels.Input) async throws -> Operations.ListNoticeChannels.Output
+    /// Register a delivery channel; notices written from now on are queued for it.
+    ///
+    /// - Remark: HTTP `POST /notice-channels`.
+    /// - Remark: Generated from `#/paths//notice-channels/post(addNoticeChannel)`.
+    func addNoticeChannel(_ input: Operations.AddNoticeChannel.Input) async throws -> Operations.AddNoticeChannel.Output
+    /// Fold every subject's ledger again as of today and store the standings (all, or one jurisdiction and below).
+    ///
+    /// - Remark: HTTP `POST /standings/refresh`.
+    /// - Remark: Generated from `#/paths//standings/refresh/post(refreshStandings)`.
+    func refreshStandings(_ input: Operations.RefreshStandings.Input) async throws -> Operations.RefreshStandings.Output
+    /// Fold every ledger again on the day of each stored standing and compare; writes nothing.
+    ///
+    /// - Remark: HTTP `GET /standings/verification`.
+    /// - Remark: Generated from `#/paths//standings/verification/get(verifyStandings)`.
+    func verifyStandings(_ input: Operations.VerifyStandings.Input) async throws -> Operations.VerifyStandings.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -840,6 +911,145 @@ extension APIProtocol {
             query: query,
             headers: headers
         ))
+    }
+    /// Record that a fault was put right (debt paid, litter cleared), or cure a report within its grace period.
+    ///
+    /// Name exactly one target: `entry` (an adverse deed in the ledger: ends listings "until remedied" and
+    /// its grade cap), `report` (a report still in its grace period: the fault is cured and never deducted)
+    /// or `sourceRecord` (the entry whose report carries this authority record id, such as a case number).
+    /// The caller's actor is recorded as the one who saw the remedy; nobody records a remedy about
+    /// themself or their household (recusal, 422). The subject's standing is folded again in the same
+    /// transaction, and the subject is sent a notice.
+    ///
+    ///
+    /// - Remark: HTTP `POST /remedies`.
+    /// - Remark: Generated from `#/paths//remedies/post(recordRemedy)`.
+    internal func recordRemedy(
+        headers: Operations.RecordRemedy.Input.Headers = .init(),
+        body: Operations.RecordRemedy.Input.Body
+    ) async throws -> Operations.RecordRemedy.Output {
+        try await recordRemedy(Operations.RecordRemedy.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Cancel a deed or rating with a compensating correction entry (the original stays in the ledger).
+    ///
+    /// Nobody corrects an entry about themself or their household, or one that came from their own
+    /// report (recusal, 422). An entry already corrected is refused (422). The subject's standing is
+    /// folded again in the same transaction, and the subject is sent a notice.
+    ///
+    ///
+    /// - Remark: HTTP `POST /entries/{entryId}/corrections`.
+    /// - Remark: Generated from `#/paths//entries/{entryId}/corrections/post(correctEntry)`.
+    internal func correctEntry(
+        path: Operations.CorrectEntry.Input.Path,
+        headers: Operations.CorrectEntry.Input.Headers = .init(),
+        body: Operations.CorrectEntry.Input.Body
+    ) async throws -> Operations.CorrectEntry.Output {
+        try await correctEntry(Operations.CorrectEntry.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Import an authority's feed (court judgments, unpaid taxes, and their remedies) in one transaction.
+    ///
+    /// Records become reports for review, filed by the authority named in `authority` (an actor with
+    /// the authority role); remedies end listings at once. One bad row stops the import, writes nothing
+    /// and is named in the problem's `location` (`row 3`). Rows already imported are counted as unchanged.
+    ///
+    ///
+    /// - Remark: HTTP `POST /authority-records`.
+    /// - Remark: Generated from `#/paths//authority-records/post(importAuthorityRecords)`.
+    internal func importAuthorityRecords(
+        headers: Operations.ImportAuthorityRecords.Input.Headers = .init(),
+        body: Operations.ImportAuthorityRecords.Input.Body
+    ) async throws -> Operations.ImportAuthorityRecords.Output {
+        try await importAuthorityRecords(Operations.ImportAuthorityRecords.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One notice with its deliveries and every delivery attempt.
+    ///
+    /// A notice to a subject outside the caller's reach answers exactly like a missing notice.
+    ///
+    /// - Remark: HTTP `GET /notices/{noticeId}`.
+    /// - Remark: Generated from `#/paths//notices/{noticeId}/get(getNotice)`.
+    internal func getNotice(
+        path: Operations.GetNotice.Input.Path,
+        headers: Operations.GetNotice.Input.Headers = .init()
+    ) async throws -> Operations.GetNotice.Output {
+        try await getNotice(Operations.GetNotice.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// One appeal with its decision, if any.
+    ///
+    /// An object with `appeal` (id, subject, scheme, entry, disputes, appellant, statement, evidence,
+    /// filedOn, decideBy) and `decision` (outcome, reason, reviewer, decidedOn) once decided; see
+    /// docs/due-process.md. An appeal about a subject outside the caller's reach answers exactly like a
+    /// missing appeal.
+    ///
+    ///
+    /// - Remark: HTTP `GET /appeals/{appealId}`.
+    /// - Remark: Generated from `#/paths//appeals/{appealId}/get(getAppeal)`.
+    internal func getAppeal(
+        path: Operations.GetAppeal.Input.Path,
+        headers: Operations.GetAppeal.Input.Headers = .init()
+    ) async throws -> Operations.GetAppeal.Output {
+        try await getAppeal(Operations.GetAppeal.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The outside channels notices are delivered through, in id order; secrets are never returned.
+    ///
+    /// - Remark: HTTP `GET /notice-channels`.
+    /// - Remark: Generated from `#/paths//notice-channels/get(listNoticeChannels)`.
+    internal func listNoticeChannels(
+        query: Operations.ListNoticeChannels.Input.Query = .init(),
+        headers: Operations.ListNoticeChannels.Input.Headers = .init()
+    ) async throws -> Operations.ListNoticeChannels.Output {
+        try await listNoticeChannels(Operations.ListNoticeChannels.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Register a delivery channel; notices written from now on are queued for it.
+    ///
+    /// - Remark: HTTP `POST /notice-channels`.
+    /// - Remark: Generated from `#/paths//notice-channels/post(addNoticeChannel)`.
+    internal func addNoticeChannel(
+        headers: Operations.AddNoticeChannel.Input.Headers = .init(),
+        body: Operations.AddNoticeChannel.Input.Body
+    ) async throws -> Operations.AddNoticeChannel.Output {
+        try await addNoticeChannel(Operations.AddNoticeChannel.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Fold every subject's ledger again as of today and store the standings (all, or one jurisdiction and below).
+    ///
+    /// - Remark: HTTP `POST /standings/refresh`.
+    /// - Remark: Generated from `#/paths//standings/refresh/post(refreshStandings)`.
+    internal func refreshStandings(
+        headers: Operations.RefreshStandings.Input.Headers = .init(),
+        body: Operations.RefreshStandings.Input.Body
+    ) async throws -> Operations.RefreshStandings.Output {
+        try await refreshStandings(Operations.RefreshStandings.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Fold every ledger again on the day of each stored standing and compare; writes nothing.
+    ///
+    /// - Remark: HTTP `GET /standings/verification`.
+    /// - Remark: Generated from `#/paths//standings/verification/get(verifyStandings)`.
+    internal func verifyStandings(headers: Operations.VerifyStandings.Input.Headers = .init()) async throws -> Operations.VerifyStandings.Output {
+        try await verifyStandings(Operations.VerifyStandings.Input(headers: headers))
     }
 }
 
