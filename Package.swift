@@ -140,7 +140,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicPostgresTests",
