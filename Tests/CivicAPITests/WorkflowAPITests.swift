@@ -65,6 +65,32 @@ import Testing
         }
     }
 
+    @Test("a remedy can name the authority's own record id; an unknown record id is a 404")
+    func remedyBySourceRecord() async throws {
+        let world = try await TestWorld.make()
+        let admin = try await world.store.actor(try await world.account(.administrator).actor!)!
+        let own: Subject? = if let id = admin.subject { try await world.store.subject(id) } else { nil }
+        let entries = try await world.store.entries(after: 0, limit: 100_000)
+        let remedied = Set(entries.filter { $0.kind == .remedy }.compactMap(\.references))
+        var found: (entry: Entry, record: String)?
+        for entry in entries where found == nil && entry.kind == .deed && entry.isAdverse && !remedied.contains(entry.id) {
+            guard let reportID = entry.report, let record = try await world.store.report(reportID)?.report.sourceRecord,
+                  Recusal.conflict(actor: admin, actorSubject: own, subject: try await world.store.subject(entry.subject)!) == nil else { continue }
+            found = (entry, record)
+        }
+        let (deed, record) = try #require(found, "the demo has an authority's record in the ledger that is not remedied")
+        try await world.application().test(.router) { client in
+            let token = world.token(.administrator)
+            let body = try JSONSerialization.data(withJSONObject: ["id": "rem-src", "sourceRecord": record, "note": "Judgment complied with"])
+            let recorded = try await client.call(.post, "/remedies", token: token, json: String(decoding: body, as: UTF8.self))
+            #expect(recorded.status == .created, "\(recorded.text)")
+            #expect(recorded.object["references"] as? String == deed.id.rawValue)
+            #expect(try await world.store.entry("rem-src")?.references == deed.id)
+            let unknown = try await client.call(.post, "/remedies", token: token, json: #"{"id":"rem-x","sourceRecord":"(1999)none","note":"Paid"}"#)
+            #expect(unknown.status == .notFound, "\(unknown.text)")
+        }
+    }
+
     @Test("a correction cancels an entry with the opposite points; a second correction of the same entry is refused")
     func correction() async throws {
         let world = try await TestWorld.make()
