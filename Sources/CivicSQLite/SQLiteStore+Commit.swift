@@ -162,39 +162,7 @@ extension SQLiteStore {
     }
 }
 
-/// The kinds of record a commit writes, for error messages that say what
-/// failed without saying whose.
-enum RecordKind: String {
-    case jurisdiction, subject, actor, handbook, report, decision, entry, standing, cycle
-    case notice, appeal, appealDecision = "appeal decision", deliveryChannel = "delivery channel", delivery, deliveryAttempt = "delivery attempt"
-
-    private var article: String { ["a", "e", "i", "o", "u"].contains(rawValue.prefix(1)) ? "an" : "a" }
-
-    /// What makes two records of this kind the same record.
-    private var identity: String {
-        switch self {
-        case .handbook: "jurisdiction and version"
-        case .cycle: "jurisdiction and month"
-        case .appealDecision: "appeal"
-        case .delivery: "notice and channel"
-        case .deliveryAttempt: "notice, channel and number"
-        case .standing: "subject and scheme"
-        default: "id"
-        }
-    }
-
-    /// What a record of this kind must refer to.
-    private var parent: String {
-        switch self {
-        case .entry: "subject"
-        case .decision: "report"
-        case .notice, .appeal: "subject"
-        case .appealDecision: "appeal"
-        case .delivery, .deliveryAttempt: "notice or channel"
-        default: "record"
-        }
-    }
-
+extension RecordKind {
     /// Runs `body`, turning SQLite constraint failures into `CivicError`s that
     /// name this kind of record. The SQL text and its arguments (which hold
     /// names and statements) never reach the message.
@@ -204,17 +172,13 @@ enum RecordKind: String {
         } catch let error as DatabaseError {
             switch error.extendedResultCode {
             case .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_UNIQUE:
-                throw CivicError(.conflict, "\(article) \(rawValue) with the same \(identity) already exists")
+                throw duplicate
             case .SQLITE_CONSTRAINT_FOREIGNKEY:
-                throw CivicError(.notFound, "\(rawValue) for an unknown \(parent)")
+                throw unknownParent
             case .SQLITE_CONSTRAINT_TRIGGER:
-                // The triggers' own messages are fixed text in the schema; due-process rules say which rule refused.
-                let message = error.message ?? "trigger"
-                if message.hasPrefix("refused: ") { throw CivicError(.refused, String(message.dropFirst("refused: ".count))) }
-                if message.hasPrefix("not-found: ") { throw CivicError(.notFound, String(message.dropFirst("not-found: ".count))) }
-                throw CivicError(.corrupted, "\(rawValue) refused by the database: \(message)")
+                throw triggerRefusal(error.message ?? "trigger")
             case .SQLITE_CONSTRAINT_CHECK, .SQLITE_CONSTRAINT_NOTNULL:
-                throw CivicError(.invalidInput, "\(rawValue) has a value the database does not accept")
+                throw unacceptableValue
             default:
                 throw SQLiteStore.storageError(error, doing: "writing \(article) \(rawValue)")
             }
