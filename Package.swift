@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
@@ -65,6 +67,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
+            swiftSettings: strict),
+        // The web pages: server-rendered HTML (Mustache templates, en/zh catalogs, a stylesheet) for every
+        // role, on the same router as the API and under the same policy table.
+        .target(
+            name: "CivicWeb",
+            dependencies: [
+                "CivicCore", "CivicHandbook", "CivicAccess", "CivicAPI", "CivicCertificates",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
             swiftSettings: strict),
         // The store for deployments that outgrow one machine: PostgreSQL 15 and later.
         .target(
@@ -102,7 +118,7 @@ let package = Package(
             name: "CivicCLI",
             dependencies: [
                 "CivicCore", "CivicHandbook", "CivicSQLite", "CivicPostgres", "CivicDemo", "CivicDelivery", "CivicCertificates",
-                "CivicAccess", "CivicAPI",
+                "CivicAccess", "CivicAPI", "CivicWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -137,6 +153,15 @@ let package = Package(
             name: "CivicAPITests",
             dependencies: [
                 "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook", "CivicCertificates",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicWebTests",
+            dependencies: [
+                "CivicWeb", "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook",
+                "CivicCertificates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
