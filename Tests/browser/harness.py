@@ -335,6 +335,22 @@ def _stale(element) -> bool:
         return True
 
 
+_ERRORS = """
+const seen = new Set(), out = [];
+const add = el => { if (el && !seen.has(el)) { seen.add(el); const t = el.innerText.trim(); if (t) out.push(t); } };
+document.querySelectorAll('[role=alert], .error, .errors, .field-error').forEach(add);
+document.querySelectorAll('[aria-invalid=true][aria-describedby]').forEach(f =>
+  f.getAttribute('aria-describedby').split(/\\s+/).forEach(id => add(document.getElementById(id))));
+return out;
+"""
+
+
+def error_messages(browser: WebDriver) -> list[str]:
+    """The error messages the page shows: the text of [role=alert], .error, .errors, .field-error, and of
+    what an aria-invalid field's aria-describedby names."""
+    return browser.execute_script(_ERRORS)
+
+
 def logout_form(browser: WebDriver):
     """The sign-out form on the page shown, or None (signed-in pages have one)."""
     forms = browser.find_elements(By.CSS_SELECTOR, "form[action$='/logout']")

@@ -37,6 +37,9 @@ PAGES = {
     "/unlabelled": (200, GOOD.replace('<label for="a">Name</label>', "Name")),
     "/wide": (200, GOOD.replace("<h1>A good page</h1>", '<h1>A good page</h1><div style="width:600px">wide</div>')),
     "/no-viewport": (200, GOOD.replace('<meta name="viewport" content="width=device-width, initial-scale=1">', "")),
+    "/form-error": (422, GOOD.replace('<input id="a" name="a">',
+                                      '<input id="a" name="a" aria-invalid="true" aria-describedby="a-error">'
+                                      '<p id="a-error">Name is required</p><p role="alert">Check the form</p>')),
     "/tall": (200, GOOD.replace("<h1>A good page</h1>", '<h1>A good page</h1><div style="height:3000px">tall</div>')),
 }
 
@@ -183,3 +186,10 @@ def test_screenshots_cover_the_whole_page(desktop, handset, tmp_path, monkeypatc
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == ["tall-phone.png", "tall.png"]
     with pytest.raises(ValueError):
         harness.shot(desktop, "../escape")
+
+
+def test_error_messages_are_found(desktop):
+    assert harness.visit(desktop, "/form-error") == 422
+    assert sorted(harness.error_messages(desktop)) == ["Check the form", "Name is required"]
+    harness.visit(desktop, "/good")
+    assert harness.error_messages(desktop) == []
