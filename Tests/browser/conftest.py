@@ -52,7 +52,13 @@ def server(request):
                                 residents=int(os.environ.get("CIVIC_DEMO_RESIDENTS", "300")))
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     try:
-        civic.start(timeout=float(os.environ.get("CIVIC_SERVER_START_TIMEOUT", "120")))
+        try:
+            civic.start(timeout=float(os.environ.get("CIVIC_SERVER_START_TIMEOUT", "120")))
+        except RuntimeError as error:
+            # Said once here; every test that needs the server then fails with the short message.
+            if reporter:
+                reporter.write_line(f"\n{error}", red=True)
+            pytest.fail(f"the demo server did not start: {str(error).splitlines()[0]}", pytrace=False)
         if reporter:
             reporter.write_line(f"\ncivic serve --demo ({civic.residents} residents) answered /livez after "
                                 f"{civic.start_seconds:.1f} s on {civic.base_url}")

@@ -105,6 +105,7 @@ def test_each_person_lands_on_their_home(browser, role):
 
 
 def test_wrong_password_keeps_you_signed_out(browser):
+    # One wrong password: five in a row lock the account for 15 minutes, and later tests sign in with it.
     login(browser, "administrator", password="not-the-password")
     assert path_of(browser) == "/login"
     assert status(browser) in (400, 401, 403, 422), f"a refused sign-in answered {status(browser)}"
