@@ -74,8 +74,8 @@ public struct Page: Sendable {
         return response
     }
 
-    /// A 303 to `location` after a successful form; `done` names a message of the `flash` catalog area
-    /// that the next page shows.
+    /// A 303 to `location` after a successful form; `done` names the catalog text (`area.key`) that the
+    /// next page shows as its confirmation.
     public func redirect(_ location: String, done: String? = nil) -> Response {
         var target = location
         if let done { target += (target.contains("?") ? "&" : "?") + "done=" + done }
@@ -113,8 +113,8 @@ public struct Page: Sendable {
         if let account = caller.account {
             chrome["user"] = ["name": account.displayName, "id": account.id.rawValue, "role": text("roles.\(account.role.rawValue)")]
         }
-        if let done = query("done"), catalog.areas["flash"]?[done] != nil {
-            chrome["flash"] = text("flash.\(done)")
+        if let done = query("done"), Catalog.isKey(done), catalog.keys.contains(done) {
+            chrome["flash"] = text(done)
         }
         return chrome
     }

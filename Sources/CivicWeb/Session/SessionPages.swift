@@ -42,7 +42,7 @@ extension WebServices {
                 _ = try await self.api.access.revokeToken(token.id, at: self.api.now())
                 self.api.authenticator.forget(token: token.id)
             }
-            var response = page.redirect("/", done: "signedOut")
+            var response = page.redirect("/", done: "flash.signedOut")
             response.setCookie(self.expired(WebCookie.session))
             return response
         }
