@@ -16,6 +16,8 @@ extension WebServices {
         }
         registerHome(on: router)
         registerSession(on: router)
+        registerPublic(on: router)
+        registerCertificates(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {
