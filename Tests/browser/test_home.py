@@ -129,10 +129,19 @@ def test_signing_in_returns_to_the_page_asked_for(browser):
     assert status(browser) == 200
 
 
-def test_logout(browser):
+def test_logout(browser, server):
     login(browser, "resident")
+    assert visit(browser, "/") == 200 and logout_form(browser) is not None, "the signed-in home offers no sign-out"
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
     logout(browser)
     assert path_of(browser) == "/" and logout_form(browser) is None
+    assert [n.text for n in browser.find_elements(By.CSS_SELECTOR, "[role=status]") if n.text.strip()], \
+        "no message that you signed out"
+    assert links_to(browser, "/login")
+    check_page(browser)
     shot(browser, "logged-out")
+    # The session is over on the server too, not only forgotten by this browser: its old cookie signs nobody in.
+    replay = server.request("/", headers={"Cookie": cookies})
+    assert replay.status == 200 and 'action="/logout"' not in replay.body, "the old session cookie still signs in"
     assert_signed_out(browser, "/portal")
     shot(browser, "portal-signed-out")
