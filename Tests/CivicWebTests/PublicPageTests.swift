@@ -20,6 +20,11 @@ import Testing
             let html = page.text
             #expect(html.contains("Good deeds of 2026-02"))
             #expect(html.contains("How to get off a list"))
+            // The village's people are rated by the city's scheme too: its lists are explained on the village board.
+            let city = try #require(try await web.world.services.engine.handbooks().current(for: Jurisdiction.ID("rongcheng"))).handbook
+            for criterion in city.schemes.flatMap(\.lists) {
+                #expect(html.contains(criterion.title.en), "list \(criterion.id) not explained")
+            }
             // Every listed subject appears masked, never by full name.
             let listed = try await store.listings(on: .black, activeOn: TestWorld.today, limit: 1_000)
                 + store.listings(on: .red, activeOn: TestWorld.today, limit: 1_000)

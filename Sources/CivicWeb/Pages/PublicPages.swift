@@ -77,7 +77,7 @@ extension WebServices {
             case .weighted(let weighted):
                 scale.append(page.text("rulebook.weighted", ["dimensions": weighted.dimensions.map { page.text($0.title) }.joined(separator: ", ")]))
             }
-            let days = { (count: Int?) -> String in count.map { page.text("rulebook.days", ["days": String($0)]) } ?? "" }
+            let days = { (count: Int?) -> String in count.map { page.text($0 == 1 ? "rulebook.day" : "rulebook.days", ["days": String($0)]) } ?? "" }
             let rules: [[String: Any]] = scheme.rules.map { rule in
                 [
                     "id": rule.id.rawValue, "title": page.text(rule.title), "category": page.text(rule.category.title),
@@ -125,6 +125,8 @@ struct Board {
     var name: String
     var month: Month
     var published: PublishedHandbook
+    /// The schemes that rate this jurisdiction's people: its own and those of the jurisdictions above it.
+    var schemes: [Scheme]
     var goodDeeds: [(masked: String, rule: Rule, day: Day)]
     var listed: [(masked: String, scheme: Scheme, listed: ListedSubject)]
     var latest: Month
@@ -146,6 +148,7 @@ struct Board {
             month = asked
         }
         let handbooks = try await page.engine.handbooks()
+        let schemes = lineage.ancestry(of: jurisdiction.id, in: all).compactMap { handbooks.current(for: $0)?.handbook.schemes }.flatMap { $0 }
         // The month's approved good deeds in this jurisdiction and the ones below it.
         let reports = try await page.store.reports(statuses: [.entered, .approved], throughCycle: month).filter { $0.report.cycle == month }
         var subjectIDs = Set(reports.map(\.report.subject))
@@ -170,7 +173,7 @@ struct Board {
                   let (_, scheme) = handbooks.scheme(item.scheme) else { return nil }
             return (subject.maskedName, scheme, item)
         }
-        return Board(jurisdiction: jurisdiction, name: page.text(jurisdiction.name), month: month, published: published,
+        return Board(jurisdiction: jurisdiction, name: page.text(jurisdiction.name), month: month, published: published, schemes: schemes,
                      goodDeeds: Array(goodDeeds.prefix(rowsMax)), listed: listed, latest: latest)
     }
 
@@ -185,7 +188,7 @@ struct Board {
             }
         }
         var howTo: [[String: Any]] = []
-        for scheme in published.handbook.schemes {
+        for scheme in schemes {
             let rules = Dictionary(uniqueKeysWithValues: scheme.rules.map { ($0.id, $0) })
             for criterion in scheme.lists {
                 howTo.append(["title": page.text(criterion.title), "list": page.words(criterion.list), "red": criterion.list == .red,
@@ -222,6 +225,14 @@ struct JurisdictionTree {
         var children: [Jurisdiction.ID: [Jurisdiction.ID]] = [:]
         for jurisdiction in jurisdictions { if let parent = jurisdiction.parent { children[parent, default: []].append(jurisdiction.id) } }
         self.children = children
+    }
+
+    /// The jurisdiction and those above it, nearest first.
+    func ancestry(of id: Jurisdiction.ID, in all: [Jurisdiction]) -> [Jurisdiction.ID] {
+        let parents = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0.parent) })
+        var chain = [id]
+        while chain.count <= all.count, let parent = parents[chain[chain.count - 1]] ?? nil { chain.append(parent) }
+        return chain
     }
 
     func descendants(of root: Jurisdiction.ID) -> Set<Jurisdiction.ID> {
