@@ -43,6 +43,19 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def _say(request, text: str, **markup) -> None:
+    """Writes a line to the terminal now, past pytest's output capture."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    if capture is None:
+        reporter.write_line(text, **markup)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(text, **markup)
+
+
 @pytest.fixture(scope="session")
 def server(request):
     if not harness.browsers_installed():
@@ -50,18 +63,18 @@ def server(request):
     directory = Path(tempfile.mkdtemp(prefix="civic-browser-"))
     civic = harness.CivicServer(binary=_binary(), directory=directory, port=harness.free_port(),
                                 residents=int(os.environ.get("CIVIC_DEMO_RESIDENTS", "300")))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     try:
+        failure = None
         try:
             civic.start(timeout=float(os.environ.get("CIVIC_SERVER_START_TIMEOUT", "120")))
         except RuntimeError as error:
+            failure = str(error)
+        if failure:
             # Said once here; every test that needs the server then fails with the short message.
-            if reporter:
-                reporter.write_line(f"\n{error}", red=True)
-            pytest.fail(f"the demo server did not start: {str(error).splitlines()[0]}", pytrace=False)
-        if reporter:
-            reporter.write_line(f"\ncivic serve --demo ({civic.residents} residents) answered /livez after "
-                                f"{civic.start_seconds:.1f} s on {civic.base_url}")
+            _say(request, f"\n{failure}", red=True)
+            pytest.fail(f"the demo server did not start: {failure.splitlines()[0]}", pytrace=False)
+        _say(request, f"\ncivic serve --demo ({civic.residents} residents) answered /livez after "
+                      f"{civic.start_seconds:.1f} s on {civic.base_url}")
         yield civic
     finally:
         stopped = None
@@ -72,8 +85,8 @@ def server(request):
             if civic.log_path.exists():
                 shutil.copyfile(civic.log_path, harness.screenshot_directory().parent / "browser-server.log")
             shutil.rmtree(directory, ignore_errors=True)
-        if stopped not in (None, 0) and reporter:
-            reporter.write_line(f"civic serve exited with status {stopped} on SIGINT; see ci-output/browser-server.log")
+        if stopped not in (None, 0):
+            _say(request, f"civic serve exited with status {stopped} on SIGINT; see ci-output/browser-server.log")
 
 
 @pytest.fixture

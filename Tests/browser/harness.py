@@ -171,9 +171,11 @@ class CivicServer:
             raise RuntimeError(f"the demo credentials lack the roles {sorted(missing)}: {credentials_file}")
 
     def stop(self, grace: float = 20.0) -> int | None:
-        """SIGINT (the server shuts down gracefully), then SIGKILL if it is still there after `grace` seconds."""
+        """SIGINT (the server shuts down gracefully), then SIGKILL if it is still there after `grace` seconds.
+
+        Returns the server's exit status (None if it was not running)."""
         if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
+            return None  # not running: nothing to stop
         self.process.send_signal(signal.SIGINT)
         try:
             return self.process.wait(timeout=grace)
