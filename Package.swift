@@ -108,6 +108,17 @@ let package = Package(
             name: "CivicTesting",
             dependencies: ["CivicCore", "CivicHandbook", "CivicDemo"],
             swiftSettings: strict),
+        // The API's test world (a small demo behind a server, one account per role) and request helpers,
+        // shared by the API's and the pages' tests.
+        .target(
+            name: "CivicAPITesting",
+            dependencies: [
+                "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicDemo", "CivicCertificates",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Notice delivery adapters (webhook, spool directory): the outbox's I/O.
         .target(
             name: "CivicDelivery",
@@ -152,7 +163,7 @@ let package = Package(
         .testTarget(
             name: "CivicAPITests",
             dependencies: [
-                "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook", "CivicCertificates",
+                "CivicAPI", "CivicAPITesting", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook", "CivicCertificates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -160,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "CivicWebTests",
             dependencies: [
-                "CivicWeb", "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook",
+                "CivicWeb", "CivicAPITesting", "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook",
                 "CivicCertificates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

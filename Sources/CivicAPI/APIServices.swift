@@ -22,11 +22,11 @@ public struct APIServices: Sendable {
     let limiter = RateLimiter()
     let tokenLimiter = RateLimiter()
     let inFlight = IdempotencyMiddleware.InFlightKeys()
-    let counters: Counters
+    package let counters: Counters
 
-    struct Counters: Sendable {
+    package struct Counters: Sendable {
         let eligibilityChecks: Prometheus.Counter
-        let signInFailures: Prometheus.Counter
+        package let signInFailures: Prometheus.Counter
         let idempotentReplays: Prometheus.Counter
 
         init(_ registry: PrometheusCollectorRegistry) {

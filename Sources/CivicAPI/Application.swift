@@ -9,7 +9,12 @@ import OpenAPIRuntime
 /// Order, outside in: request log, metrics, problem documents, authentication and rate limits,
 /// body limits, idempotency; then the policy table (for generated operations in `PolicyMiddleware`,
 /// for the hand-written ones at the top of each handler).
-public func buildRouter(_ services: APIServices) throws -> Router<APIRequestContext> {
+///
+/// `additionalRoutes` registers routes beside the API's on the same router and middleware stack
+/// (the web pages): they see the same caller, limits and logs.
+public func buildRouter(
+    _ services: APIServices, additionalRoutes: (Router<APIRequestContext>) throws -> Void = { _ in }
+) throws -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
@@ -22,12 +27,16 @@ public func buildRouter(_ services: APIServices) throws -> Router<APIRequestCont
         on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]),
         middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
     EligibilityRoutes(services: services).register(on: router)
+    try additionalRoutes(router)
     return router
 }
 
 /// The server application on `host:port`, shutting down gracefully on SIGTERM or SIGINT.
-public func buildApplication(_ services: APIServices, host: String, port: Int, logger: Logger) throws -> some ApplicationProtocol {
-    let router = try buildRouter(services)
+public func buildApplication(
+    _ services: APIServices, host: String, port: Int, logger: Logger,
+    additionalRoutes: (Router<APIRequestContext>) throws -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = try buildRouter(services, additionalRoutes: additionalRoutes)
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "CivicCredit"),

@@ -40,7 +40,7 @@ public final class Authenticator: Sendable {
     }
 
     /// The caller for an `Authorization` header value; nil header means the public.
-    func authenticate(authorization: String?) async throws -> Caller {
+    package func authenticate(authorization: String?) async throws -> Caller {
         guard let authorization else { return .anonymous }
         let time = now()
         if let hit = verified.withLock({ $0[authorization] }), time - hit.loadedAt < configuration.tokenCacheSeconds,
@@ -88,7 +88,7 @@ public final class Authenticator: Sendable {
     }
 
     /// Forgets a token (after a revocation) or every token of an account (after a change to it).
-    func forget(token: TokenRecord.ID? = nil, account: Account.ID? = nil) {
+    package func forget(token: TokenRecord.ID? = nil, account: Account.ID? = nil) {
         cache.withLock { entries in
             if let token { entries.removeValue(forKey: Substring(token.rawValue)) }
             if let account { entries = entries.filter { $0.value.account.id != account } }
@@ -102,7 +102,7 @@ public final class Authenticator: Sendable {
 
     /// Checks a password and issues a session token. Unknown accounts, wrong passwords and locked
     /// accounts all answer with the same 401.
-    func signIn(username: String, password: String) async throws -> (TokenRecord, bearer: String) {
+    package func signIn(username: String, password: String) async throws -> (TokenRecord, bearer: String) {
         let refused = APIError(.unauthorized, code: "invalid-credentials", "the username or password is wrong, or the account is locked for a while after repeated failures")
         let time = now()
         guard Account.ID.isValid(username), let account = try await access.account(Account.ID(username)),

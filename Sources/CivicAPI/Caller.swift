@@ -1,5 +1,5 @@
 public import CivicAccess
-import CivicCore
+package import CivicCore
 
 /// Who is calling: an account acting through one token, or nobody (the public).
 public struct Caller: Sendable {
@@ -22,20 +22,26 @@ public struct Caller: Sendable {
 
 /// Decides whether a caller with a given reach may see a subject. Not being allowed to see a subject
 /// and the subject not existing answer alike.
-struct SubjectVisibility {
+package struct SubjectVisibility {
     let store: any Store
     let caller: Caller
     let reach: Reach
 
+    package init(store: any Store, caller: Caller, reach: Reach) {
+        self.store = store
+        self.caller = caller
+        self.reach = reach
+    }
+
     /// The subject, or the same not-found error whether it is missing or out of reach.
-    func require(_ id: String) async throws -> Subject {
+    package func require(_ id: String) async throws -> Subject {
         guard Subject.ID.isValid(id), let subject = try await store.subject(Subject.ID(id)), try await canSee(subject) else {
             throw APIError.noSubject(id)
         }
         return subject
     }
 
-    func canSee(_ subject: Subject) async throws -> Bool {
+    package func canSee(_ subject: Subject) async throws -> Bool {
         switch reach {
         case .everything, .registeredMeasures:
             return true

@@ -7,7 +7,7 @@ import Crypto
 public enum TokenSecret {
     static let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
-    static func random(_ count: Int) -> String {
+    package static func random(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return String(decoding: (0..<count).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] }, as: UTF8.self)
     }
@@ -24,7 +24,7 @@ public enum TokenSecret {
         return hex(digest)
     }
 
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
+    package static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)
@@ -47,7 +47,7 @@ public enum TokenSecret {
     }
 
     /// Equal strings in time that depends only on their lengths.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    package static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0

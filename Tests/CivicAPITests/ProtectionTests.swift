@@ -1,5 +1,6 @@
 import CivicAccess
 import CivicAPI
+import CivicAPITesting
 import CivicCore
 import Foundation
 import HTTPTypes

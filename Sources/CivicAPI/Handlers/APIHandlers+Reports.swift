@@ -187,8 +187,8 @@ extension APIHandlers {
 }
 
 /// The first bytes each accepted evidence type must start with, so a script cannot pass as a photo.
-enum EvidenceSignature {
-    static func matches(_ bytes: [UInt8], mediaType: String) -> Bool {
+package enum EvidenceSignature {
+    package static func matches(_ bytes: [UInt8], mediaType: String) -> Bool {
         func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
             bytes.count >= offset + prefix.count && Array(bytes[offset..<offset + prefix.count]) == prefix
         }

@@ -7,7 +7,10 @@ struct BodyLimitMiddleware: RouterMiddleware {
     let configuration: APIConfiguration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let limit = request.method == .post && request.uri.path == "/evidence" ? configuration.evidenceBytesMax : configuration.requestBytesMax
+        // Evidence comes as a raw upload to the API or inside a page's multipart form (a phone's photo).
+        let isUpload = request.method == .post
+            && (request.uri.path == "/evidence" || request.headers[.contentType]?.hasPrefix("multipart/form-data") == true)
+        let limit = isUpload ? configuration.evidenceBytesMax + 64 * 1024 : configuration.requestBytesMax
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw APIError(.contentTooLarge, "the request body has \(declared) bytes; this operation accepts at most \(limit)")
         }

@@ -5,6 +5,7 @@ import CivicCertificates
 import CivicCore
 import CivicDemo
 import CivicSQLite
+import CivicWeb
 import Foundation
 import Hummingbird
 import Logging
@@ -15,7 +16,7 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the HTTP API (OpenAPI document at /openapi.yaml, metrics at /metrics).",
+        abstract: "Run the server: web pages at /, the HTTP API (OpenAPI document at /openapi.yaml), metrics at /metrics.",
         discussion: """
             Accounts, tokens and idempotency records live in a second database beside the ledger's \
             (civic.db -> civic-access.db). Create the first administrator with `civic account add`, or \
@@ -37,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     var certificateKey: String?
     @Option(name: .customLong("token-rate"), help: "Requests a second per token, unless the token sets its own.") var tokenRate: Int = 50
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
+    @Flag(name: .customLong("secure-cookies"), help: "Mark the pages' cookies Secure: use it whenever browsers reach the server over HTTPS (behind a TLS proxy).")
+    var secureCookies = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
 
     func run() async throws {
@@ -97,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
         if try await access.accountCount() == 0 {
             Terminal.error("no accounts yet: create an administrator with `civic account add --id ID --role administrator --actor ACTOR`")
         }
-        let application = try buildApplication(services, host: host, port: port, logger: logger)
+        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies))
+        let application = try buildApplication(services, host: host, port: port, logger: logger, additionalRoutes: web.register(on:))
         let purge = IdempotencyPurge(services: services)
         let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: purge)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

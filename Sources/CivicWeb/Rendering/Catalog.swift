@@ -50,6 +50,12 @@ public struct Catalog: Sendable {
         Set(areas.flatMap { area, texts in texts.keys.map { "\(area).\($0)" } })
     }
 
+    /// Whether a text from outside (a query parameter) has the shape of a key: `area.key`, letters and digits.
+    static func isKey(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && text.utf8.count <= 64 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+
     /// The catalog as Mustache sees it (`t.area.key`).
     var mustacheValue: [String: Any] { areas.mapValues { $0 as Any } }
 }

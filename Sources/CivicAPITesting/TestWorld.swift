@@ -1,38 +1,38 @@
-import CivicAccess
-import CivicAPI
+public import CivicAccess
+public import CivicAPI
 import CivicCertificates
-import CivicCore
+public import CivicCore
 import CivicDemo
-import CivicSQLite
+public import CivicSQLite
 import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
+public import HTTPTypes
+public import Hummingbird
+public import HummingbirdTesting
 import Logging
 import NIOCore
-import Synchronization
+public import Synchronization
 
-/// A small demo world behind a server, with one account per role: the fixture of every API test.
-struct TestWorld {
-    static let today = Day(year: 2026, month: 3, day: 10)!
-    static let endMonth = Month(year: 2026, month: 2)!
+/// A small demo world behind a server, with one account per role: the fixture of every API and page test.
+public struct TestWorld: Sendable {
+    public static let today = Day(year: 2026, month: 3, day: 10)!
+    public static let endMonth = Month(year: 2026, month: 2)!
 
-    let services: APIServices
-    let store: SQLiteStore
-    let access: SQLiteAccessStore
+    public let services: APIServices
+    public let store: SQLiteStore
+    public let access: SQLiteAccessStore
     /// Bearer tokens by account id ("demo-admin", "demo-assessor", ...).
-    let tokens: [String: String]
-    let passwords: [String: String]
+    public let tokens: [String: String]
+    public let passwords: [String: String]
     /// Seconds since 1970 as the server sees them; tests move it to expire tokens and locks.
-    let clock: TestClock
+    public let clock: TestClock
 
-    final class TestClock: Sendable {
-        let seconds = Atomic<Int64>(1_773_100_000)
-        func now() -> UnixTime { seconds.load(ordering: .relaxed) }
-        func advance(_ delta: Int64) { seconds.add(delta, ordering: .relaxed) }
+    public final class TestClock: Sendable {
+        public let seconds = Atomic<Int64>(1_773_100_000)
+        public func now() -> UnixTime { seconds.load(ordering: .relaxed) }
+        public func advance(_ delta: Int64) { seconds.add(delta, ordering: .relaxed) }
     }
 
-    static func make(residents: Int = 60, seed: UInt64 = 7, configure: (inout APIConfiguration) -> Void = { _ in }) async throws -> TestWorld {
+    public static func make(residents: Int = 60, seed: UInt64 = 7, configure: (inout APIConfiguration) -> Void = { _ in }) async throws -> TestWorld {
         let store = try SQLiteStore.inMemory()
         _ = try await DemoRun(store: store, options: .init(residents: residents, seed: seed, endMonth: endMonth)).run()
         let access = try SQLiteAccessStore.inMemory()
@@ -51,15 +51,15 @@ struct TestWorld {
             clock: clock)
     }
 
-    func application() throws -> some ApplicationProtocol {
+    public func application(additionalRoutes: (Router<APIRequestContext>) throws -> Void = { _ in }) throws -> some ApplicationProtocol {
         var logger = Logger(label: "civic.test")
         logger.logLevel = .warning
-        return try buildApplication(services, host: "127.0.0.1", port: 0, logger: logger)
+        return try buildApplication(services, host: "127.0.0.1", port: 0, logger: logger, additionalRoutes: additionalRoutes)
     }
 
-    func token(_ role: AccessRole) -> String { tokens[Self.account(role)]! }
+    public func token(_ role: AccessRole) -> String { tokens[Self.account(role)]! }
 
-    static func account(_ role: AccessRole) -> String {
+    public static func account(_ role: AccessRole) -> String {
         switch role {
         case .administrator: "demo-admin"
         case .assessor: "demo-assessor"
@@ -70,7 +70,7 @@ struct TestWorld {
         }
     }
 
-    func account(_ role: AccessRole) async throws -> Account {
+    public func account(_ role: AccessRole) async throws -> Account {
         try await access.account(Account.ID(Self.account(role)))!
     }
 }
@@ -78,7 +78,7 @@ struct TestWorld {
 /// Request helpers.
 extension TestClientProtocol {
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil, body: [UInt8]? = nil,
+    public func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil, body: [UInt8]? = nil,
               contentType: String? = nil, headers extra: [String: String] = [:]) async throws -> TestResponse {
         var headers = HTTPFields()
         if let token { headers[.authorization] = "Bearer \(token)" }
@@ -91,16 +91,16 @@ extension TestClientProtocol {
 }
 
 extension TestResponse {
-    var text: String { String(buffer: body) }
+    public var text: String { String(buffer: body) }
 
-    var object: [String: Any] {
+    public var object: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
     }
 
-    var items: [[String: Any]] { object["items"] as? [[String: Any]] ?? [] }
+    public var items: [[String: Any]] { object["items"] as? [[String: Any]] ?? [] }
 }
 
 /// A valid PNG header followed by some bytes: enough to pass the type check.
-func pngBytes(_ seed: UInt8, count: Int = 64) -> [UInt8] {
+public func pngBytes(_ seed: UInt8, count: Int = 64) -> [UInt8] {
     [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + (0..<count).map { UInt8(truncatingIfNeeded: Int($0) &* 31 &+ Int(seed)) }
 }

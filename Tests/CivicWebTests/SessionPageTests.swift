@@ -1,0 +1,123 @@
+import CivicAccess
+import CivicAPITesting
+import CivicWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct SessionPageTests {
+    /// Signing in with the right password sets an HttpOnly session cookie and lands on the role's home;
+    /// signing out revokes the session, so the old cookie no longer opens the pages.
+    @Test func signInAndOut() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let browser = Browser(client)
+            let page = try await browser.signIn("demo-reviewer", web.world.passwords["demo-reviewer"]!)
+            #expect(page.status == .seeOther)
+            #expect(page.location == "/committee")
+            let setCookie = page.headers[values: .setCookie].first { $0.hasPrefix("civic_session=") } ?? ""
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
+            let session = try #require(browser.cookies["civic_session"])
+
+            let home = try await browser.get("/")
+            #expect(home.text.contains("Demo reviewer"))
+            #expect(home.headers[.cacheControl] == "no-store")
+
+            let out = try await browser.post("/logout", [])
+            #expect(out.status == .seeOther)
+            #expect(browser.cookies["civic_session"] == nil)
+            let stale = Browser(client)
+            stale.cookies = ["civic_session": session]
+            #expect(try await stale.get("/").text.contains("Demo reviewer") == false)
+        }
+    }
+
+    /// A wrong password re-renders the form with the reason and sets no session; the count of failures rises.
+    @Test func wrongPassword() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let browser = Browser(client)
+            let page = try await browser.signIn("demo-resident", "not the password")
+            #expect(page.status == .unauthorized)
+            #expect(page.text.contains("role=\"alert\""))
+            #expect(page.text.contains("value=\"demo-resident\""))
+            #expect(browser.cookies["civic_session"] == nil)
+            #expect(try await web.world.access.account(Account.ID("demo-resident"))?.failedSignIns == 1)
+        }
+    }
+
+    /// A form posted without this browser's anti-forgery token is refused and changes nothing.
+    @Test func forgedFormIsRefused() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let browser = Browser(client)
+            _ = try await browser.get("/login")
+            let forged = try await browser.post("/login", [("username", "demo-resident"), ("password", web.world.passwords["demo-resident"]!)],
+                                                csrf: String(repeating: "0", count: 64))
+            #expect(forged.status == .forbidden)
+            #expect(browser.cookies["civic_session"] == nil)
+            // Another browser's token does not work either: the token is bound to the cookie.
+            let other = Browser(client)
+            let token = try await other.formToken("/login")
+            let crossed = try await browser.post("/login", [("username", "demo-resident"), ("password", web.world.passwords["demo-resident"]!)], csrf: token)
+            #expect(crossed.status == .forbidden)
+        }
+    }
+
+    /// Sign-in goes back to the page that asked for it, and `next` never leaves the site.
+    @Test func signInRedirects() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let browser = Browser(client)
+            let login = try await browser.get("/login?next=//evil.example/")
+            #expect(Browser.value(of: "next", in: login.text) == "")
+            let token = try await browser.formToken("/login")
+            let signedIn = try await browser.post("/login", [("username", "demo-resident"), ("password", web.world.passwords["demo-resident"]!),
+                                                            ("next", "https://evil.example/")], csrf: token)
+            #expect(signedIn.location == "/portal")
+            let back = Browser(client)
+            let form = try await back.formToken("/login?next=/admin/subjects")
+            let returned = try await back.post("/login", [("username", "demo-admin"), ("password", web.world.passwords["demo-admin"]!),
+                                                         ("next", "/admin/subjects")], csrf: form)
+            #expect(returned.location == "/admin/subjects")
+        }
+    }
+
+    /// The home page speaks the browser's language, a `?lang=` switch is remembered, and both name the
+    /// jurisdictions' boards in that language.
+    @Test func homeInBothLanguages() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let chinese = Browser(client, language: "zh-CN,zh;q=0.9,en;q=0.5")
+            let zh = try await chinese.get("/")
+            #expect(zh.text.contains("<html lang=\"zh-Hans\">"))
+            #expect(zh.text.contains("赵家山村"))
+            #expect(zh.text.contains("hreflang=\"en\""))
+            let english = try await chinese.get("/?lang=en")
+            #expect(english.text.contains("<html lang=\"en\">"))
+            #expect(english.text.contains("Zhaojiashan Village"))
+            #expect(try await chinese.get("/").text.contains("<html lang=\"en\">"))
+            #expect(zh.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+        }
+    }
+
+    /// The stylesheet is served with a validator, and a matching If-None-Match answers 304.
+    @Test func staticFiles() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let css = try await client.execute(uri: "/static/style.css", method: .get)
+            #expect(css.status == .ok)
+            #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+            let etag = try #require(css.headers[.eTag])
+            let again = try await client.execute(uri: "/static/style.css", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+            #expect(try await client.execute(uri: "/static/nothing.css", method: .get).status == .notFound)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+}
