@@ -1,4 +1,4 @@
-public import CivicCore
+import CivicCore
 
 /// A QR Code Model 2 symbol (ISO/IEC 18004) holding text in byte mode as UTF-8, without an ECI
 /// header (readers take UTF-8 byte data as such).
