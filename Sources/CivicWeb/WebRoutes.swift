@@ -16,6 +16,8 @@ extension WebServices {
         }
         registerHome(on: router)
         registerSession(on: router)
+        registerAssessor(on: router)
+        registerCommittee(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {
