@@ -18,6 +18,8 @@ extension WebServices {
         registerSession(on: router)
         registerPublic(on: router)
         registerCertificates(on: router)
+        registerAssessor(on: router)
+        registerCommittee(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {
