@@ -16,6 +16,7 @@ extension WebServices {
         }
         registerHome(on: router)
         registerSession(on: router)
+        registerAdmin(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {
