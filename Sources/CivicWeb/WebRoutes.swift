@@ -20,6 +20,7 @@ extension WebServices {
         registerCertificates(on: router)
         registerAssessor(on: router)
         registerCommittee(on: router)
+        registerAdmin(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {
