@@ -80,8 +80,10 @@ extension WebServices {
         return page.render("public/certificate", title: page.text("certificate.issuedTitle"), model: model, status: .created)
     }
 
-    /// The verification page's address with the certificate filled in, on the host the browser used.
+    /// The verification page's address with the certificate filled in: on the public address if one is
+    /// configured, else on the host the browser used.
     static func verifyURL(_ page: Page, token: String) -> String {
+        if let base = page.web.configuration.publicURL { return "\(base)/verify?c=\(Page.escapeQuery(token))" }
         let host = page.request.head.authority ?? "localhost"
         let scheme = page.web.configuration.secureCookies ? "https" : "http"
         return "\(scheme)://\(host)/verify?c=\(Page.escapeQuery(token))"
