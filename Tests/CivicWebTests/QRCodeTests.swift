@@ -130,11 +130,12 @@ extension QRCode {
         #expect(try QRCode(String(repeating: "a", count: 14)).version == 1)
         #expect(try QRCode(String(repeating: "a", count: 15)).version == 2)
         #expect(try QRCode("").version == 1)
+        // Every version's limit (the mask is fixed: it plays no part in the choice of version).
         for correction in QRCode.Correction.allCases {
             for version in 1...39 {
                 let limit = QRCode.capacity(version: version, correction: correction)
-                #expect(try QRCode(String(repeating: "x", count: limit), correction: correction).version == version)
-                #expect(try QRCode(String(repeating: "x", count: limit + 1), correction: correction).version == version + 1)
+                #expect(try QRCode(String(repeating: "x", count: limit), correction: correction, mask: 0).version == version)
+                #expect(try QRCode(String(repeating: "x", count: limit + 1), correction: correction, mask: 0).version == version + 1)
             }
         }
         // Three-byte UTF-8 characters count as three bytes: 4 of them (12 bytes) fit 1-M, 5 do not.

@@ -544,12 +544,11 @@ extension QRCode {
                 }
                 if runLength >= 5 { total += runLength - 2 }
 
-                if size >= 11 {
-                    for start in 0...(size - 11) {
-                        let finderThenLight = (0..<11).allSatisfy { module(start + $0) == QRCode.finderThenLight[$0] }
-                        let lightThenFinder = (0..<11).allSatisfy { module(start + $0) == QRCode.lightThenFinder[$0] }
-                        if finderThenLight || lightThenFinder { total += 40 }
-                    }
+                // The last 11 modules as bits, newest lowest.
+                var window = 0
+                for i in 0..<size {
+                    window = (window << 1 | (module(i) ? 1 : 0)) & 0x7FF
+                    if i >= 10, window == QRCode.finderThenLight || window == QRCode.lightThenFinder { total += 40 }
                 }
             }
         }
@@ -570,6 +569,6 @@ extension QRCode {
     }
 
     /// 10111010000 and 00001011101: the finder-like pattern with light modules after or before it.
-    static let finderThenLight: [Bool] = [true, false, true, true, true, false, true, false, false, false, false]
-    static let lightThenFinder: [Bool] = [false, false, false, false, true, false, true, true, true, false, true]
+    static let finderThenLight = 0b101_1101_0000
+    static let lightThenFinder = 0b000_0101_1101
 }
