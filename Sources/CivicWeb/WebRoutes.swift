@@ -18,6 +18,7 @@ extension WebServices {
         registerSession(on: router)
         registerPublic(on: router)
         registerCertificates(on: router)
+        registerPortal(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {
