@@ -21,6 +21,7 @@ extension WebServices {
         registerAssessor(on: router)
         registerCommittee(on: router)
         registerAdmin(on: router)
+        registerPortal(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {

@@ -91,15 +91,9 @@ extension APIHandlers {
         } catch {
             throw APIError(.contentTooLarge, "evidence may be at most \(limit) bytes")
         }
-        guard !bytes.isEmpty else { throw APIError(.badRequest, "the upload is empty", at: "body") }
-        guard EvidenceSignature.matches(bytes, mediaType: mediaType) else {
-            throw APIError(.unsupportedMediaType, "the content is not a \(mediaType) file: its first bytes do not match the type", at: "body")
-        }
-        let digest = TokenSecret.hex(SHA256.hash(data: bytes))
-        let new = try await services.access.storeBlob(EvidenceBlob(digest: digest, mediaType: mediaType, bytes: bytes,
-                                                                    uploadedBy: account.id, uploadedAt: services.now()))
-        let stored = Components.Schemas.StoredEvidence(reference: "sha256:\(digest)", digest: digest, size: bytes.count, mediaType: mediaType)
-        return new ? .created(.init(body: .json(stored))) : .ok(.init(body: .json(stored)))
+        let upload = try await services.storeEvidence(bytes, mediaType: mediaType, uploadedBy: account.id)
+        let stored = Components.Schemas.StoredEvidence(reference: upload.reference, digest: upload.digest, size: upload.size, mediaType: mediaType)
+        return upload.isNew ? .created(.init(body: .json(stored))) : .ok(.init(body: .json(stored)))
     }
 
     func getEvidence(_ input: Operations.GetEvidence.Input) async throws -> Operations.GetEvidence.Output {

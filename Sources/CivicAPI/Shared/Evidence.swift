@@ -1,0 +1,30 @@
+package import CivicAccess
+import Crypto
+
+/// A stored evidence file: its digest and whether this upload added it.
+package struct StoredUpload: Sendable {
+    package var digest: String
+    package var mediaType: String
+    package var size: Int
+    package var isNew: Bool
+
+    /// How a report or appeal refers to it.
+    package var reference: String { "sha256:\(digest)" }
+}
+
+extension APIServices {
+    /// Stores uploaded evidence the one way the API and the pages both use: not empty, the first bytes
+    /// matching the declared type, kept under its SHA-256 digest with the uploader's account.
+    package func storeEvidence(_ bytes: [UInt8], mediaType: String, uploadedBy account: Account.ID) async throws -> StoredUpload {
+        guard !bytes.isEmpty else { throw APIError(.badRequest, "the upload is empty", at: "body") }
+        guard bytes.count <= configuration.evidenceBytesMax else {
+            throw APIError(.contentTooLarge, "evidence may be at most \(configuration.evidenceBytesMax) bytes")
+        }
+        guard EvidenceSignature.matches(bytes, mediaType: mediaType) else {
+            throw APIError(.unsupportedMediaType, "the content is not a \(mediaType) file: its first bytes do not match the type", at: "body")
+        }
+        let digest = TokenSecret.hex(SHA256.hash(data: bytes))
+        let new = try await access.storeBlob(EvidenceBlob(digest: digest, mediaType: mediaType, bytes: bytes, uploadedBy: account, uploadedAt: now()))
+        return StoredUpload(digest: digest, mediaType: mediaType, size: bytes.count, isNew: new)
+    }
+}

@@ -1,0 +1,303 @@
+import CivicAccess
+import CivicAPI
+import CivicAPITesting
+import CivicCore
+import CivicWeb
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct PortalPageTests {
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR portal test".utf8)
+
+    /// The demo resident's subject, as the account names it.
+    static func subject(_ web: WebWorld) async throws -> Subject {
+        let account = try await web.world.account(.resident)
+        let id = try #require(account.subject)
+        return try #require(try await web.world.store.subject(id))
+    }
+
+    static func resident(_ client: any TestClientProtocol, _ web: WebWorld, language: String? = nil) async throws -> Browser {
+        let browser = Browser(client, language: language)
+        let signIn = try await browser.signIn("demo-resident", web.world.passwords["demo-resident"]!)
+        #expect(signIn.location == "/portal")
+        return browser
+    }
+
+    /// An adverse entry on the resident that may still be appealed: reported by the demo assessor and approved
+    /// by the demo reviewer today, so its notice gives an appeal deadline in the future.
+    static func adverseEntry(_ web: WebWorld, _ subject: Subject) async throws -> Entry {
+        let engine = web.world.services.engine
+        let explanations = try await engine.explain(subject.id)
+        func fits(_ rule: Rule) -> Bool { rule.isAdverse && rule.points != nil && rule.reporters.contains(.assessor) && rule.approvalsRequired <= 1 && (rule.graceDays ?? 0) == 0 }
+        let scheme = try #require(explanations.map(\.scheme).first { $0.rules.contains(where: fits) })
+        let rule = try #require(scheme.rules.first { fits($0) && $0.evidence == nil } ?? scheme.rules.first(where: fits))
+        let assessor = try #require(try await web.world.account(.assessor).actor)
+        let reviewer = try #require(try await web.world.account(.reviewer).actor)
+        let id = Report.ID("portal-test-adverse")
+        let evidence = [Evidence(kind: .photo, reference: "photo:site-visit-1"), Evidence(kind: .document, reference: "doc:minutes-1"),
+                        Evidence(kind: .record, reference: "record:1")]
+        _ = try await engine.file(ReportRequest(id: id, subject: subject.id, scheme: scheme.id, rule: rule.id, reporter: assessor, role: .assessor,
+                                                occurredOn: engine.clock.today().adding(days: -2), statement: "Seen at the site", evidence: evidence))
+        for index in 0..<max(1, rule.approvalsRequired) {
+            _ = try await engine.decide(Decision(id: Decision.ID("portal-test-decision-\(index)"), report: id, reviewer: reviewer, outcome: .approve,
+                                                 reason: "Confirmed by the record", decidedOn: engine.clock.today()))
+        }
+        let entries = try await web.world.store.entries(subject: subject.id)
+        return try #require(entries.first { $0.report == id && $0.kind == .deed })
+    }
+
+    static func multipart(_ fields: [(String, String)], file: (name: String, filename: String, type: String, bytes: [UInt8])?) -> (ByteBuffer, String) {
+        let boundary = "portal-test-boundary-7f3a"
+        var body = ByteBuffer()
+        for (name, value) in fields {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        if let file {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.type)\r\n\r\n")
+            body.writeBytes(file.bytes)
+            body.writeString("\r\n")
+        }
+        body.writeString("--\(boundary)--\r\n")
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+
+    // MARK: Home
+
+    /// The home page shows each scheme's score and grade as the engine folds them, the household's masked
+    /// names, the history table with links to the entries, and links to the other pages; it is never cached.
+    @Test func homeShowsStandingHouseholdAndHistory() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal")
+            #expect(page.status == .ok)
+            #expect(page.headers[.cacheControl] == "no-store")
+            let standings = try await web.world.services.engine.standings(of: subject.id)
+            #expect(!standings.isEmpty)
+            for standing in standings {
+                #expect(page.text.contains("<span class=\"stat\">\(standing.score.description)</span>"))
+                if let grade = standing.grade { #expect(page.text.contains("<span class=\"grade\">\(grade.rawValue)</span>")) }
+            }
+            if let household = subject.household {
+                for member in try await web.world.store.members(of: household) {
+                    #expect(page.text.contains(member.maskedName))
+                    #expect(member.name == member.maskedName || !page.text.contains(">\(member.name)<"))
+                }
+            }
+            let changes = try await web.world.store.entries(subject: subject.id).filter { $0.kind == .deed && $0.points != .zero }
+            if let entry = changes.first {
+                #expect(page.text.contains("href=\"/portal/entries/\(entry.id.rawValue)\""))
+            }
+            for link in ["/portal/entries", "/portal/notices", "/portal/appeals", "/portal/claim", "/portal/path", "/portal/export"] {
+                #expect(page.text.contains("href=\"\(link)\""))
+            }
+            #expect(page.text.components(separatedBy: "<h1").count == 2)
+            let chinese = try await browser.get("/portal?lang=zh")
+            #expect(chinese.text.contains("<html lang=\"zh-Hans\">"))
+            #expect(chinese.text.contains("我的记录"))
+        }
+    }
+
+    /// Staff are refused with a 403 page that points to their own pages; a visitor is sent to sign in.
+    @Test func staffAndVisitorsAreRefused() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            for account in ["demo-reviewer", "demo-admin", "demo-assessor", "demo-auditor"] {
+                let browser = Browser(client)
+                _ = try await browser.signIn(account, web.world.passwords[account]!)
+                for path in ["/portal", "/portal/entries", "/portal/claim", "/portal/export", "/portal/path"] {
+                    let page = try await browser.get(path)
+                    #expect(page.status == .forbidden, "\(account) \(path)")
+                }
+                #expect(try await browser.get("/portal").text.contains("These pages are for residents"))
+                let claim = try await browser.post("/portal/claim", [("rule", "x"), ("statement", "x"), ("occurredOn", "2026-03-01"), ("claimId", "web-x")])
+                #expect(claim.status == .forbidden)
+            }
+            let visitor = Browser(client)
+            let page = try await visitor.get("/portal/entries")
+            #expect(page.status == .seeOther)
+            #expect(page.location == "/login?next=/portal/entries")
+        }
+    }
+
+    // MARK: Entries
+
+
+    /// One entry shows its rule with the handbook version, the report with its statement and evidence
+    /// references, the named decision and its reason, and the notice; another subject's entry is not found.
+    @Test func entryShowsReportDecisionAndNotice() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let entry = try #require(try await web.world.store.entries(subject: subject.id).first)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal/entries/\(entry.id.rawValue)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("version \(entry.handbookVersion)"))
+            if let reportID = entry.report, let record = try await web.world.store.report(reportID) {
+                #expect(page.text.contains(reportID.rawValue))
+                for decision in record.decisions { #expect(page.text.contains(decision.reason)) }
+            }
+
+            let foreign = try #require(try await web.world.store.entries(after: 0, limit: 100_000).first { $0.subject != subject.id && $0.subject != subject.household })
+            #expect(try await browser.get("/portal/entries/\(foreign.id.rawValue)").status == .notFound)
+            #expect(try await browser.get("/portal/entries/no-such-entry").status == .notFound)
+        }
+    }
+
+    // MARK: Appeals
+
+
+    // MARK: Claims
+
+    /// A claim with a photo stores the photo under its SHA-256 digest as the resident's upload and files a
+    /// self-claim report that references it; the same form sent twice files one report.
+    @Test func claimWithPhotoIsFiledOnce() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let form = try await browser.get("/portal/claim")
+            #expect(form.status == .ok)
+            #expect(form.text.contains("enctype=\"multipart/form-data\""))
+            #expect(form.text.contains("capture=\"environment\""))
+            let claimID = try #require(Browser.value(of: "claimId", in: form.text))
+            let claimable = try await web.world.services.engine.explain(subject.id).flatMap { item in
+                item.scheme.rules.filter { $0.reporters.contains(.`self`) && !$0.isAdverse && !$0.isRating
+                    && ($0.evidence == nil || $0.evidence!.anyOf.contains { $0 == [.photo: 1] }) }.map { "\(item.scheme.id.rawValue)|\($0.id.rawValue)" } }
+            let option = try #require(claimable.first)
+            #expect(form.text.contains("value=\"\(option)\""))
+            let token = try #require(Browser.value(of: "csrf", in: form.text))
+            let fields = [("csrf", token), ("claimId", claimID), ("rule", option), ("occurredOn", "2026-03-08"), ("statement", "Helped clear the drain")]
+            let (body, type) = Self.multipart(fields, file: ("photo", "drain.png", "image/png", Self.png))
+            let filed = try await browser.send(.post, "/portal/claim", body: body, contentType: type)
+            #expect(filed.status == .seeOther, "\(filed.text.components(separatedBy: "role=\"alert\"").dropFirst().first?.prefix(300) ?? "")")
+            #expect(filed.location == "/portal/claim?done=portal.claimFiled")
+            _ = try await browser.send(.post, "/portal/claim", body: body, contentType: type)
+
+            let digest = SHA256.hash(data: Self.png).map { String(format: "%02x", $0) }.joined()
+            let report = try #require(try await web.world.store.report(Report.ID(claimID)))
+            #expect(report.report.isSelfClaim)
+            #expect(report.report.subject == subject.id)
+            #expect(report.report.evidence.map(\.reference) == ["sha256:\(digest)"])
+            #expect(try await web.world.store.reports(subject: subject.id).filter { $0.report.statement == "Helped clear the drain" }.count == 1)
+            let blob = try #require(try await web.world.access.blob(digest: digest))
+            #expect(blob.uploadedBy == Account.ID("demo-resident"))
+            #expect(blob.mediaType == "image/png")
+
+            let list = try await browser.get("/portal/claim?done=portal.claimFiled")
+            #expect(list.text.contains("Your claim is filed"))
+            #expect(list.text.contains("waiting for a decision"))
+            let photo = try await browser.get("/portal/evidence/\(digest)")
+            #expect(photo.status == .ok)
+            #expect(Array(buffer: photo.body) == Self.png)
+
+            let other = Browser(client)
+            _ = try await other.signIn("demo-reviewer", web.world.passwords["demo-reviewer"]!)
+            #expect(try await other.get("/portal/evidence/\(digest)").status == .forbidden)
+        }
+    }
+
+    /// Bad claims re-render the form with the reason next to the field and file nothing: an adverse or
+    /// unknown rule, a day in the future or malformed, no statement, a file that is not a photo.
+    @Test func badClaimsFileNothing() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let before = try await web.world.store.reports(subject: subject.id).count
+        let adverse = try #require(try await web.world.services.engine.explain(subject.id).flatMap { item in
+            item.scheme.rules.filter(\.isAdverse).map { "\(item.scheme.id.rawValue)|\($0.id.rawValue)" } }.first)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let form = try await browser.get("/portal/claim")
+            #expect(!form.text.contains("value=\"\(adverse)\""))
+            let good = try #require(form.text.components(separatedBy: "<option value=\"").dropFirst(2).first?.components(separatedBy: "\"").first)
+            let token = try #require(Browser.value(of: "csrf", in: form.text))
+            let cases: [(fields: [(String, String)], file: [UInt8]?, field: String, message: String)] = [
+                ([("rule", adverse), ("occurredOn", "2026-03-08"), ("statement", "x")], nil, "rule-error", "Choose one of the good deeds"),
+                ([("rule", "nope|nope"), ("occurredOn", "2026-03-08"), ("statement", "x")], nil, "rule-error", "Choose one of the good deeds"),
+                ([("rule", good), ("occurredOn", "2027-01-01"), ("statement", "x")], nil, "occurredOn-error", "cannot be in the future"),
+                ([("rule", good), ("occurredOn", "8 March"), ("statement", "x")], nil, "occurredOn-error", "YYYY-MM-DD"),
+                ([("rule", good), ("occurredOn", "2026-03-08"), ("statement", " ")], nil, "statement-error", "Say what you did"),
+                ([("rule", good), ("occurredOn", "2026-03-08"), ("statement", "x")], Array("<script>alert(1)</script>".utf8), "photo-error", "not a JPEG or PNG"),
+            ]
+            for item in cases {
+                let fields = item.fields + [("csrf", token), ("claimId", "web-bad-claim")]
+                let (body, type) = Self.multipart(fields, file: item.file.map { ("photo", "x.png", "image/png", $0) })
+                let page = try await browser.send(.post, "/portal/claim", body: body, contentType: type)
+                #expect(page.status == .unprocessableContent, "\(item.field)")
+                #expect(page.text.contains("id=\"\(item.field)\""))
+                #expect(page.text.contains(item.message))
+            }
+            #expect(try await web.world.store.reports(subject: subject.id).count == before)
+            #expect(try await web.world.store.report(Report.ID("web-bad-claim")) == nil)
+            let digest = SHA256.hash(data: Array("<script>alert(1)</script>".utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(try await web.world.access.blob(digest: digest) == nil)
+        }
+    }
+
+    // MARK: Notices, path, export
+
+    /// Notices are listed newest first with their rule, effect and appeal deadline; one opens on its own
+    /// page; another subject's notice is not found.
+    @Test func noticesListAndOpen() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let notice = try #require(try await web.world.store.notices(subject: subject.id).first)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let list = try await browser.get("/portal/notices")
+            #expect(list.status == .ok)
+            #expect(list.text.contains("href=\"/portal/notices/\(notice.id.rawValue)\""))
+            if let day = notice.appealBy { #expect(list.text.contains(day.description)) }
+            let one = try await browser.get("/portal/notices/\(notice.id.rawValue)")
+            #expect(one.status == .ok)
+            if let entry = notice.entry { #expect(one.text.contains("href=\"/portal/entries/\(entry.rawValue)\"")) }
+            let foreign = try #require(try await web.world.store.notices(after: nil, limit: 2000).first { $0.subject != subject.id })
+            #expect(try await browser.get("/portal/notices/\(foreign.id.rawValue)").status == .notFound)
+        }
+    }
+
+    /// The path page states, per scheme, the next grade and the points it needs, as the engine computes them.
+    @Test func pathStatesWhatIsNeeded() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let paths = try await web.world.services.engine.path(subject.id)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal/path")
+            #expect(page.status == .ok)
+            for path in paths {
+                if let next = path.nextGrade, let needed = path.pointsNeeded, needed.isPositive {
+                    #expect(page.text.contains("You need \(needed.description) more points to reach grade \(next.rawValue)"))
+                }
+            }
+            #expect(try await Browser(client, language: "zh").get("/portal/path").status == .seeOther)
+        }
+    }
+
+    /// The export is an attachment holding the subject and every entry, report, notice and appeal about them.
+    @Test func exportIsEverythingAsAttachment() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let response = try await browser.get("/portal/export")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(response.headers[HTTPField.Name("Content-Disposition")!] == "attachment; filename=\"civic-record-\(subject.id.rawValue).json\"")
+            #expect(response.headers[.cacheControl] == "no-store")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body))) as? [String: Any])
+            #expect((object["subject"] as? [String: Any])?["id"] as? String == subject.id.rawValue)
+            #expect((object["entries"] as? [Any])?.count == (try await web.world.store.entries(subject: subject.id)).count)
+            #expect((object["reports"] as? [Any])?.count == (try await web.world.store.reports(subject: subject.id)).count)
+            #expect((object["notices"] as? [Any])?.count == (try await web.world.store.notices(subject: subject.id)).count)
+            #expect((object["standings"] as? [Any])?.isEmpty == false)
+        }
+    }
+}
