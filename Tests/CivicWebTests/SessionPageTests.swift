@@ -121,3 +121,19 @@ import Testing
 extension HTTPField.Name {
     static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
 }
+
+@Suite struct AbsentValueTests {
+    /// An absent value in a page's model is absent on the page: the sign-in form without an error shows no
+    /// alert (and never the word "nil"), and with one shows it.
+    @Test func absentValuesRenderNothing() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let browser = Browser(client)
+            let clean = try await browser.get("/login")
+            #expect(!clean.text.contains("role=\"alert\""))
+            #expect(!clean.text.contains(">nil<"))
+            let refused = try await browser.signIn("demo-auditor", "wrong password here")
+            #expect(refused.text.contains("role=\"alert\""))
+        }
+    }
+}

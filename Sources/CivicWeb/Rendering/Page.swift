@@ -63,7 +63,7 @@ public struct Page: Sendable {
 
     /// Renders `template` inside the layout. `title` is the page's own heading, already in the page's language.
     public func render(_ template: String, title: String, model: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let object: [String: Any] = ["chrome": chrome(title: title), "t": catalog.mustacheValue, "m": model]
+        let object: [String: Any] = ["chrome": chrome(title: title), "t": catalog.mustacheValue, "m": Page.present(model) ?? [:]]
         guard let html = web.templates.render(object, withTemplate: template) else {
             context.logger.error("no such template", metadata: ["template": "\(template)"])
             return Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -72,6 +72,20 @@ public struct Page: Sendable {
         var response = Response(status: status, headers: headers(), body: .init(byteBuffer: ByteBuffer(string: html)))
         for cookie in cookies { response.setCookie(cookie) }
         return response
+    }
+
+    /// The model without its absent values: an `Optional.none` inside an `Any` is a value to Mustache
+    /// (it would print "nil" and open sections), so absent values are dropped from dictionaries and
+    /// arrays, and present ones unwrapped.
+    static func present(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return present(wrapped)
+        }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues(present) }
+        if let array = value as? [Any] { return array.compactMap(present) }
+        return value
     }
 
     /// A 303 to `location` after a successful form; `done` names the catalog text (`area.key`) that the
