@@ -16,6 +16,10 @@ extension WebServices {
         }
         registerHome(on: router)
         registerSession(on: router)
+        registerPublic(on: router)
+        registerCertificates(on: router)
+        registerAssessor(on: router)
+        registerCommittee(on: router)
         registerAdmin(on: router)
     }
 
