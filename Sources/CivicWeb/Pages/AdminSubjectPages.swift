@@ -9,7 +9,8 @@ extension WebServices {
         get(router, "/admin/subjects") { page in
             try page.requireStaff()
             _ = try page.admit(.listSubjects)
-            let search = (page.query("q") ?? "").trimmingCharacters(in: .whitespaces)
+            // A GET form sends spaces as "+".
+            let search = (page.query("q") ?? "").replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces)
             let wantedKind = page.query("kind").flatMap { SubjectKind(rawValue: $0) }
             let jurisdictions = try await page.store.jurisdictions().sorted { $0.id < $1.id }
             let wantedJurisdiction = page.query("jurisdiction").flatMap { text in jurisdictions.first { $0.id.rawValue == text }?.id }
