@@ -115,7 +115,9 @@ extension WebServices {
     func reportForm(_ page: Page, values: ReportFormValues, errors: [String: String], status: HTTPResponse.Status) async throws -> Response {
         let covered = try await coveredSubjects(page)
         let subjects = covered.flatMap { [$0.household] + $0.members }
-        let rules = try await reportableRules(page, subjects: subjects)
+        // With a subject chosen, only the rules of the schemes that apply to it.
+        let chosen = subjects.filter { $0.id.rawValue == values.subject }
+        let rules = try await reportableRules(page, subjects: chosen.isEmpty ? subjects : chosen)
         let subjectOptions: [[String: Any]] = subjects.map {
             ["value": $0.id.rawValue, "label": "\($0.name) (\($0.id.rawValue))", "selected": $0.id.rawValue == values.subject]
         }
