@@ -312,9 +312,11 @@ extension WebServices {
             "handbookVersion": report.handbookVersion, "reporter": reporter?.name ?? report.reporter.rawValue,
             "occurredOn": report.occurredOn.description, "filedOn": report.filedOn.description, "cycle": report.cycle.description,
             "statement": report.statement, "evidence": evidence, "hasEvidence": !evidence.isEmpty,
-            "durationDays": report.durationDays as Any, "stars": report.stars as Any,
             "decisions": decisions, "hasDecisions": !decisions.isEmpty,
         ]) { _, new in new }
+        // Only what the report has: an absent optional must not reach the template as a value.
+        if let days = report.durationDays { model["durationDays"] = days }
+        if let stars = report.stars { model["stars"] = stars }
         return model
     }
 
