@@ -16,8 +16,11 @@ extension WebServices {
         }
         registerHome(on: router)
         registerSession(on: router)
+        registerPublic(on: router)
+        registerCertificates(on: router)
         registerAssessor(on: router)
         registerCommittee(on: router)
+        registerAdmin(on: router)
     }
 
     func registerHome(on router: Router<APIRequestContext>) {

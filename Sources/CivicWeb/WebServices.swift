@@ -44,9 +44,13 @@ public struct WebConfiguration: Sendable {
     public var secureCookies = false
     /// Rows on one page of a long table.
     public var rowsPerPage = 50
+    /// The address people reach the server at (`https://credit.example.gov`), for links that leave the
+    /// page, such as a certificate's QR code; without it, the address the browser used.
+    public var publicURL: String?
 
-    public init(secureCookies: Bool = false) {
+    public init(secureCookies: Bool = false, publicURL: String? = nil) {
         self.secureCookies = secureCookies
+        self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
 }
 

@@ -83,26 +83,14 @@ extension APIHandlers {
 
     func issueToken(_ input: Operations.IssueToken.Input) async throws -> Operations.IssueToken.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the request as application/json") }
-        guard Account.ID.isValid(body.account), let account = try await services.access.account(Account.ID(body.account)) else {
-            throw APIError(.notFound, "no account '\(body.account.prefix(128))'", at: "body.account")
-        }
-        let days = body.expiresInDays ?? 90
-        guard (1...366).contains(days) else { throw APIError(.badRequest, "expiresInDays must be from 1 to 366", at: "body.expiresInDays") }
-        if let rate = body.requestsPerSecond, !(1...100_000).contains(rate) {
-            throw APIError(.badRequest, "requestsPerSecond must be from 1 to 100000", at: "body.requestsPerSecond")
-        }
-        guard !body.scopes.isEmpty else { throw APIError(.badRequest, "name at least one scope", at: "body.scopes") }
-        let scopes = Set(body.scopes.compactMap { TokenScope(rawValue: $0.rawValue) })
-        let (token, bearer) = try await services.authenticator.issue(for: account.id, scopes: scopes, days: days, requestsPerSecond: body.requestsPerSecond)
+        let (token, bearer) = try await services.issueToken(
+            account: body.account, scopes: Set(body.scopes.compactMap { TokenScope(rawValue: $0.rawValue) }), days: body.expiresInDays,
+            requestsPerSecond: body.requestsPerSecond, field: "body.")
         return .created(.init(body: .json(issued(token, bearer: bearer))))
     }
 
     func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
-        let id = input.path.tokenId
-        guard TokenRecord.ID.isValid(id), try await services.access.revokeToken(TokenRecord.ID(id), at: services.now()) else {
-            throw APIError(.notFound, "no token '\(id.prefix(128))'")
-        }
-        services.authenticator.forget(token: TokenRecord.ID(id))
+        try await services.revokeToken(input.path.tokenId)
         return .noContent(.init())
     }
 }

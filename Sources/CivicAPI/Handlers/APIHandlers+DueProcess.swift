@@ -86,13 +86,7 @@ extension APIHandlers {
 
     func previewHandbook(_ input: Operations.PreviewHandbook.Input) async throws -> Operations.PreviewHandbook.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the handbook as application/json") }
-        let parsed = HandbookLoader.parse(body.source, file: "handbook")
-        guard let handbook = parsed.handbook, !parsed.hasErrors else {
-            let first = parsed.errors.first
-            throw APIError(.badRequest, code: "invalid-handbook",
-                           "the handbook has \(parsed.errors.count) error(s); the first: \(first?.message ?? "unreadable")",
-                           at: first.map { "line \($0.line), column \($0.column), \($0.path)" })
-        }
+        let handbook = try APIServices.validHandbook(body.source)
         let report = try await engine.preview(handbook, asOf: today())
         return .ok(.init(body: .json(try Self.object(report))))
     }

@@ -34,13 +34,7 @@ extension APIHandlers {
 
     func publishHandbook(_ input: Operations.PublishHandbook.Input) async throws -> Operations.PublishHandbook.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the handbook as application/json") }
-        let parsed = HandbookLoader.parse(body.source, file: "handbook")
-        guard let handbook = parsed.handbook, !parsed.hasErrors else {
-            let first = parsed.errors.first
-            throw APIError(.badRequest, code: "invalid-handbook",
-                           "the handbook has \(parsed.errors.count) error(s); the first: \(first?.message ?? "unreadable"); POST /handbooks/lint lists them all",
-                           at: first.map { "line \($0.line), column \($0.column), \($0.path)" })
-        }
+        let handbook = try APIServices.validHandbook(body.source, lintHint: "; POST /handbooks/lint lists them all")
         let result = try await engine.publish(handbook, source: body.source, by: try actingActor())
         return result == .recorded ? .created(.init(body: .json(.init(result: .recorded)))) : .ok(.init(body: .json(.init(result: .unchanged))))
     }

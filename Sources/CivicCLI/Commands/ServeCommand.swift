@@ -40,6 +40,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
     @Flag(name: .customLong("secure-cookies"), help: "Mark the pages' cookies Secure: use it whenever browsers reach the server over HTTPS (behind a TLS proxy).")
     var secureCookies = false
+    @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (default: the address the browser used).", valueName: "url"))
+    var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
 
     func run() async throws {
@@ -100,7 +102,10 @@ struct ServeCommand: AsyncParsableCommand {
         if try await access.accountCount() == 0 {
             Terminal.error("no accounts yet: create an administrator with `civic account add --id ID --role administrator --actor ACTOR`")
         }
-        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies))
+        if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) || publicURL.contains("?") {
+            throw CivicError(.invalidInput, "--public-url must be an http:// or https:// address without a query, like https://credit.example.gov")
+        }
+        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies, publicURL: publicURL))
         let application = try buildApplication(services, host: host, port: port, logger: logger, additionalRoutes: web.register(on:))
         let purge = IdempotencyPurge(services: services)
         let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: purge)],

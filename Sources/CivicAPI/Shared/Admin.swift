@@ -1,0 +1,43 @@
+package import CivicAccess
+package import CivicCore
+import CivicHandbook
+
+/// Administration steps shared by the API handlers and the administrator's pages, so both check the
+/// same things and say the same when they refuse.
+extension APIServices {
+    /// Issues an API token for an account. `field` prefixes the error locations (`body.` for the API).
+    package func issueToken(account text: String, scopes: Set<TokenScope>, days: Int?, requestsPerSecond: Int?,
+                            field: String = "") async throws -> (token: TokenRecord, bearer: String) {
+        guard Account.ID.isValid(text), let account = try await access.account(Account.ID(text)) else {
+            throw APIError(.notFound, "no account '\(text.prefix(128))'", at: field + "account")
+        }
+        let days = days ?? 90
+        guard (1...366).contains(days) else { throw APIError(.badRequest, "expiresInDays must be from 1 to 366", at: field + "expiresInDays") }
+        if let rate = requestsPerSecond, !(1...100_000).contains(rate) {
+            throw APIError(.badRequest, "requestsPerSecond must be from 1 to 100000", at: field + "requestsPerSecond")
+        }
+        guard !scopes.isEmpty else { throw APIError(.badRequest, "name at least one scope", at: field + "scopes") }
+        let (token, bearer) = try await authenticator.issue(for: account.id, scopes: scopes, days: days, requestsPerSecond: requestsPerSecond)
+        return (token, bearer)
+    }
+
+    /// Revokes a token at once (the authenticator's cache forgets it too).
+    package func revokeToken(_ text: String) async throws {
+        guard TokenRecord.ID.isValid(text), try await access.revokeToken(TokenRecord.ID(text), at: now()) else {
+            throw APIError(.notFound, "no token '\(text.prefix(128))'")
+        }
+        authenticator.forget(token: TokenRecord.ID(text))
+    }
+
+    /// A handbook source that must parse without errors before it is previewed or published.
+    package static func validHandbook(_ source: String, lintHint: String = "") throws -> Handbook {
+        let parsed = HandbookLoader.parse(source, file: "handbook")
+        guard let handbook = parsed.handbook, !parsed.hasErrors else {
+            let first = parsed.errors.first
+            throw APIError(.badRequest, code: "invalid-handbook",
+                           "the handbook has \(parsed.errors.count) error(s); the first: \(first?.message ?? "unreadable")\(lintHint)",
+                           at: first.map { "line \($0.line), column \($0.column), \($0.path)" })
+        }
+        return handbook
+    }
+}

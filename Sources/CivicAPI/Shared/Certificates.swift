@@ -1,0 +1,60 @@
+package import CivicCertificates
+package import CivicCore
+
+/// Issuing and checking rating certificates: one implementation for the API and the pages.
+extension APIServices {
+    package var signingKey: CertificateSigningKey {
+        get throws {
+            guard let key = certificateKey else {
+                throw APIError(.serviceUnavailable, code: "no-certificate-key", "this server has no certificate key (civic serve --certificate-key)")
+            }
+            return key
+        }
+    }
+
+    /// A signed certificate of one scheme's standing today; `scheme` may be omitted when only one scheme rates the subject.
+    package func issueCertificate(for subject: Subject, scheme: String?, validDays: Int?) async throws -> (token: String, certificate: Certificate) {
+        let key = try signingKey
+        let standings = try await engine.standings(of: subject.id, asOf: engine.clock.today())
+        let standing: Standing
+        if let scheme {
+            guard let found = standings.first(where: { $0.scheme.rawValue == scheme }) else {
+                throw APIError(.notFound, "scheme '\(scheme.prefix(128))' does not rate this subject", at: "body.scheme")
+            }
+            standing = found
+        } else {
+            guard standings.count == 1, let only = standings.first else {
+                throw APIError(.badRequest, standings.isEmpty ? "no scheme rates this subject" : "more than one scheme rates this subject: name one",
+                               at: "body.scheme")
+            }
+            standing = only
+        }
+        guard let handbook = try await engine.handbooks().scheme(standing.scheme)?.handbook else {
+            throw APIError(.notFound, "no handbook for scheme '\(standing.scheme)'")
+        }
+        let serial = TokenSecret.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        let certificate = try Certificate.make(standing: standing, subject: subject, handbook: handbook,
+                                               validityDays: validDays ?? Certificate.defaultValidityDays, serial: serial, keyID: key.publicKey.id)
+        return (try key.sign(certificate).text, certificate)
+    }
+
+    /// What a verifier learns of a certificate text: accepted or why not, and whether the certified
+    /// grade and score still hold today (never the standing itself).
+    package struct CertificateCheck: Sendable {
+        package var verification: CertificateVerification
+        package var checkedOn: Day
+        package var current: Bool?
+    }
+
+    package func checkCertificate(_ text: String) async -> CertificateCheck {
+        let day = engine.clock.today()
+        let trusted = certificateKey.map { [$0.publicKey] } ?? []
+        let verification = CertificateVerifier(trusting: trusted).verify(text, on: day)
+        var current: Bool?
+        if verification.isAccepted, let certificate = verification.certificate {
+            let standing = try? await engine.standings(of: certificate.subject, asOf: day).first { $0.scheme == certificate.scheme }
+            current = standing.map { $0.grade == certificate.grade && $0.score == certificate.score } ?? false
+        }
+        return CertificateCheck(verification: verification, checkedOn: day, current: current)
+    }
+}

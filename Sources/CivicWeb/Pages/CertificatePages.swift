@@ -1,0 +1,95 @@
+import CivicAPI
+import CivicCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// A resident's rating certificate: issued on request, shown with a QR code that opens the
+/// verification page, printable, and downloadable as its text.
+extension WebServices {
+    func registerCertificates(on router: Router<APIRequestContext>) {
+        get(router, "/portal/certificate") { page in
+            let subject = try await Self.ownSubject(page, .issueCertificate)
+            return try await Self.certificateForm(page, subject: subject, error: nil, validDays: String(Certificate.defaultValidityDays))
+        }
+
+        post(router, "/portal/certificate") { page in
+            let subject = try await Self.ownSubject(page, .issueCertificate)
+            let form = try await page.form()
+            let validText = form["validDays"] ?? ""
+            guard let validDays = Int(validText), (1...Certificate.validityDaysMax).contains(validDays) else {
+                return try await Self.certificateForm(page, subject: subject, error: page.text("certificate.badValidity"), validDays: validText,
+                                                      status: .badRequest)
+            }
+            let issued: (token: String, certificate: Certificate)
+            do {
+                issued = try await self.api.issueCertificate(for: subject, scheme: form["scheme"], validDays: validDays)
+            } catch let error as APIError where error.status.code < 500 {
+                return try await Self.certificateForm(page, subject: subject, error: error.detail, validDays: validText, status: error.status)
+            }
+            return try await Self.certificatePage(page, issued.token, issued.certificate)
+        }
+
+        get(router, "/portal/certificate/download") { page in
+            _ = try await Self.ownSubject(page, .issueCertificate)
+            let text = page.query("c") ?? ""
+            let check = await self.api.checkCertificate(text)
+            guard check.verification.isAccepted, let certificate = check.verification.certificate,
+                  certificate.subject == page.caller.account?.subject else { throw PageError.notFound }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"certificate-\(certificate.serial).txt\""
+            headers[.cacheControl] = "no-store"
+            let body = "\(text)\n\n\(Self.verifyURL(page, token: text))\n"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+    }
+
+    /// The signed-in resident's own subject record (the policy decides who reaches this at all).
+    static func ownSubject(_ page: Page, _ operation: APIOperation) async throws -> Subject {
+        let visibility = try page.visibility(operation)
+        guard let own = try page.account.subject else { throw PageError.notFound }
+        return try await visibility.require(own.rawValue)
+    }
+
+    static func certificateForm(_ page: Page, subject: Subject, error: String?, validDays: String, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let handbooks = try await page.engine.handbooks()
+        let standings = try await page.engine.standings(of: subject.id, asOf: page.today)
+        let schemes: [[String: Any]] = standings.map { standing in
+            let title = handbooks.scheme(standing.scheme).map { page.text($0.scheme.title) } ?? standing.scheme.rawValue
+            return ["id": standing.scheme.rawValue, "title": title, "grade": standing.grade?.rawValue ?? "", "score": standing.score.description]
+        }
+        let model: [String: Any] = ["schemes": schemes, "hasSchemes": !schemes.isEmpty, "error": error as Any, "validDays": validDays,
+                                    "hasKey": page.web.api.certificateKey != nil]
+        return page.render("public/certificate-form", title: page.text("certificate.title"), model: model, status: status)
+    }
+
+    static func certificatePage(_ page: Page, _ token: String, _ certificate: Certificate) async throws -> Response {
+        let url = verifyURL(page, token: token)
+        let qr = try QRCode(url, correction: .medium)
+        let jurisdictions = try await page.store.jurisdictions()
+        let issuer = jurisdictions.first { $0.id == certificate.issuer }.map { page.text($0.name) } ?? certificate.issuer.rawValue
+        let scheme = try await page.engine.handbooks().scheme(certificate.scheme).map { page.text($0.scheme.title) } ?? certificate.scheme.rawValue
+        let model: [String: Any] = [
+            "qr": qr.svg(moduleSize: 4, quietZone: 4, title: page.text("certificate.scan")),
+            "url": url, "token": token, "download": "/portal/certificate/download?c=" + Page.escapeQuery(token),
+            "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
+            "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
+            "issuer": issuer, "serial": certificate.serial,
+        ]
+        return page.render("public/certificate", title: page.text("certificate.issuedTitle"), model: model, status: .created)
+    }
+
+    /// The verification page's address with the certificate filled in: on the public address if one is
+    /// configured, else on the host the browser used.
+    static func verifyURL(_ page: Page, token: String) -> String {
+        if let base = page.web.configuration.publicURL { return "\(base)/verify?c=\(Page.escapeQuery(token))" }
+        let host = page.request.head.authority ?? "localhost"
+        let scheme = page.web.configuration.secureCookies ? "https" : "http"
+        return "\(scheme)://\(host)/verify?c=\(Page.escapeQuery(token))"
+    }
+}
+
+extension HTTPField.Name {
+    static let contentDisposition = HTTPField.Name("Content-Disposition")!
+}
