@@ -25,10 +25,16 @@ import Testing
         throw TestFailure("no plain rule for \(subject.id)")
     }
 
+    /// The first covered subject (a household or a member) with a plain rule to report under.
     static func firstHousehold(_ web: WebWorld) async throws -> Subject {
         let account = try await web.world.account(.assessor)
-        let id = try #require(account.households.sorted().first)
-        return try #require(try await web.world.store.subject(id))
+        for id in account.households.sorted() {
+            let household = try #require(try await web.world.store.subject(id))
+            for subject in [household] + (try await web.world.store.members(of: id)).sorted(by: { $0.id < $1.id }) {
+                if (try? await plainRule(web, for: subject)) != nil { return subject }
+            }
+        }
+        throw TestFailure("no covered subject with a plain rule")
     }
 
     /// Posts a multipart form with fields and PNG files, as a phone's browser sends a report with photos.

@@ -115,7 +115,9 @@ extension WebServices {
     func reportForm(_ page: Page, values: ReportFormValues, errors: [String: String], status: HTTPResponse.Status) async throws -> Response {
         let covered = try await coveredSubjects(page)
         let subjects = covered.flatMap { [$0.household] + $0.members }
-        let rules = try await reportableRules(page, subjects: subjects)
+        // With a subject chosen, only the rules of the schemes that apply to it.
+        let chosen = subjects.filter { $0.id.rawValue == values.subject }
+        let rules = try await reportableRules(page, subjects: chosen.isEmpty ? subjects : chosen)
         let subjectOptions: [[String: Any]] = subjects.map {
             ["value": $0.id.rawValue, "label": "\($0.name) (\($0.id.rawValue))", "selected": $0.id.rawValue == values.subject]
         }
@@ -310,9 +312,11 @@ extension WebServices {
             "handbookVersion": report.handbookVersion, "reporter": reporter?.name ?? report.reporter.rawValue,
             "occurredOn": report.occurredOn.description, "filedOn": report.filedOn.description, "cycle": report.cycle.description,
             "statement": report.statement, "evidence": evidence, "hasEvidence": !evidence.isEmpty,
-            "durationDays": report.durationDays as Any, "stars": report.stars as Any,
             "decisions": decisions, "hasDecisions": !decisions.isEmpty,
         ]) { _, new in new }
+        // Only what the report has: an absent optional must not reach the template as a value.
+        if let days = report.durationDays { model["durationDays"] = days }
+        if let stars = report.stars { model["stars"] = stars }
         return model
     }
 
