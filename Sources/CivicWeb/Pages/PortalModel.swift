@@ -149,14 +149,22 @@ enum PortalModel {
         guard case .points = item.scheme.scale else { return nil }
         var running = item.scheme.neutralScore
         var points: [ScoreChart.Point] = []
+        var scores = [running]
         let changes = item.explanation.contributions.map(\.entry).filter { $0.kind == .deed || $0.kind == .correction }
             .sorted { ($0.effectiveOn, $0.sequence) < ($1.effectiveOn, $1.sequence) }
         for entry in changes {
             running = running + entry.points
+            scores.append(running)
             points.append(ScoreChart.Point(day: entry.effectiveOn, score: running,
                                            note: "\(entry.effectiveOn): \(ruleTitle(page, handbooks, entry)) \(entry.points.signedDescription)"))
         }
-        let thresholds = (item.scheme.grades?.bands ?? []).map { ScoreChart.Threshold(score: $0.minimum, label: $0.grade.rawValue) }
+        // Only the grade lines around the history: the band it starts from to the band above its best,
+        // so a score near 1,000 is not drawn as a flat line at the top of a 0-1,250 axis.
+        let bands = (item.scheme.grades?.bands ?? []).sorted { $0.minimum < $1.minimum }
+        let low = bands.last { $0.minimum <= scores.min()! }?.minimum ?? bands.first?.minimum
+        let high = bands.first { $0.minimum > scores.max()! }?.minimum ?? bands.last?.minimum
+        let thresholds = bands.filter { band in (low.map { band.minimum >= $0 } ?? true) && (high.map { band.minimum <= $0 } ?? true) }
+            .map { ScoreChart.Threshold(score: $0.minimum, label: $0.grade.rawValue) }
         let title = page.text("portal.chartTitle", ["scheme": page.text(item.scheme.title)])
         return ScoreChart(points: points, thresholds: thresholds, through: page.today)
             .svg(title: title, description: page.text("portal.chartDescription"), emptyMessage: page.text("portal.chartEmpty"), language: page.language)
