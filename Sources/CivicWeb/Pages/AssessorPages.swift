@@ -194,13 +194,11 @@ extension WebServices {
         guard let actor = account.actor else {
             return try await reportForm(page, values: values, errors: ["general": page.text("assessor.errorNoActor")], status: .forbidden)
         }
-        // The photos are stored the way the API's evidence upload stores them: content-addressed by SHA-256.
+        // The photos are stored the one way the API's evidence upload stores them: content-addressed by SHA-256.
         var evidence: [Evidence] = []
         for photo in accepted {
-            let digest = TokenSecret.hex(SHA256.hash(data: photo.bytes))
-            _ = try await api.access.storeBlob(EvidenceBlob(digest: digest, mediaType: photo.mediaType, bytes: photo.bytes,
-                                                             uploadedBy: account.id, uploadedAt: api.now()))
-            evidence.append(Evidence(kind: .photo, reference: "sha256:\(digest)"))
+            let stored = try await api.storeEvidence(photo.bytes, mediaType: photo.mediaType, uploadedBy: account.id)
+            evidence.append(Evidence(kind: .photo, reference: stored.reference))
         }
         let request = ReportRequest(id: Report.ID(values.id), subject: subject.id, scheme: Scheme.ID(ruleParts[0]), rule: Rule.ID(ruleParts[1]),
                                     reporter: actor, role: .assessor, occurredOn: occurredOn, statement: values.statement,
