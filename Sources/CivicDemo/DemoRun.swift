@@ -230,13 +230,18 @@ public struct DemoRun: Sendable {
                 guard let subject = subjectsByID[report.subject],
                       let rule = handbooks.version(report.handbookVersion, of: report.handbookJurisdiction)?.scheme(report.scheme)?.rule(report.rule)
                 else { continue }
+                // A report that needs two approvals may carry one over from an earlier meeting: its reviewer
+                // does not decide it again, and the new decisions are numbered after the earlier ones.
+                // Four eyes count people: a resident with two reviewer accounts sits once.
+                var seated = Set(record.decisions.compactMap { actorsByID[$0.reviewer].map(Recusal.person) })
                 let committee = (world.reviewers[subject.jurisdiction] ?? world.reviewers[DemoWorld.city]!).filter { reviewer in
-                    guard let actor = actorsByID[reviewer], actor.id != report.reporter,
+                    guard let actor = actorsByID[reviewer], seated.insert(Recusal.person(actor)).inserted, actor.id != report.reporter,
                           actorsByID[report.reporter].map(Recusal.person) != Recusal.person(actor) else { return false }
                     guard let own = actor.subject.flatMap({ subjectsByID[$0] }) else { return true }
                     return own.id != subject.id && own.household != subject.id && (own.household == nil || own.household != subject.household)
                 }
-                guard committee.count >= rule.approvalsRequired else { continue }
+                let approvalsNeeded = rule.approvalsRequired - record.decisions.count
+                guard approvalsNeeded > 0, committee.count >= approvalsNeeded else { continue }
                 let roll = Double.random(in: 0..<100, using: &random)
                 let outcome: Decision.Outcome
                 if roll < 8 {
@@ -252,8 +257,8 @@ public struct DemoRun: Sendable {
                 case .adjust: reason = "partly done; half the points"
                 case .approve: reason = ""
                 }
-                for (offset, reviewer) in committee.prefix(outcome == .reject ? 1 : rule.approvalsRequired).enumerated() {
-                    decisions.append(Decision(id: Decision.ID("d-\(report.id)-\(offset + 1)"), report: report.id, reviewer: reviewer,
+                for (offset, reviewer) in committee.prefix(outcome == .reject ? 1 : approvalsNeeded).enumerated() {
+                    decisions.append(Decision(id: Decision.ID("d-\(report.id)-\(record.decisions.count + offset + 1)"), report: report.id, reviewer: reviewer,
                                               outcome: outcome, reason: reason, decidedOn: committeeDay))
                 }
             }
