@@ -90,8 +90,9 @@ extension WebServices {
         _ = try page.admit(.getReport)
         var model = try await reportModel(page, record, evidencePath: "/committee/evidence/")
         let entries = try await page.store.entries(subject: record.report.subject).sorted { $0.sequence > $1.sequence }.prefix(10)
+        let handbooks = try await page.engine.handbooks()
         model["record"] = entries.map { entry -> [String: Any] in
-            ["date": entry.effectiveOn.description, "rule": entry.rule?.rawValue ?? entry.kind.rawValue, "points": entry.points.signedDescription,
+            ["date": entry.effectiveOn.description, "rule": page.ruleTitle(of: entry, in: handbooks) ?? entry.kind.rawValue, "points": entry.points.signedDescription,
              "negative": entry.points.isNegative, "note": entry.note]
         }
         model["hasRecord"] = !entries.isEmpty

@@ -14,9 +14,7 @@ enum PortalModel {
     }
 
     static func ruleTitle(_ page: Page, _ handbooks: HandbookSet, _ entry: Entry) -> String {
-        guard let rule = entry.rule else { return page.text(key("kind", entry.kind.rawValue)) }
-        let handbook = handbooks.version(entry.handbookVersion, of: entry.handbookJurisdiction)
-        return handbook?.scheme(entry.scheme)?.rule(rule).map { page.text($0.title) } ?? rule.rawValue
+        page.ruleTitle(of: entry, in: handbooks) ?? page.text(key("kind", entry.kind.rawValue))
     }
 
     static func schemeTitle(_ page: Page, _ handbooks: HandbookSet, _ id: Scheme.ID) -> String {

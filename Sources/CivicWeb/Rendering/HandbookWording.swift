@@ -38,6 +38,13 @@ extension Page {
 
     public func words(_ list: ListKind) -> String { text(list == .red ? "handbook.redList" : "handbook.blackList") }
 
+    /// The title of the rule an entry was made under, in the handbook version it was made under.
+    public func ruleTitle(of entry: Entry, in handbooks: HandbookSet) -> String? {
+        guard let rule = entry.rule else { return nil }
+        let handbook = handbooks.version(entry.handbookVersion, of: entry.handbookJurisdiction)
+        return handbook?.scheme(entry.scheme)?.rule(rule).map { text($0.title) } ?? rule.rawValue
+    }
+
     /// Points with their sign, or the rule's kind when it rates instead of scoring.
     public func words(points: Points?) -> String { points.map(\.signedDescription) ?? text("handbook.rating") }
 }
