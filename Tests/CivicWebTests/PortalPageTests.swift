@@ -47,8 +47,51 @@ import Testing
             _ = try await engine.decide(Decision(id: Decision.ID("portal-test-decision-\(index)"), report: id, reviewer: reviewer, outcome: .approve,
                                                  reason: "Confirmed by the record", decidedOn: engine.clock.today()))
         }
+        // Approved reports become entries when the cycle closes.
+        let admin = try #require(try await web.world.account(.administrator).actor)
+        let owner = try #require(try await engine.handbooks().owner(of: scheme.id))
+        _ = try await engine.closeCycle(owner, month: engine.clock.today().month, by: admin)
         let entries = try await web.world.store.entries(subject: subject.id)
         return try #require(entries.first { $0.report == id && $0.kind == .deed })
+    }
+
+    /// A resident appeals an adverse entry from its page: the appeal is stored with their grounds, a resubmitted
+    /// form files it once, empty grounds are a form error that stores nothing, and another subject's entry is 404.
+    @Test func fileAnAppealFromTheEntryPage() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let entry = try await Self.adverseEntry(web, subject)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let uri = "/portal/entries/" + entry.id.rawValue
+            let page = try await browser.get(uri)
+            #expect(page.status == .ok)
+            let appealID = try #require(Browser.value(of: "appealId", in: page.text))
+            #expect(appealID.hasPrefix("web-"))
+
+            let empty = try await browser.post("/portal/appeals", [("entry", entry.id.rawValue), ("appealId", appealID), ("statement", "  ")], tokenFrom: uri)
+            #expect(empty.status == .unprocessableContent)
+            #expect(empty.text.contains("role=\"alert\"") || empty.text.contains("field-error"))
+            #expect(try await web.world.store.appeals(subject: subject.id).isEmpty)
+
+            let fields = [("entry", entry.id.rawValue), ("appealId", appealID), ("statement", "I was not there that day")]
+            let filed = try await browser.post("/portal/appeals", fields, tokenFrom: uri)
+            #expect(filed.status == .seeOther)
+            #expect(filed.location?.hasPrefix("/portal/appeals/\(appealID)") == true)
+            let again = try await browser.post("/portal/appeals", fields, tokenFrom: uri)
+            #expect(again.status == .seeOther)
+            let appeals = try await web.world.store.appeals(subject: subject.id)
+            #expect(appeals.count == 1)
+            #expect(appeals.first?.appeal.entry == entry.id && appeals.first?.appeal.statement == "I was not there that day")
+            let follow = try await browser.get("/portal/appeals/\(appealID)")
+            #expect(follow.status == .ok && follow.text.contains("I was not there that day"))
+
+            let other = try #require(try await web.world.store.entries(after: 0, limit: 10_000).first { $0.subject != subject.id && $0.kind == .deed })
+            let foreign = try await browser.post("/portal/appeals", [("entry", other.id.rawValue), ("appealId", "web-foreign-1"),
+                                                                      ("statement", "Not mine")], tokenFrom: uri)
+            #expect(foreign.status == .notFound)
+            #expect(try await web.world.store.appeals(subject: other.subject).allSatisfy { $0.appeal.id.rawValue != "web-foreign-1" })
+        }
     }
 
     static func multipart(_ fields: [(String, String)], file: (name: String, filename: String, type: String, bytes: [UInt8])?) -> (ByteBuffer, String) {
