@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import MultipartKit
 import NIOCore
+import Synchronization
 
 /// A posted form: `application/x-www-form-urlencoded` fields, or `multipart/form-data` fields and files
 /// (a photo from a phone). Field values are trimmed of surrounding whitespace.
@@ -78,9 +79,26 @@ public struct Form: Sendable {
     }
 }
 
+/// Holds a request's form once it has been read.
+final class ParsedForm: Sendable {
+    private let form = Mutex<Form?>(nil)
+
+    func value(_ read: () async throws -> Form) async throws -> Form {
+        if let known = form.withLock({ $0 }) { return known }
+        let parsed = try await read()
+        form.withLock { $0 = parsed }
+        return parsed
+    }
+}
+
 extension Page {
-    /// The posted form (the body was read in full, within the server's limits, before the route ran).
+    /// The posted form (the body was read in full, within the server's limits, before the route ran),
+    /// parsed once per request.
     public func form() async throws -> Form {
+        try await parsedForm.value(readForm)
+    }
+
+    private func readForm() async throws -> Form {
         let buffer = try await request.body.collect(upTo: web.api.configuration.evidenceBytesMax + 64 * 1024)
         let contentType = request.headers[.contentType] ?? ""
         if contentType.lowercased().hasPrefix("multipart/form-data") {

@@ -20,6 +20,8 @@ public struct Page: Sendable {
     public let formToken: String
     /// Cookies the response must set (a new anti-forgery cookie, the remembered language).
     let cookies: [Cookie]
+    /// The posted form, read once: the anti-forgery check and the handler share it.
+    let parsedForm = ParsedForm()
 
     public var engine: Engine { web.api.engine }
     public var store: any Store { web.api.engine.store }
