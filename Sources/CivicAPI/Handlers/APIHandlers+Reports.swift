@@ -99,9 +99,7 @@ extension APIHandlers {
     func getEvidence(_ input: Operations.GetEvidence.Input) async throws -> Operations.GetEvidence.Output {
         let digest = input.path.digest
         let notFound = APIError(.notFound, "no evidence '\(digest.prefix(64))'")
-        guard digest.utf8.count == 64, digest.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { throw notFound }
-        guard let blob = try await services.access.blob(digest: digest) else { throw notFound }
-        if try reach == .ownUploads, blob.uploadedBy != caller.account?.id { throw notFound }
+        guard let blob = try await services.visibleEvidence(digest: digest, reach: try reach, caller: caller) else { throw notFound }
         return .ok(.init(body: .binary(HTTPBody(blob.bytes))))
     }
 

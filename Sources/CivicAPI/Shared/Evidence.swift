@@ -28,3 +28,18 @@ extension APIServices {
         return StoredUpload(digest: digest, mediaType: mediaType, size: bytes.count, isNew: new)
     }
 }
+
+extension APIServices {
+    /// Evidence content by its digest, if the caller's reach lets them see it: `ownUploads` sees only what
+    /// the account uploaded. Nil for a malformed digest, a missing file and one out of reach alike.
+    package func visibleEvidence(digest: String, reach: Reach, caller: Caller) async throws -> EvidenceBlob? {
+        guard Self.isEvidenceDigest(digest), let blob = try await access.blob(digest: digest) else { return nil }
+        if reach == .ownUploads, blob.uploadedBy != caller.account?.id { return nil }
+        return blob
+    }
+
+    /// 64 lower-case hex digits, as evidence digests are written.
+    package static func isEvidenceDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}

@@ -323,9 +323,7 @@ extension WebServices {
     func evidence(_ page: Page) async throws -> Response {
         let reach = try page.admit(.getEvidence)
         let digest = page.context.parameters.get("digest") ?? ""
-        guard digest.utf8.count == 64, digest.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
-              let blob = try await api.access.blob(digest: digest) else { throw PageError.notFound }
-        if reach == .ownUploads, blob.uploadedBy != page.caller.account?.id { throw PageError.notFound }
+        guard let blob = try await api.visibleEvidence(digest: digest, reach: reach, caller: page.caller) else { throw PageError.notFound }
         var headers = HTTPFields()
         headers[.contentType] = blob.mediaType
         headers[.cacheControl] = "private, no-store"

@@ -30,9 +30,6 @@ enum PortalModel {
         "portal." + prefix + raw.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    static func isDigest(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
 
     /// Each entry's status today: counting, corrected, remedied, not yet effective, expired or suspended, and under appeal.
     static func statuses(_ page: Page, explanations: [SchemeExplanation], appeals: [AppealRecord]) -> [Entry.ID: [[String: Any]]] {
@@ -213,7 +210,7 @@ enum PortalModel {
                 var row: [String: Any] = ["kind": page.text(key("evidence", item.kind.rawValue)), "reference": item.reference]
                 if item.reference.hasPrefix("sha256:") {
                     let digest = String(item.reference.dropFirst(7))
-                    if isDigest(digest), let blob = try await page.web.api.access.blob(digest: digest), blob.uploadedBy == me.account.id {
+                    if APIServices.isEvidenceDigest(digest), let blob = try await page.web.api.access.blob(digest: digest), blob.uploadedBy == me.account.id {
                         row["href"] = "/portal/evidence/" + digest
                         row["image"] = blob.mediaType.hasPrefix("image/")
                     }
@@ -479,7 +476,7 @@ enum PortalModel {
         var uploads: [String] = []
         for reference in reports.flatMap(\.report.evidence).map(\.reference) where reference.hasPrefix("sha256:") {
             let digest = String(reference.dropFirst(7))
-            if isDigest(digest), let blob = try await page.web.api.access.blob(digest: digest), blob.uploadedBy == me.account.id {
+            if APIServices.isEvidenceDigest(digest), let blob = try await page.web.api.access.blob(digest: digest), blob.uploadedBy == me.account.id {
                 uploads.append(reference)
             }
         }

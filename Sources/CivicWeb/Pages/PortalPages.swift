@@ -85,15 +85,9 @@ extension WebServices {
         }
 
         get(router, "/portal/evidence/:digest") { page in
-            let me = try await page.resident(.getEvidence)
-            let digest = page.context.parameters.get("digest") ?? ""
-            guard PortalModel.isDigest(digest), let blob = try await self.api.access.blob(digest: digest), blob.uploadedBy == me.account.id else {
-                throw PageError.notFound
-            }
-            var headers: HTTPFields = [.contentType: blob.mediaType, .cacheControl: "no-store"]
-            headers[.xContentTypeOptions] = "nosniff"
-            headers[.contentSecurityPolicy] = "default-src 'none'; img-src 'self'; sandbox"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: blob.bytes)))
+            // Residents only (staff have their own pages); a resident's reach is their own uploads.
+            _ = try await page.resident(.getEvidence)
+            return try await self.evidence(page)
         }
 
         get(router, "/portal/path") { page in
