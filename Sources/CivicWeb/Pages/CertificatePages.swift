@@ -9,12 +9,12 @@ import Hummingbird
 extension WebServices {
     func registerCertificates(on router: Router<APIRequestContext>) {
         get(router, "/portal/certificate") { page in
-            let subject = try await Self.ownSubject(page, .issueCertificate)
+            let subject = try await page.resident(.issueCertificate).subject
             return try await Self.certificateForm(page, subject: subject, error: nil, validDays: String(Certificate.defaultValidityDays))
         }
 
         post(router, "/portal/certificate") { page in
-            let subject = try await Self.ownSubject(page, .issueCertificate)
+            let subject = try await page.resident(.issueCertificate).subject
             let form = try await page.form()
             let validText = form["validDays"] ?? ""
             guard let validDays = Int(validText), (1...Certificate.validityDaysMax).contains(validDays) else {
@@ -31,7 +31,7 @@ extension WebServices {
         }
 
         get(router, "/portal/certificate/download") { page in
-            _ = try await Self.ownSubject(page, .issueCertificate)
+            _ = try await page.resident(.issueCertificate)
             let text = page.query("c") ?? ""
             let check = await self.api.checkCertificate(text)
             guard check.verification.isAccepted, let certificate = check.verification.certificate,
@@ -43,13 +43,6 @@ extension WebServices {
             let body = "\(text)\n\n\(Self.verifyURL(page, token: text))\n"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
-    }
-
-    /// The signed-in resident's own subject record (the policy decides who reaches this at all).
-    static func ownSubject(_ page: Page, _ operation: APIOperation) async throws -> Subject {
-        let visibility = try page.visibility(operation)
-        guard let own = try page.account.subject else { throw PageError.notFound }
-        return try await visibility.require(own.rawValue)
     }
 
     static func certificateForm(_ page: Page, subject: Subject, error: String?, validDays: String, status: HTTPResponse.Status = .ok) async throws -> Response {
