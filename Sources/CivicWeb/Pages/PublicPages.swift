@@ -17,7 +17,7 @@ extension WebServices {
             return page.render("public/billboard", title: title, model: board.model(page))
         }
         get(router, "/board/:jurisdiction/handbook") { page in
-            let (jurisdiction, published) = try await Self.published(page)
+            let (jurisdiction, published, _) = try await Self.published(page)
             return page.render("public/handbook", title: page.text("rulebook.title", ["jurisdiction": page.text(jurisdiction.name)]),
                                model: Self.handbookModel(page, published))
         }
@@ -30,14 +30,15 @@ extension WebServices {
         }
     }
 
-    /// A jurisdiction with a published handbook, or not found.
-    static func published(_ page: Page) async throws -> (Jurisdiction, PublishedHandbook) {
+    /// A jurisdiction with a published handbook, or not found; with every jurisdiction, read once.
+    static func published(_ page: Page) async throws -> (Jurisdiction, PublishedHandbook, all: [Jurisdiction]) {
         let id = page.context.parameters.get("jurisdiction") ?? ""
-        guard Jurisdiction.ID.isValid(id), let jurisdiction = try await page.store.jurisdictions().first(where: { $0.id.rawValue == id }),
+        let all = try await page.store.jurisdictions()
+        guard Jurisdiction.ID.isValid(id), let jurisdiction = all.first(where: { $0.id.rawValue == id }),
               let published = try await page.engine.handbooks().current(for: jurisdiction.id) else {
             throw APIError(.notFound, page.text("board.unknown"))
         }
-        return (jurisdiction, published)
+        return (jurisdiction, published, all)
     }
 
     static func verification(_ page: Page, text: String) async throws -> [String: Any] {
@@ -134,8 +135,7 @@ struct Board {
     static let rowsMax = 200
 
     static func load(_ page: Page) async throws -> Board {
-        let (jurisdiction, published) = try await WebServices.published(page)
-        let all = try await page.store.jurisdictions()
+        let (jurisdiction, published, all) = try await WebServices.published(page)
         let lineage = JurisdictionTree(all)
         let covered = lineage.descendants(of: jurisdiction.id)
         let cycles = try await page.store.cycles().filter { covered.contains($0.jurisdiction) }.map(\.month)
