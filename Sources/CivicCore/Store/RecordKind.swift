@@ -3,6 +3,7 @@
 public enum RecordKind: String, Sendable {
     case jurisdiction, subject, actor, handbook, report, decision, entry, standing, cycle
     case notice, appeal, appealDecision = "appeal decision", deliveryChannel = "delivery channel", delivery, deliveryAttempt = "delivery attempt"
+    case logLeaf = "log leaf"
 
     public var article: String { ["a", "e", "i", "o", "u"].contains(rawValue.prefix(1)) ? "an" : "a" }
 
@@ -14,6 +15,7 @@ public enum RecordKind: String, Sendable {
         case .appealDecision: "appeal"
         case .delivery: "notice and channel"
         case .deliveryAttempt: "notice, channel and number"
+        case .logLeaf: "index or record"
         case .standing: "subject and scheme"
         default: "id"
         }

@@ -1,0 +1,76 @@
+/// One append-only record as the transparency log sees it: its kind, the key that
+/// finds it again, and its canonical bytes (which the log hashes into a leaf).
+public struct LoggedRecord: Hashable, Sendable {
+    /// The kinds of record the log covers, with the stable name stored beside each leaf.
+    public enum Kind: String, Hashable, Sendable, CaseIterable, Comparable {
+        case handbook, report, decision, notice, entry, cycle, appeal
+        case appealDecision = "appeal-decision"
+        case deliveryAttempt = "delivery-attempt"
+
+        /// The order kinds are appended within one commit.
+        public static func < (lhs: Kind, rhs: Kind) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    public var kind: Kind
+    public var key: String
+    public var bytes: [UInt8]
+
+    public init(kind: Kind, key: String, bytes: [UInt8]) {
+        self.kind = kind
+        self.key = key
+        self.bytes = bytes
+    }
+}
+
+extension LoggedRecord {
+    public static func key(handbook: Jurisdiction.ID, version: Int) -> String { "\(handbook.rawValue)@\(version)" }
+    public static func key(cycle jurisdiction: Jurisdiction.ID, month: Month) -> String { "\(jurisdiction.rawValue)@\(month)" }
+    public static func key(notice: Notice.ID, channel: DeliveryChannel.ID, attempt number: Int) -> String {
+        "\(notice.rawValue)#\(channel.rawValue)#\(number)"
+    }
+
+    public init(_ handbook: PublishedHandbook) {
+        self.init(kind: .handbook, key: Self.key(handbook: handbook.handbook.jurisdiction, version: handbook.handbook.version),
+                  bytes: handbook.canonicalBytes)
+    }
+    public init(_ report: Report) { self.init(kind: .report, key: report.id.rawValue, bytes: report.canonicalBytes) }
+    public init(_ decision: Decision) { self.init(kind: .decision, key: decision.id.rawValue, bytes: decision.canonicalBytes) }
+    public init(_ notice: Notice) { self.init(kind: .notice, key: notice.id.rawValue, bytes: notice.canonicalBytes) }
+    public init(_ entry: Entry) { self.init(kind: .entry, key: entry.id.rawValue, bytes: entry.canonicalBytes) }
+    public init(_ cycle: Cycle) {
+        self.init(kind: .cycle, key: Self.key(cycle: cycle.jurisdiction, month: cycle.month), bytes: cycle.canonicalBytes)
+    }
+    public init(_ appeal: Appeal) { self.init(kind: .appeal, key: appeal.id.rawValue, bytes: appeal.canonicalBytes) }
+    public init(_ decision: AppealDecision) {
+        self.init(kind: .appealDecision, key: decision.appeal.rawValue, bytes: decision.canonicalBytes)
+    }
+    public init(_ attempt: DeliveryAttempt) {
+        self.init(kind: .deliveryAttempt, key: Self.key(notice: attempt.notice, channel: attempt.channel, attempt: attempt.number),
+                  bytes: attempt.canonicalBytes)
+    }
+}
+
+extension ChangeSet {
+    /// The records this change set appends to the log, in the order they become
+    /// leaves: by kind (handbooks, reports, decisions, notices, entries, cycles,
+    /// appeals, appeal decisions, delivery attempts), entries in ledger sequence
+    /// order and every other kind by key, so that the same change set gives the same
+    /// leaves on every store whatever order its arrays were filled in.
+    public var loggedRecords: [LoggedRecord] {
+        func sorted(_ records: [LoggedRecord]) -> [LoggedRecord] { records.sorted { $0.key < $1.key } }
+        var out: [LoggedRecord] = []
+        out.reserveCapacity(entries.count + reports.count + decisions.count + notices.count)
+        out += sorted(handbooks.map(LoggedRecord.init))
+        out += sorted(reports.map(LoggedRecord.init))
+        out += sorted(decisions.map(LoggedRecord.init))
+        out += sorted(notices.map(LoggedRecord.init))
+        out += entries.sorted { $0.sequence < $1.sequence }.map(LoggedRecord.init)
+        out += sorted(cycles.map(LoggedRecord.init))
+        out += sorted(appeals.map(LoggedRecord.init))
+        out += sorted(appealDecisions.map(LoggedRecord.init))
+        out += sorted(deliveryAttempts.map(LoggedRecord.init))
+        return out
+    }
+}
