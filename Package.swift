@@ -42,20 +42,26 @@ let package = Package(
             name: "CivicHandbook",
             dependencies: ["CivicCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // The transparency log: RFC 9162 Merkle tree in C2SP tiles over every append-only record, signed
+        // checkpoints (C2SP signed-note, tlog-checkpoint, tlog-cosignature), proofs and the auditor.
+        .target(
+            name: "CivicLog",
+            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // Who may call the server: accounts, tokens, sessions, assignments, idempotency records, evidence
         // blobs. Only the protocol and its values (pure); each store implements it.
         .target(name: "CivicAccess", dependencies: ["CivicCore"], swiftSettings: strict),
         // The embedded default store, and the access store beside it.
         .target(
             name: "CivicSQLite",
-            dependencies: ["CivicCore", "CivicAccess", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CivicCore", "CivicAccess", "CivicLog", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         // The HTTP API: openapi.yaml, its generated types and server stubs (committed; see
         // scripts/generate-openapi), handlers, the policy table, authentication, idempotency and limits.
         .target(
             name: "CivicAPI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates",
+                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates", "CivicLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -86,7 +92,7 @@ let package = Package(
         .target(
             name: "CivicPostgres",
             dependencies: [
-                "CivicCore",
+                "CivicCore", "CivicLog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +112,7 @@ let package = Package(
         // Fixtures, the fixed clock and the store behaviour suite shared by every store.
         .target(
             name: "CivicTesting",
-            dependencies: ["CivicCore", "CivicHandbook", "CivicDemo"],
+            dependencies: ["CivicCore", "CivicHandbook", "CivicDemo", "CivicLog"],
             swiftSettings: strict),
         // The API's test world (a small demo behind a server, one account per role) and request helpers,
         // shared by the API's and the pages' tests.
@@ -129,7 +135,7 @@ let package = Package(
             name: "CivicCLI",
             dependencies: [
                 "CivicCore", "CivicHandbook", "CivicSQLite", "CivicPostgres", "CivicDemo", "CivicDelivery", "CivicCertificates",
-                "CivicAccess", "CivicAPI", "CivicWeb",
+                "CivicAccess", "CivicAPI", "CivicWeb", "CivicLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
@@ -143,6 +149,11 @@ let package = Package(
                 "CivicCore", "CivicTesting", "CivicHandbook", "CivicDemo",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CivicLogTests",
+            dependencies: ["CivicLog", "CivicCore", "CivicSQLite", "CivicTesting"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict),
         .testTarget(
             name: "CivicCertificatesTests",
@@ -181,14 +192,14 @@ let package = Package(
         .testTarget(
             name: "CivicPostgresTests",
             dependencies: [
-                "CivicPostgres", "CivicSQLite", "CivicCore", "CivicTesting", "CivicDemo",
+                "CivicPostgres", "CivicSQLite", "CivicCore", "CivicTesting", "CivicDemo", "CivicLog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
-            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres", "CivicSQLite", "CivicDemo"],
+            dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres", "CivicSQLite", "CivicDemo", "CivicLog"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
 
