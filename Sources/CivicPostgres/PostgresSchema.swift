@@ -24,6 +24,8 @@ enum PostgresSchema {
         var version: Int64
         var name: String
         var sql: String
+        /// Work in Swift after the SQL, in the same transaction.
+        var then: (@Sendable (PostgresConnection) async throws -> Void)? = nil
     }
 
     /// Triggers that `integrityCheck()` expects to find.
@@ -34,7 +36,7 @@ enum PostgresSchema {
         "handbook_no_update", "handbook_no_delete", "handbook_no_truncate",
         "cycle_no_update", "cycle_no_delete", "cycle_no_truncate",
         "standing_replaced_drops_listings",
-    ] + dueProcessTriggers
+    ] + dueProcessTriggers + logTriggers
 
     /// An arbitrary constant naming the migration lock among the database's advisory locks.
     static let migrationLockKey: Int64 = 0x43_69_76_69_63_4D_69_67  // "CivicMig"
@@ -47,6 +49,7 @@ enum PostgresSchema {
         Migration(version: 3, name: "ledger", sql: ledger),
         Migration(version: 4, name: "projections", sql: projections),
         Migration(version: 5, name: "due-process", sql: dueProcess),
+        Migration(version: 6, name: "transparency-log", sql: transparencyLog, then: PostgresStore.backfillLog),
     ]
 
     /// The newest version this program knows.
@@ -88,6 +91,7 @@ enum PostgresSchema {
                 for statement in statements(migration.sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                try await migration.then?(connection)
                 try await connection.query(
                     "INSERT INTO civic_schema_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
             }

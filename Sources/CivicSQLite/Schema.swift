@@ -16,7 +16,7 @@ enum Schema {
         "handbook_no_update", "handbook_no_delete",
         "cycle_no_update", "cycle_no_delete",
         "standing_replaced_drops_listings", "standing_deleted_drops_listings",
-    ] + dueProcessTriggers
+    ] + dueProcessTriggers + logTriggers
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -27,6 +27,7 @@ enum Schema {
         migrator.registerMigration("v1-ledger", migrate: createLedger)
         migrator.registerMigration("v1-projections", migrate: createProjections)
         migrator.registerMigration("v2-due-process", migrate: createDueProcess)
+        migrator.registerMigration("v3-transparency-log", migrate: createTransparencyLog)
         return migrator
     }
 
