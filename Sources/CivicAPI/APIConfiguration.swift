@@ -1,3 +1,4 @@
+public import CivicLog
 import CivicCore
 
 /// Every bound the server holds to, named in one place.
@@ -26,6 +27,10 @@ public struct APIConfiguration: Sendable {
     /// How often the eligibility cache checks for writes made outside this server.
     public var eligibilityRevalidateSeconds: Double = 1
     public var eligibilityCacheEntriesMax = 2_000_000
+    /// Witnesses whose cosignatures of the log's checkpoints the server accepts and publishes.
+    public var witnesses: [CosignatureVerifier] = []
+    /// The longest the server waits before signing a checkpoint when the log has grown.
+    public var checkpointIntervalSeconds: Double = 600
 
     public init() {}
 }

@@ -1,6 +1,7 @@
 public import CivicAccess
 public import CivicCertificates
 public import CivicCore
+public import CivicLog
 import Foundation
 import Synchronization
 public import Prometheus
@@ -18,6 +19,10 @@ public struct APIServices: Sendable {
     public let now: @Sendable () -> UnixTime
     /// The issuer key for rating certificates; without it certificates can be neither issued nor verified.
     public let certificateKey: CertificateSigningKey?
+    /// The transparency log over the store, when the store keeps one.
+    public let log: TransparencyLog?
+    /// The log's signing key; without it no checkpoint is signed (and none is published until one is).
+    public let logKey: NoteSigner?
     let eligibility: EligibilityService
     let limiter = RateLimiter()
     let tokenLimiter = RateLimiter()
@@ -42,9 +47,12 @@ public struct APIServices: Sendable {
     public init(
         store: any Store, access: any AccessStore, clock: any DayClock, configuration: APIConfiguration = APIConfiguration(),
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        now: @escaping @Sendable () -> UnixTime = APIServices.wallClockSeconds, certificateKey: CertificateSigningKey? = nil
+        now: @escaping @Sendable () -> UnixTime = APIServices.wallClockSeconds, certificateKey: CertificateSigningKey? = nil,
+        logKey: NoteSigner? = nil
     ) {
         self.certificateKey = certificateKey
+        self.logKey = logKey
+        log = (store as? any TransparencyLogStore).map(TransparencyLog.init(store:))
         let observed = ObservedStore(store)
         let engine = Engine(store: observed, clock: clock)
         self.engine = engine
@@ -78,5 +86,15 @@ public final class SystemDayClock: DayClock {
         let day = Day(year: parts.year!, month: parts.month!, day: parts.day!)!
         state.withLock { $0 = (day, now) }
         return day
+    }
+}
+
+extension APIServices {
+    /// Signs a checkpoint if the log has grown since the latest one (at a cycle close, and on the server's timer).
+    /// Returns the latest checkpoint either way; nil without a log or a key.
+    @discardableResult
+    public func signCheckpointIfMoved() async throws -> StoredCheckpoint? {
+        guard let log, let logKey else { return nil }
+        return try await log.checkpoint(signer: logKey, at: Int64(now()))
     }
 }

@@ -27,6 +27,7 @@ public func buildRouter(
         on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]),
         middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
     EligibilityRoutes(services: services).register(on: router)
+    LogRoutes(services: services).register(on: router)
     try additionalRoutes(router)
     return router
 }

@@ -22,6 +22,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
     case recordRemedy, correctEntry, importAuthorityRecords
     case getNotice, getAppeal, listNoticeChannels, addNoticeChannel
     case refreshStandings, verifyStandings
+    case getLogCheckpoint, getLogKey, getLogTile, getLogEntryProof, getLogRecordProof, getLogConsistency, addLogCosignature
 }
 
 /// How far a role reaches within an operation it may call.
@@ -108,6 +109,10 @@ public enum Policy {
         case .previewHandbook: return .only(.read, [.administrator: .everything])
         case .issueCertificate: return .only(.write, [.administrator: .everything, .resident: .ownRecord])
         case .verifyCertificate: return .open(.read)
+        // The log is public by design: hashes and signatures only. A cosignature is checked against the
+        // witness keys the server was configured with before it is kept.
+        case .getLogCheckpoint, .getLogKey, .getLogTile, .getLogEntryProof, .getLogRecordProof, .getLogConsistency: return .open(.read)
+        case .addLogCosignature: return .open(.write)
         // Remedies and corrections: staff who may record them in the registry (the engine checks the actor's
         // roles and recusal); reviewers and administrators reach every subject.
         case .recordRemedy, .correctEntry: return .only(.write, [.administrator: .everything, .reviewer: .everything])

@@ -20,7 +20,7 @@ public struct Civic: AsyncParsableCommand {
             StandingsCommand.self,
             ExportCommand.self, VerifyCommand.self, OversightCommand.self, PathCommand.self, CertificateCommand.self,
             ServeCommand.self, AccountCommand.self, TokenCommand.self,
-            MigrateStoreCommand.self,
+            MigrateStoreCommand.self, LogCommand.self,
         ])
 
     public init() {}

@@ -221,6 +221,13 @@ import Testing
             return Call(method: .post, path: "/notice-channels", json: #"{"id":"matrix-ch-\#(n)","kind":"spool","target":"/var/spool/civic-matrix"}"#)
         case .refreshStandings: return Call(method: .post, path: "/standings/refresh", json: "{}")
         case .verifyStandings: return Call(method: .get, path: "/standings/verification")
+        case .getLogCheckpoint: return Call(method: .get, path: "/log/checkpoint")
+        case .getLogKey: return Call(method: .get, path: "/log/key")
+        case .getLogTile: return Call(method: .get, path: "/log/tile/0/000.p/1")
+        case .getLogEntryProof: return Call(method: .get, path: "/log/entries/no-such-entry/proof")
+        case .getLogRecordProof: return Call(method: .get, path: "/log/records/report/\(report.rawValue)/proof")
+        case .getLogConsistency: return Call(method: .get, path: "/log/consistency?from=1&to=2")
+        case .addLogCosignature: return Call(method: .post, path: "/log/cosignatures", body: Array("— nobody AAAAAAAA\n".utf8), contentType: "text/plain")
         }
     }
 }

@@ -44,6 +44,7 @@ tags:
   - name: exports
   - name: due-process
   - name: certificates
+  - name: transparency
 paths:
   /livez:
     get:
@@ -1296,6 +1297,208 @@ paths:
                 $ref: "#/components/schemas/StandingsVerification"
         default:
           $ref: "#/components/responses/Problem"
+  /log/checkpoint:
+    get:
+      operationId: getLogCheckpoint
+      summary: The latest signed checkpoint of the transparency log, with the witnesses' cosignatures.
+      description: |
+        A C2SP signed note whose body is a C2SP tlog-checkpoint (origin, tree size, base64 root hash),
+        signed with the log's Ed25519 key and followed by any cosignatures (C2SP tlog-cosignature) of
+        witnesses the server was configured to trust. See docs/transparency.md.
+      tags: [transparency]
+      security: []
+      responses:
+        "200":
+          description: The checkpoint note.
+          content:
+            text/plain:
+              schema:
+                type: string
+        default:
+          $ref: "#/components/responses/Problem"
+  /log/key:
+    get:
+      operationId: getLogKey
+      summary: The log's public key, as a C2SP verifier key (name+hash+base64).
+      tags: [transparency]
+      security: []
+      responses:
+        "200":
+          description: The verifier key, one line.
+          content:
+            text/plain:
+              schema:
+                type: string
+        default:
+          $ref: "#/components/responses/Problem"
+  /log/tile/{level}/{index}:
+    get:
+      operationId: getLogTile
+      summary: A tile of the log's Merkle tree in the C2SP tlog-tiles layout.
+      description: |
+        `level` is the tile level (0 holds leaf hashes); `index` is the tile index written in groups of
+        three digits, all but the last prefixed with x (x001/x234/067), followed by `.p/W` for a partial
+        tile of W hashes. The body is the hashes, 32 bytes each. Full tiles never change.
+      tags: [transparency]
+      security: []
+      parameters:
+        - name: level
+          in: path
+          required: true
+          schema:
+            type: string
+        - name: index
+          in: path
+          required: true
+          schema:
+            type: string
+      responses:
+        "200":
+          description: The tile.
+          content:
+            application/octet-stream:
+              schema:
+                type: string
+                format: binary
+        default:
+          $ref: "#/components/responses/Problem"
+  /log/entries/{entryId}/proof:
+    get:
+      operationId: getLogEntryProof
+      summary: The inclusion proof of a ledger entry in the latest signed checkpoint (or in the tree of `size` leaves).
+      tags: [transparency]
+      security: []
+      parameters:
+        - name: entryId
+          in: path
+          required: true
+          schema:
+            type: string
+        - name: size
+          in: query
+          required: false
+          schema:
+            type: integer
+            format: int64
+            minimum: 0
+      responses:
+        "200":
+          description: The proof, with the checkpoint it was made against.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/LogInclusionProof"
+        default:
+          $ref: "#/components/responses/Problem"
+  /log/records/{kind}/{key}/proof:
+    get:
+      operationId: getLogRecordProof
+      summary: The inclusion proof of any logged record (report, decision, notice, appeal...) in the latest signed checkpoint.
+      tags: [transparency]
+      security: []
+      parameters:
+        - name: kind
+          in: path
+          required: true
+          schema:
+            type: string
+            enum: [handbook, report, decision, notice, entry, cycle, appeal, appeal-decision, delivery-attempt]
+        - name: key
+          in: path
+          required: true
+          schema:
+            type: string
+        - name: size
+          in: query
+          required: false
+          schema:
+            type: integer
+            format: int64
+            minimum: 0
+      responses:
+        "200":
+          description: The proof, with the checkpoint it was made against.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/LogInclusionProof"
+        default:
+          $ref: "#/components/responses/Problem"
+  /log/consistency:
+    get:
+      operationId: getLogConsistency
+      summary: The RFC 9162 consistency proof that the tree of `to` leaves extends the tree of `from` leaves.
+      tags: [transparency]
+      security: []
+      parameters:
+        - name: from
+          in: query
+          required: true
+          schema:
+            type: integer
+            format: int64
+            minimum: 0
+        - name: to
+          in: query
+          required: true
+          schema:
+            type: integer
+            format: int64
+            minimum: 0
+      responses:
+        "200":
+          description: The proof.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [from, to, proof]
+                properties:
+                  from:
+                    type: integer
+                    format: int64
+                  to:
+                    type: integer
+                    format: int64
+                  proof:
+                    type: array
+                    items:
+                      type: string
+                      description: A base64 SHA-256 hash.
+        default:
+          $ref: "#/components/responses/Problem"
+  /log/cosignatures:
+    post:
+      operationId: addLogCosignature
+      summary: A witness sends its cosignature of one of the latest checkpoints (one C2SP signature line).
+      description: |
+        Accepted only from witnesses whose keys the server was started with (`--witness`), and only if the
+        signature verifies over one of the log's latest checkpoints; it is then published with the checkpoint.
+      tags: [transparency]
+      security: []
+      requestBody:
+        required: true
+        content:
+          text/plain:
+            schema:
+              type: string
+      responses:
+        "200":
+          description: Kept and published.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [checkpoint, treeSize]
+                properties:
+                  checkpoint:
+                    type: integer
+                    format: int64
+                  treeSize:
+                    type: integer
+                    format: int64
+        default:
+          $ref: "#/components/responses/Problem"
 components:
   securitySchemes:
     bearer:
@@ -1364,6 +1567,31 @@ components:
           schema:
             $ref: "#/components/schemas/Problem"
   schemas:
+    LogInclusionProof:
+      type: object
+      required: [kind, key, leafIndex, leafHash, treeSize, proof]
+      properties:
+        kind:
+          type: string
+        key:
+          type: string
+        leafIndex:
+          type: integer
+          format: int64
+        leafHash:
+          type: string
+          description: SHA-256(0x00 || the record's canonical bytes), base64.
+        treeSize:
+          type: integer
+          format: int64
+        proof:
+          type: array
+          items:
+            type: string
+            description: A base64 SHA-256 hash.
+        checkpoint:
+          type: string
+          description: The signed checkpoint the proof leads to, when the proof is for its size.
     ID:
       type: string
       minLength: 1

@@ -119,6 +119,8 @@ extension APIHandlers {
             throw APIError(.badRequest, "not a month (YYYY-MM)", at: "body.month")
         }
         let summary = try await engine.closeCycle(jurisdiction, month: month, by: try actingActor())
+        // Every cycle close is followed by a signed checkpoint of the log that now holds it.
+        try await services.signCheckpointIfMoved()
         return .ok(.init(body: .json(.init(
             jurisdiction: jurisdiction.rawValue, month: month.description, asOf: summary.asOf.description,
             result: summary.result == .recorded ? .recorded : .unchanged, entered: summary.entered, capped: summary.capped,

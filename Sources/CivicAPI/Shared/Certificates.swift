@@ -33,8 +33,11 @@ extension APIServices {
             throw APIError(.notFound, "no handbook for scheme '\(standing.scheme)'")
         }
         let serial = TokenSecret.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        // The ledger the standing was read from, as of the latest signed checkpoint of the log.
+        let checkpoint = try await log?.store.latestCheckpoint()
         let certificate = try Certificate.make(standing: standing, subject: subject, handbook: handbook,
-                                               validityDays: validDays ?? Certificate.defaultValidityDays, serial: serial, keyID: key.publicKey.id)
+                                               validityDays: validDays ?? Certificate.defaultValidityDays, serial: serial, keyID: key.publicKey.id,
+                                               log: checkpoint.map { ($0.size, $0.root.base64) })
         return (try key.sign(certificate).text, certificate)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CivicCertificates
 import CivicCore
+import CivicLog
 import Foundation
 
 struct CertificateCommand: AsyncParsableCommand {
@@ -105,8 +106,9 @@ struct CertificateCommand: AsyncParsableCommand {
             let key = try keys.load(database: store.database)
             var generator = SystemRandomNumberGenerator()
             let serial = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+            let checkpoint = try await (engine.store as? any TransparencyLogStore)?.latestCheckpoint()
             let certificate = try Certificate.make(standing: standing, subject: subjectRecord, handbook: handbook, validityDays: validDays,
-                                                   serial: serial, keyID: key.publicKey.id)
+                                                   serial: serial, keyID: key.publicKey.id, log: checkpoint.map { ($0.size, $0.root.base64) })
             let token = try key.sign(certificate)
             if output.json {
                 struct Issued: Encodable { var token: String; var certificate: Certificate }
@@ -183,5 +185,6 @@ enum CertificateText {
             + "in \(certificate.scheme) (handbook v\(certificate.handbookVersion)): "
             + (certificate.grade.map { "grade \($0), " } ?? "") + "score \(certificate.score) as of \(certificate.asOf), "
             + "valid until \(certificate.validUntil); issued by \(certificate.issuer)"
+            + (certificate.logSize.map { "; checked against the log at \($0) leaves, root \(certificate.logRoot ?? "?")" } ?? "")
     }
 }

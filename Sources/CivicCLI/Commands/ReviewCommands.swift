@@ -46,6 +46,7 @@ struct CycleCommand: AsyncParsableCommand {
         @Option(help: "Jurisdiction whose cycle closes (its villages are included).") var jurisdiction: String
         @Option(help: "The month (YYYY-MM).") var month: String
         @Option(help: "Actor closing the cycle (administrator or reviewer).") var by: String
+        @OptionGroup var logKeys: LogCommand.KeyOptions
 
         func run() async throws {
             let engine = try await store.engine()
@@ -53,6 +54,10 @@ struct CycleCommand: AsyncParsableCommand {
                 try identifier(jurisdiction, field: "--jurisdiction"), month: try parseMonth(month, field: "--month"),
                 by: try identifier(by, field: "--by"), progress: Terminal.progress("cycle close"))
             Terminal.endProgress()
+            // Every cycle close is followed by a signed checkpoint, when the log has a key.
+            if let signer = try logKeys.loadIfPresent(database: store.database) {
+                try await openLog(store).checkpoint(signer: signer, at: Int64(Date().timeIntervalSince1970))
+            }
             if output.json { return try Terminal.printJSON(summary) }
             print(SummaryText.cycle(summary))
         }

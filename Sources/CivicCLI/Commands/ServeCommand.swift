@@ -4,6 +4,7 @@ import CivicAPI
 import CivicCertificates
 import CivicCore
 import CivicDemo
+import CivicLog
 import CivicSQLite
 import CivicWeb
 import Foundation
@@ -43,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (default: the address the browser used).", valueName: "url"))
     var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
+    @OptionGroup var logKeys: LogCommand.KeyOptions
+    @Option(name: .customLong("checkpoint-minutes"), help: "Sign a checkpoint of the transparency log at most this many minutes after the log grew.")
+    var checkpointMinutes: Double = 10
+    @Option(name: .customLong("witness"), help: ArgumentHelp("A witness's public key (vkey) whose cosignatures of the log are accepted and published; repeat for several.", valueName: "vkey"))
+    var witnesses: [String] = []
 
     func run() async throws {
         guard (1...65_535).contains(port) else { throw CivicError(.invalidInput, "--port must be from 1 to 65535") }
@@ -84,8 +90,20 @@ struct ServeCommand: AsyncParsableCommand {
             }
             key = created
         }
+        guard checkpointMinutes > 0, checkpointMinutes <= 24 * 60 else { throw CivicError(.invalidInput, "--checkpoint-minutes must be from 0 to 1440") }
+        configuration.checkpointIntervalSeconds = checkpointMinutes * 60
+        configuration.witnesses = try witnesses.map { text in
+            do { return try CosignatureVerifier(vkey: text) } catch { throw CivicError(.invalidInput, "--witness: not a witness key: \(error)") }
+        }
+        var logKey = try logKeys.loadIfPresent(database: store.database)
+        if logKey == nil, demo {
+            logKey = try LogKeyFile.create(try logKeys.path(database: store.database), origin: "civiccredit.example/demo-ledger")
+        }
+        if logKey == nil {
+            Terminal.error("no log key: checkpoints of the transparency log are not signed; create one with `civic log keygen`")
+        }
         let services = APIServices(store: engine.store, access: access, clock: clock, configuration: configuration, metrics: registry,
-                                   certificateKey: key)
+                                   certificateKey: key, logKey: logKey)
         if demo, let credentials = try await DemoAccounts.create(services) {
             // Printed once, to the terminal only; never logged.
             Terminal.error("demo accounts (shown once; sign in with POST /sessions or use the token as a bearer token):")
@@ -108,7 +126,8 @@ struct ServeCommand: AsyncParsableCommand {
         let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies, publicURL: publicURL))
         let application = try buildApplication(services, host: host, port: port, logger: logger, additionalRoutes: web.register(on:))
         let purge = IdempotencyPurge(services: services)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: purge)],
+        let checkpoints = CheckpointSigner(services: services, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: purge), .init(service: checkpoints)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)"])
         try await group.run()

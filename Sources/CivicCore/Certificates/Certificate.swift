@@ -33,11 +33,16 @@ public struct Certificate: Hashable, Sendable, Codable {
     public var issuer: Jurisdiction.ID
     /// The signing key's id (`CertificateKeyID`).
     public var keyID: String
+    /// The transparency log's tree size and base64 root at the latest signed checkpoint when the
+    /// certificate was issued: the ledger it was checked against, which anyone can later prove
+    /// unchanged (docs/transparency.md). Absent when the issuer keeps no signed log.
+    public var logSize: UInt64?
+    public var logRoot: String?
 
     public init(
         version: Int = Certificate.formatVersion, serial: String, subject: Subject.ID, maskedName: String, kind: SubjectKind,
         jurisdiction: Jurisdiction.ID, scheme: Scheme.ID, handbookVersion: Int, grade: Grade?, score: Points, asOf: Day,
-        validUntil: Day, issuer: Jurisdiction.ID, keyID: String
+        validUntil: Day, issuer: Jurisdiction.ID, keyID: String, logSize: UInt64? = nil, logRoot: String? = nil
     ) {
         self.version = version
         self.serial = serial
@@ -53,12 +58,14 @@ public struct Certificate: Hashable, Sendable, Codable {
         self.validUntil = validUntil
         self.issuer = issuer
         self.keyID = keyID
+        self.logSize = logSize
+        self.logRoot = logRoot
     }
 
     /// A certificate for a standing, valid for `validityDays` days including `standing.asOf`.
     public static func make(
         standing: Standing, subject: Subject, handbook: Handbook, validityDays: Int = Certificate.defaultValidityDays,
-        serial: String, keyID: String
+        serial: String, keyID: String, log: (size: UInt64, root: String)? = nil
     ) throws(CivicError) -> Certificate {
         guard (1...validityDaysMax).contains(validityDays) else {
             throw CivicError(.invalidInput, "validity must be 1 to \(validityDaysMax) days, not \(validityDays)")
@@ -67,7 +74,15 @@ public struct Certificate: Hashable, Sendable, Codable {
         return Certificate(
             serial: serial, subject: subject.id, maskedName: subject.maskedName, kind: subject.kind, jurisdiction: subject.jurisdiction,
             scheme: standing.scheme, handbookVersion: handbook.version, grade: standing.grade, score: standing.score,
-            asOf: standing.asOf, validUntil: standing.asOf.adding(days: validityDays - 1), issuer: handbook.jurisdiction, keyID: keyID)
+            asOf: standing.asOf, validUntil: standing.asOf.adding(days: validityDays - 1), issuer: handbook.jurisdiction, keyID: keyID,
+            logSize: log?.size, logRoot: log?.root)
+    }
+
+    /// 44 characters of standard base64 ending in one '=': the text of 32 bytes.
+    static func isBase64Hash(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 44, bytes[43] == UInt8(ascii: "=") else { return false }
+        return bytes[..<43].allSatisfy { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2F }
     }
 
     static func isValidSerial(_ text: String) -> Bool {
@@ -94,6 +109,7 @@ public struct Certificate: Hashable, Sendable, Codable {
         ]
         if let grade { list.append((0x09, grade.rawValue)) }
         list += [(0x0A, score.description), (0x0B, asOf.description), (0x0C, validUntil.description), (0x0D, issuer.rawValue), (0x0E, keyID)]
+        if let logSize, let logRoot { list += [(0x0F, String(logSize)), (0x10, logRoot)] }
         return list
     }
 
@@ -124,7 +140,13 @@ public struct Certificate: Hashable, Sendable, Codable {
         }
         guard let version = Int(try required(0x01, "format version")) else { throw .malformed("the format version is not a number") }
         guard version == Certificate.formatVersion else { throw .malformed("format version \(version) is not known (this verifier reads \(Certificate.formatVersion))") }
-        for tag in values.keys where !(0x01...0x0E).contains(tag) { throw .malformed("unknown field \(tag)") }
+        for tag in values.keys where !(0x01...0x10).contains(tag) { throw .malformed("unknown field \(tag)") }
+        guard (values[0x0F] == nil) == (values[0x10] == nil) else { throw .malformed("the log's tree size and root come together") }
+        let logSize = try values[0x0F].map { text throws(CertificateRejection) -> UInt64 in
+            guard let size = UInt64(text), String(size) == text else { throw .malformed("the log's tree size is not a number") }
+            return size
+        }
+        if let root = values[0x10], !Certificate.isBase64Hash(root) { throw .malformed("the log's root is not a base64 SHA-256 hash") }
         let serial = try required(0x02, "serial")
         guard Certificate.isValidSerial(serial) else { throw .malformed("the serial is not 32 hex digits") }
         guard let kind = SubjectKind(rawValue: try required(0x05, "subject kind")) else { throw .malformed("the subject kind is not known") }
@@ -137,7 +159,7 @@ public struct Certificate: Hashable, Sendable, Codable {
             version: version, serial: serial, subject: Subject.ID(try required(0x03, "subject")), maskedName: try required(0x04, "masked name"),
             kind: kind, jurisdiction: Jurisdiction.ID(try required(0x06, "jurisdiction")), scheme: Scheme.ID(try required(0x07, "scheme")),
             handbookVersion: handbookVersion, grade: values[0x09].map { Grade($0) }, score: score, asOf: asOf, validUntil: validUntil,
-            issuer: Jurisdiction.ID(try required(0x0D, "issuer")), keyID: try required(0x0E, "key id"))
+            issuer: Jurisdiction.ID(try required(0x0D, "issuer")), keyID: try required(0x0E, "key id"), logSize: logSize, logRoot: values[0x10])
         guard canonicalBytes == bytes else { throw .malformed("the content is not in canonical form") }
     }
 

@@ -297,6 +297,7 @@ extension WebServices {
         let summary: CycleSummary
         do {
             summary = try await page.engine.closeCycle(Jurisdiction.ID(jurisdictionText), month: month, by: actor)
+            try await page.web.api.signCheckpointIfMoved()
         } catch let error as CivicError {
             return try await cyclePage(page, values: values, errors: ["general": error.message], status: Self.status(of: error))
         }
