@@ -217,7 +217,20 @@ extension PostgresStore: TransparencyLogStore {
     }
 
     /// The stored records of `kind` with these keys (all of them when `keys` is nil), as canonical records.
+    /// A row that no longer decodes is `corrupted`, naming its table.
     static func loggedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, on connection: PostgresConnection) async throws -> [LoggedRecord] {
+        do {
+            return try await decodedRecords(kind, keys: keys, on: connection)
+        } catch let error as CivicError {
+            throw error
+        } catch let error as PSQLError {
+            throw error
+        } catch {
+            throw CivicError(.corrupted, "a stored \(table(of: kind)) row cannot be read: \(type(of: error))")
+        }
+    }
+
+    private static func decodedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, on connection: PostgresConnection) async throws -> [LoggedRecord] {
         func fetch(_ columns: String, by column: String, _ values: [String]?) async throws -> [PostgresRow] {
             let table = table(of: kind)
             guard let values else {

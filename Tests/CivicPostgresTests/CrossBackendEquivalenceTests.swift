@@ -1,5 +1,6 @@
 import CivicCore
 import CivicDemo
+import CivicLog
 import CivicPostgres
 import CivicSQLite
 import CivicTesting
@@ -38,6 +39,17 @@ struct CrossBackendEquivalenceTests {
             #expect(left.handbooks == right.handbooks && left.cycles == right.cycles)
             #expect(left.reports == right.reports)
             #expect(left == right)
+
+            // The transparency log: the same leaves in the same order, so the same root, and a clean audit on both.
+            let size = try await sqlite.logSize()
+            let postgresSize = try await postgres.logSize()
+            #expect(size > 1_000 && size == postgresSize)
+            let sqliteLeaves = try await sqlite.logLeaves(from: 0, limit: 1_000_000)
+            #expect(try await postgres.logLeaves(from: 0, limit: 1_000_000) == sqliteLeaves)
+            let sqliteRoot = try await TransparencyLog(store: sqlite).root(size: size)
+            #expect(try await TransparencyLog(store: postgres).root(size: size) == sqliteRoot)
+            #expect(try await LogAuditor(store: postgres, verifier: nil).audit().problems.isEmpty)
+            #expect(try await LogAuditor(store: sqlite, verifier: nil).audit().problems.isEmpty)
 
             let lastDay = Self.options.endMonth.lastDay
             for list in ListKind.allCases {
