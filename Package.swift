@@ -183,7 +183,7 @@ let package = Package(
             name: "CivicWebTests",
             dependencies: [
                 "CivicWeb", "CivicAPITesting", "CivicAPI", "CivicAccess", "CivicCore", "CivicSQLite", "CivicTesting", "CivicDemo", "CivicHandbook",
-                "CivicCertificates",
+                "CivicCertificates", "CivicLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

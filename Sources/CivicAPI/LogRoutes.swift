@@ -116,7 +116,7 @@ struct LogRoutes {
             throw APIError(.badRequest, "not a signature line: \(error)", at: "body")
         }
         guard let witness = services.configuration.witnesses.first(where: { $0.name == signature.name && $0.keyID == signature.keyID }) else {
-            throw APIError(.forbidden, code: "unknown-witness", "'\(signature.name.prefix(80))' is not a witness this log publishes cosignatures from")
+            throw APIError(.unprocessableContent, code: "unknown-witness", "'\(signature.name.prefix(80))' is not a witness this log publishes cosignatures from")
         }
         let log = try log()
         let recent = try await log.store.checkpoints().suffix(16).reversed()

@@ -86,6 +86,11 @@ public protocol TransparencyLogStore: Sendable {
     func cosignatures(checkpoint: Int64) async throws -> [StoredCosignature]
     /// Stores a witness's cosignature; a second one from the same witness for the same checkpoint is ignored.
     func addCosignature(_ cosignature: StoredCosignature) async throws
+
+    /// Appends leaves copied from another store's log (`civic migrate-store`): they must continue this log
+    /// without a gap; the tiles grow as for a commit. The records they stand for are copied separately, and
+    /// the copy is audited afterwards.
+    func importLog(_ leaves: [LogLeaf]) async throws
 }
 
 extension Tile {

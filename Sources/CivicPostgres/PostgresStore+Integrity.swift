@@ -64,7 +64,8 @@ extension PostgresStore {
                 SELECT t.tgname::text, t.tgenabled <> 'D' FROM pg_trigger t
                 WHERE t.tgrelid IN ('entry'::regclass, 'decision'::regclass, 'report'::regclass, 'handbook'::regclass,
                                     'cycle'::regclass, 'standing'::regclass, 'notice'::regclass, 'appeal'::regclass,
-                                    'appeal_decision'::regclass, 'delivery_attempt'::regclass) AND NOT t.tgisinternal
+                                    'appeal_decision'::regclass, 'delivery_attempt'::regclass, 'log_leaf'::regclass,
+                                    'log_tile'::regclass, 'log_checkpoint'::regclass, 'log_cosignature'::regclass) AND NOT t.tgisinternal
                 """, logger: PostgresStore.logger)
             for try await (name, enabled) in rows.decode((String, Bool).self) { triggers[name] = enabled }
             for name in PostgresSchema.guardTriggers {

@@ -14,15 +14,19 @@ extension PostgresStore: TransparencyLogStore {
         if records.isEmpty { return }
         try await connection.query("LOCK TABLE log_leaf IN SHARE ROW EXCLUSIVE MODE", logger: logger)
         let size = try await logSize(connection)
-        var leaves: [LogHash] = []
-        leaves.reserveCapacity(records.count)
-        for record in records { leaves.append(Merkle.leafHash(record.bytes)) }
+        let leaves = records.enumerated().map { offset, record in
+            LogLeaf(index: size + UInt64(offset), kind: record.kind, key: record.key, hash: Merkle.leafHash(record.bytes))
+        }
+        try await append(leaves, size: size, on: connection)
+    }
+
+    /// Appends leaves whose hashes are known (numbered from `size`) and grows the tiles; the caller holds the lock.
+    static func append(_ leaves: [LogLeaf], size: UInt64, on connection: PostgresConnection) async throws {
         let edge = try await tiles(TlogTiles.edgeTiles(size: size), on: connection)
-        let grown = try TlogTiles.append(size: size, edge: edge, leaves: leaves)
-        let rows = records.indices.map { (offset: $0, record: records[$0]) }
-        try await copy(rows, into: "log_leaf", columns: ["log", "idx", "kind", "key", "hash"], as: .logLeaf, on: connection) { row, text in
-            text.field(logName); text.field(Int64(size) + Int64(row.offset)); text.field(row.record.kind.rawValue)
-            text.field(row.record.key); text.field(bytea: leaves[row.offset].bytes)
+        let grown = try TlogTiles.append(size: size, edge: edge, leaves: leaves.map(\.hash))
+        try await copy(leaves, into: "log_leaf", columns: ["log", "idx", "kind", "key", "hash"], as: .logLeaf, on: connection) { leaf, text in
+            text.field(logName); text.field(Int64(leaf.index)); text.field(leaf.kind.rawValue); text.field(leaf.key)
+            text.field(bytea: leaf.hash.bytes)
         }
         for tile in grown where tile.key.level > 0 {
             try await RecordKind.logLeaf.mappingErrors {
@@ -31,6 +35,18 @@ extension PostgresStore: TransparencyLogStore {
                     ON CONFLICT (log, level, idx) DO UPDATE SET hashes = excluded.hashes
                     """, logger: logger)
             }
+        }
+    }
+
+    public func importLog(_ leaves: [LogLeaf]) async throws {
+        guard let first = leaves.first else { return }
+        try await transaction("importing log leaves") { connection in
+            try await connection.query("LOCK TABLE log_leaf IN SHARE ROW EXCLUSIVE MODE", logger: PostgresStore.logger)
+            let size = try await PostgresStore.logSize(connection)
+            guard first.index == size, leaves.enumerated().allSatisfy({ $0.element.index == size + UInt64($0.offset) }) else {
+                throw CivicError(.invalidInput, "imported leaves must continue the log at \(size) without gaps")
+            }
+            try await PostgresStore.append(leaves, size: size, on: connection)
         }
     }
 

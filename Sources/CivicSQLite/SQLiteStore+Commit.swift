@@ -76,7 +76,7 @@ extension SQLiteStore {
             $0.arguments
         }
         try applyDueProcess(changes, in: db)
-        try appendToLog(changes.loggedRecords, in: db)
+        if changes.appendsToLog { try appendToLog(changes.loggedRecords, in: db) }
     }
 
     private static func applyDueProcess(_ changes: ChangeSet, in db: Database) throws {

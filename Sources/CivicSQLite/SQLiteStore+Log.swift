@@ -16,16 +16,20 @@ extension SQLiteStore: TransparencyLogStore {
     static func appendToLog(_ records: [LoggedRecord], in db: Database) throws {
         if records.isEmpty { return }
         let size = try logSize(db)
-        var leaves: [LogHash] = []
-        leaves.reserveCapacity(records.count)
-        for record in records { leaves.append(Merkle.leafHash(record.bytes)) }
+        let leaves = records.enumerated().map { offset, record in
+            LogLeaf(index: size + UInt64(offset), kind: record.kind, key: record.key, hash: Merkle.leafHash(record.bytes))
+        }
+        try append(leaves, size: size, in: db)
+    }
+
+    /// Appends leaves whose hashes are known (numbered from `size`) and grows the tiles.
+    static func append(_ leaves: [LogLeaf], size: UInt64, in db: Database) throws {
         let edge = try tiles(TlogTiles.edgeTiles(size: size), in: db)
-        let grown = try TlogTiles.append(size: size, edge: edge, leaves: leaves)
+        let grown = try TlogTiles.append(size: size, edge: edge, leaves: leaves.map(\.hash))
         try RecordKind.logLeaf.mappingErrors {
             let insert = try db.cachedStatement(sql: "INSERT INTO log_leaf (log, idx, kind, key, hash) VALUES (?, ?, ?, ?, ?)")
-            for (offset, record) in records.enumerated() {
-                insert.setUncheckedArguments([logName, Int64(size) + Int64(offset), record.kind.rawValue, record.key,
-                                              Data(leaves[offset].bytes)])
+            for leaf in leaves {
+                insert.setUncheckedArguments([logName, Int64(leaf.index), leaf.kind.rawValue, leaf.key, Data(leaf.hash.bytes)])
                 try insert.execute()
             }
             let upsert = try db.cachedStatement(sql: """
@@ -36,6 +40,21 @@ extension SQLiteStore: TransparencyLogStore {
                 upsert.setUncheckedArguments([logName, Int64(tile.key.level), Int64(tile.key.index), Data(tile.serialized)])
                 try upsert.execute()
             }
+        }
+    }
+
+    public func importLog(_ leaves: [LogLeaf]) async throws {
+        guard let first = leaves.first else { return }
+        do {
+            try await writer.write { db in
+                let size = try SQLiteStore.logSize(db)
+                guard first.index == size, leaves.enumerated().allSatisfy({ $0.element.index == size + UInt64($0.offset) }) else {
+                    throw CivicError(.invalidInput, "imported leaves must continue the log at \(size) without gaps")
+                }
+                try SQLiteStore.append(leaves, size: size, in: db)
+            }
+        } catch {
+            throw SQLiteStore.storageError(error, doing: "importing log leaves")
         }
     }
 

@@ -109,6 +109,33 @@ struct SQLiteLogTests {
         }
     }
 
+    @Test func aDatabaseFromBeforeTheLogGetsEveryRecordLoggedWhenItIsOpened() async throws {
+        // A database written before the log existed: on opening, the migration appends a leaf for every record, by kind with
+        // the entries in sequence order, and the audit is clean.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("civic-backfill-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        do {
+            let store = try SQLiteStore(path: path)
+            for changes in LogFixtures.world() { try await store.commit(changes) }
+            try await store.writer.write { db in
+                for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_%'") {
+                    try db.execute(sql: "DROP TRIGGER \(name)")
+                }
+                try db.execute(sql: "DROP TABLE log_cosignature; DROP TABLE log_checkpoint; DROP TABLE log_tile; DROP TABLE log_leaf")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-transparency-log'")
+            }
+        }
+        let reopened = try SQLiteStore(path: path)
+        let records = LogFixtures.world().flatMap(\.loggedRecords)
+        let leaves = try await reopened.logLeaves(from: 0, limit: 1_000)
+        #expect(leaves.count == records.count)
+        let kinds = leaves.map(\.kind)
+        #expect(kinds == kinds.sorted(), "backfilled by kind")
+        #expect(leaves.filter { $0.kind == .entry }.map(\.key) == records.filter { $0.kind == .entry }.map(\.key), "entries in sequence order")
+        #expect(try await LogAuditor(store: reopened, verifier: nil).audit().problems.isEmpty)
+        #expect(try reopened.integrityCheck() == [])
+    }
+
     @Test func aFailedCommitAppendsNoLeaf() async throws {
         // A commit refused by the store (a report id used twice) leaves the log as it was: no leaf without its record.
         let store = try SQLiteStore.inMemory()

@@ -2,6 +2,7 @@ import CivicAccess
 import CivicAPI
 import CivicAPITesting
 import CivicCore
+import CivicLog
 import CivicWeb
 import Crypto
 import Foundation
@@ -300,6 +301,13 @@ import Testing
             if let day = notice.appealBy { #expect(list.text.contains(day.description)) }
             let one = try await browser.get("/portal/notices/\(notice.id.rawValue)")
             #expect(one.status == .ok)
+            // The notice is a record of the public log, with a proof once a checkpoint covers it.
+            let leaf = try #require(try await web.world.services.log?.store.logLeaf(kind: .notice, key: notice.id.rawValue))
+            #expect(one.text.contains("This notice is record \(leaf.index) of the public transparency log; the next signed checkpoint will cover it."))
+            let checkpoint = try await web.world.services.log!.checkpoint(signer: try NoteSigner(name: "civiccredit.test/portal"), at: 1)
+            let covered = try await browser.get("/portal/notices/\(notice.id.rawValue)").text
+            #expect(covered.contains("The latest signed checkpoint covers \(checkpoint.size) records (root \(checkpoint.root.base64))."))
+            #expect(covered.contains("href=\"/log/records/notice/\(notice.id.rawValue)/proof\""))
             if let entry = notice.entry { #expect(one.text.contains("href=\"/portal/entries/\(entry.rawValue)\"")) }
             let foreign = try #require(try await web.world.store.notices(after: nil, limit: 2000).first { $0.subject != subject.id })
             #expect(try await browser.get("/portal/notices/\(foreign.id.rawValue)").status == .notFound)

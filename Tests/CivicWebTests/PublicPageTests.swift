@@ -1,6 +1,7 @@
 import CivicAccess
 import CivicAPITesting
 import CivicCore
+import CivicLog
 import CivicWeb
 import Foundation
 import HTTPTypes
@@ -38,6 +39,21 @@ import Testing
             let named = try await store.subjects(deeds.map(\.report.subject)).filter { $0.jurisdiction.rawValue == "zhaojiashan" }
             #expect(named.isEmpty || html.contains("points-plus"))
             for subject in named { #expect(!html.contains(">\(subject.name)<")) }
+        }
+    }
+
+    /// The board names the public log's latest signed checkpoint, in both languages, and says so when there is none.
+    @Test func boardShowsTheSignedCheckpoint() async throws {
+        let web = try await WebWorld.make()
+        let log = try #require(web.world.services.log)
+        try await web.application().test(.router) { client in
+            #expect(try await Browser(client).get("/board/zhaojiashan").text.contains("No checkpoint of the public log has been signed yet."))
+            let checkpoint = try await log.checkpoint(signer: try NoteSigner(name: "civiccredit.test/board"), at: 1_775_000_000)
+            let english = try await Browser(client).get("/board/zhaojiashan").text
+            #expect(english.contains("covers \(checkpoint.size) records; its root is \(checkpoint.root.base64), signed on 2026-03-31"), "\(english)")
+            #expect(english.contains("href=\"/log/checkpoint\""))
+            let chinese = try await Browser(client, language: "zh-CN").get("/board/zhaojiashan").text
+            #expect(chinese.contains("涵盖 \(checkpoint.size) 条记录"))
         }
     }
 

@@ -32,8 +32,9 @@ struct LogCommand: AsyncParsableCommand {
             }
         }
 
-        /// The signer, or nil when there is no key file (and none was named).
+        /// The signer, or nil when there is no key file (and none was named; a PostgreSQL database has no file to sit beside).
         func loadIfPresent(database: String) throws -> NoteSigner? {
+            if keyFile == nil, case .postgres = try StoreLocation(database) { return nil }
             let path = try path(database: database)
             guard FileManager.default.fileExists(atPath: path) else {
                 if keyFile != nil { throw CivicError(.notFound, "no log key at '\(path)'") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CivicCore
+import CivicLog
 import Crypto
 import Foundation
 
@@ -11,9 +12,11 @@ struct MigrateStoreCommand: AsyncParsableCommand {
             Stop every writer first (the command checks that the source did not move while it copied).
             Copies jurisdictions, actors, handbooks, delivery channels, subjects, reports with their decisions
             and statuses, notices with their deliveries and attempts, the ledger (in sequence order), standings
-            with their listings, closed cycles, and appeals with their decisions, page by page.
+            with their listings, closed cycles, appeals with their decisions, and the transparency log leaf for leaf
+            with its signed checkpoints and cosignatures, page by page.
             Then reads both sides back and compares record counts, every record, and a SHA-256 checksum
-            over the canonical bytes of every entry. The target must be empty: a second run is refused.
+            over the canonical bytes of every entry, and audits the copied log (the same root, every record under its leaf).
+            The target must be empty: a second run is refused.
             Example: civic migrate-store --from sqlite:civic.db --to postgres://civic:secret@db:5432/civic
             """)
 
@@ -77,7 +80,7 @@ struct StoreCopier {
         var counts: [String: Int] = [:]
         let headBefore = try await source.ledgerHead()
 
-        var registry = ChangeSet()
+        var registry = ChangeSet.copied()
         registry.jurisdictions = try await source.jurisdictions()
         registry.actors = try await source.actors()
         registry.handbooks = try await source.handbooks()
@@ -93,7 +96,7 @@ struct StoreCopier {
         for _ in 0..<StoreCopier.pagesMax {
             let page = try await source.subjects(after: subjectCursor, limit: pageSize)
             guard let last = page.last else { break }
-            var changes = ChangeSet()
+            var changes = ChangeSet.copied()
             changes.subjects = page
             try await target.commit(changes)
             subjectCursor = last.id
@@ -107,7 +110,7 @@ struct StoreCopier {
         var start = 0
         while start < records.count {
             let page = records[start..<min(start + pageSize, records.count)]
-            var changes = ChangeSet()
+            var changes = ChangeSet.copied()
             changes.reports = page.map(\.report)
             changes.decisions = page.flatMap(\.decisions)
             changes.reportStatuses = Dictionary(uniqueKeysWithValues: page.map { ($0.report.id, $0.status) })
@@ -125,7 +128,7 @@ struct StoreCopier {
         for _ in 0..<StoreCopier.pagesMax {
             let page = try await source.notices(after: noticeCursor, limit: pageSize)
             guard let last = page.last else { break }
-            var changes = ChangeSet()
+            var changes = ChangeSet.copied()
             changes.notices = page
             for notice in page {
                 changes.deliveries += try await source.deliveries(notice: notice.id)
@@ -144,7 +147,7 @@ struct StoreCopier {
         for _ in 0..<StoreCopier.pagesMax {
             let page = try await source.entries(after: head, limit: pageSize)
             guard let last = page.last else { break }
-            var changes = ChangeSet(expectedLedgerHead: head)
+            var changes = ChangeSet.copied(expectedLedgerHead: head)
             changes.entries = page
             try await target.commit(changes)
             head = last.sequence
@@ -157,7 +160,7 @@ struct StoreCopier {
         for _ in 0..<StoreCopier.pagesMax {
             let page = try await source.standings(after: standingCursor, limit: pageSize)
             guard let last = page.last else { break }
-            var changes = ChangeSet()
+            var changes = ChangeSet.copied()
             changes.standings = page
             try await target.commit(changes)
             standingCursor = StandingKey(subject: last.subject, scheme: last.scheme)
@@ -165,7 +168,7 @@ struct StoreCopier {
             progress?(Progress(phase: "standings", done: counts["standings"]!, total: nil))
         }
 
-        var cycles = ChangeSet()
+        var cycles = ChangeSet.copied()
         cycles.cycles = try await source.cycles()
         try await target.commit(cycles)
         counts["cycles"] = cycles.cycles.count
@@ -177,7 +180,7 @@ struct StoreCopier {
         for _ in 0..<StoreCopier.pagesMax {
             let page = try await source.subjects(after: subjectCursor, limit: pageSize)
             guard let last = page.last else { break }
-            var changes = ChangeSet()
+            var changes = ChangeSet.copied()
             for subject in page {
                 for record in try await source.appeals(subject: subject.id) {
                     changes.appeals.append(record.appeal)
@@ -190,10 +193,39 @@ struct StoreCopier {
             counts["appeal decisions", default: 0] += changes.appealDecisions.count
         }
 
+        counts["log leaves"] = try await copyLog(progress: progress)
+
         guard try await source.ledgerHead() == headBefore, head == headBefore else {
             throw CivicError(.concurrentWrite, "the source ledger moved during the copy (from \(headBefore) to \(try await source.ledgerHead())): stop every writer, empty the target and run again")
         }
         return counts
+    }
+
+    /// The source's transparency log, leaf for leaf (the target's tiles grow as for a commit), then its
+    /// checkpoints and cosignatures verbatim; returns the number of leaves.
+    func copyLog(progress: ProgressHandler?) async throws -> Int {
+        guard let from = source as? any TransparencyLogStore, let to = target as? any TransparencyLogStore else {
+            throw CivicError(.storage, "both stores must keep a transparency log")
+        }
+        let size = try await from.logSize()
+        var index: UInt64 = 0
+        while index < size {
+            let page = try await from.logLeaves(from: index, limit: pageSize)
+            guard let last = page.last else { break }
+            try await to.importLog(page)
+            index = last.index + 1
+            progress?(Progress(phase: "log", done: Int(index), total: Int(size)))
+        }
+        for checkpoint in try await from.checkpoints() {
+            let copied = try await to.appendCheckpoint(size: checkpoint.size, root: checkpoint.root, note: checkpoint.note,
+                                                       signedAt: checkpoint.signedAt)
+            for cosignature in try await from.cosignatures(checkpoint: checkpoint.id) {
+                var moved = cosignature
+                moved.checkpoint = copied.id
+                try await to.addCosignature(moved)
+            }
+        }
+        return Int(size)
     }
 
     /// Reads both stores back and compares them: every record equal, the same
@@ -263,10 +295,34 @@ struct StoreCopier {
             guard let last = page.last else { break }
             standingCursor = StandingKey(subject: last.subject, scheme: last.scheme)
         }
+        // The log: the same leaves (so the same root) and checkpoints, and the copy passes its own audit.
+        guard let from = source as? any TransparencyLogStore, let to = target as? any TransparencyLogStore else {
+            throw CivicError(.storage, "both stores must keep a transparency log")
+        }
+        let size = try await from.logSize()
+        guard try await to.logSize() == size else { throw mismatch("transparency log size") }
+        var index: UInt64 = 0
+        while index < size {
+            let page = try await from.logLeaves(from: index, limit: pageSize)
+            guard let last = page.last, try await page == to.logLeaves(from: index, limit: pageSize) else { throw mismatch("transparency log leaves") }
+            index = last.index + 1
+        }
+        guard try await from.checkpoints().map(\.note) == to.checkpoints().map(\.note) else { throw mismatch("log checkpoints") }
+        let audit = try await LogAuditor(store: to, verifier: nil).audit(progress: progress)
+        guard audit.problems.isEmpty else { throw mismatch("transparency log (\(audit.problems.first!))") }
         return Verification(entryChecksum: sourceDigest)
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension ChangeSet {
+    /// A change set of records copied from another store: its records reach the log when the source's log is copied.
+    static func copied(expectedLedgerHead: Int64? = nil) -> ChangeSet {
+        var changes = ChangeSet(expectedLedgerHead: expectedLedgerHead)
+        changes.appendsToLog = false
+        return changes
     }
 }

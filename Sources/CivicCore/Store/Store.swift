@@ -164,6 +164,10 @@ public struct ChangeSet: Sendable {
     /// New deliveries or their new state (inserted or replaced).
     public var deliveries: [NoticeDelivery] = []
     public var deliveryAttempts: [DeliveryAttempt] = []
+    /// Whether the store appends this change set's records to the transparency log in the same
+    /// transaction (always, but for `civic migrate-store`, which copies the source's log leaf for leaf
+    /// afterwards and then audits the copy).
+    public var appendsToLog = true
 
     public init(expectedLedgerHead: Int64? = nil) { self.expectedLedgerHead = expectedLedgerHead }
 

@@ -68,7 +68,7 @@ extension WebServices {
             "url": url, "token": token, "download": "/portal/certificate/download?c=" + Page.escapeQuery(token),
             "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
             "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
-            "issuer": issuer, "serial": certificate.serial,
+            "issuer": issuer, "serial": certificate.serial, "log": WebServices.logChecked(page, certificate) as Any,
         ]
         return page.render("public/certificate", title: page.text("certificate.issuedTitle"), model: model, status: .created)
     }

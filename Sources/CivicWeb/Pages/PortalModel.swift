@@ -1,6 +1,7 @@
 import CivicAPI
 import CivicAccess
 import CivicCore
+import CivicLog
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -275,6 +276,15 @@ enum PortalModel {
             "entry": notice.entry.map { ["id": $0.rawValue, "href": "/portal/entries/" + Page.escapeQuery($0.rawValue)] } as Any,
             "appeal": notice.appeal.map { ["id": $0.rawValue, "href": "/portal/appeals/" + Page.escapeQuery($0.rawValue)] } as Any,
         ]
+        if let log = page.web.api.log, let leaf = try await log.store.logLeaf(kind: .notice, key: notice.id.rawValue) {
+            let proof = "/log/records/notice/" + Page.escapeQuery(notice.id.rawValue) + "/proof"
+            if let checkpoint = try await log.store.latestCheckpoint(), checkpoint.size > leaf.index {
+                model["log"] = ["text": page.text("portal.logRecord", ["index": String(leaf.index), "size": String(checkpoint.size),
+                                                                       "root": checkpoint.root.base64]), "proof": proof]
+            } else {
+                model["log"] = ["text": page.text("portal.logPending", ["index": String(leaf.index)])]
+            }
+        }
         if let version = notice.handbookVersion, let jurisdiction = notice.handbookJurisdiction {
             model["handbook"] = page.text("portal.handbookVersion", ["jurisdiction": jurisdiction.rawValue, "version": String(version)])
         }

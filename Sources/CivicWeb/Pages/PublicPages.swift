@@ -1,5 +1,6 @@
 import CivicAPI
 import CivicCore
+import CivicLog
 import Foundation
 import Hummingbird
 
@@ -54,11 +55,17 @@ extension WebServices {
             result["certificate"] = [
                 "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
                 "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
-                "issuer": issuer, "serial": certificate.serial,
+                "issuer": issuer, "serial": certificate.serial, "log": Self.logChecked(page, certificate) as Any,
             ] as [String: Any]
             result["current"] = check.current == true
         }
         return result
+    }
+
+    /// "Checked against the public log at N records, root R", when the certificate names the log.
+    static func logChecked(_ page: Page, _ certificate: Certificate) -> String? {
+        guard let size = certificate.logSize, let root = certificate.logRoot else { return nil }
+        return page.text("verify.logChecked", ["size": String(size), "root": root])
     }
 
     static func handbookModel(_ page: Page, _ published: PublishedHandbook) -> [String: Any] {
@@ -131,6 +138,8 @@ struct Board {
     var goodDeeds: [(masked: String, rule: Rule, day: Day)]
     var listed: [(masked: String, scheme: Scheme, listed: ListedSubject)]
     var latest: Month
+    /// The latest signed checkpoint of the transparency log, if the log has one.
+    var checkpoint: StoredCheckpoint?
 
     static let rowsMax = 200
 
@@ -174,7 +183,8 @@ struct Board {
             return (subject.maskedName, scheme, item)
         }
         return Board(jurisdiction: jurisdiction, name: page.text(jurisdiction.name), month: month, published: published, schemes: schemes,
-                     goodDeeds: Array(goodDeeds.prefix(rowsMax)), listed: listed, latest: latest)
+                     goodDeeds: Array(goodDeeds.prefix(rowsMax)), listed: listed, latest: latest,
+                     checkpoint: try await page.web.api.log?.store.latestCheckpoint())
     }
 
     func model(_ page: Page) -> [String: Any] {
@@ -209,6 +219,11 @@ struct Board {
             "handbookLink": "\(base)/handbook",
             "printedOn": page.text("board.printedOn", ["day": page.today.description]),
         ]
+        if let checkpoint {
+            let day = Day(ordinal: Int32(clamping: checkpoint.signedAt / 86_400 + Int64(Day(year: 1970, month: 1, day: 1)!.ordinal)))
+            model["log"] = ["lead": page.text("board.logLead", ["size": String(checkpoint.size), "root": checkpoint.root.base64, "day": day.description]),
+                            "link": "/log/checkpoint"]
+        }
         model["hasGoodDeeds"] = !goodDeeds.isEmpty
         model["hasRed"] = !(model["red"] as? [[String: Any]] ?? []).isEmpty
         model["hasBlack"] = !(model["black"] as? [[String: Any]] ?? []).isEmpty
