@@ -206,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "CivicBenchmarks",
             dependencies: [
-                "CivicCore", "CivicSQLite", "CivicPostgres", "CivicTesting", "CivicDemo",
+                "CivicCore", "CivicSQLite", "CivicPostgres", "CivicTesting", "CivicDemo", "CivicLog",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

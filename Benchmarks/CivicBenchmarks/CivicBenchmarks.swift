@@ -9,4 +9,5 @@ let benchmarks: @Sendable () -> Void = {
     registerMemoryBenchmarks()
     registerCycleBenchmarks()
     registerPostgresBenchmarks()
+    registerLogBenchmarks()
 }

@@ -159,6 +159,21 @@ func registerIngestBenchmarks() {
         ours = nil
     }
 
+    // The same commits with the transparency log left out: what the log costs per commit is the difference.
+    var unlogged: IngestState?
+    Benchmark("Ingest: SQLiteStore.commit without the log", configuration: configuration) { benchmark in
+        guard let state = unlogged else { return benchmark.error("setup did not run") }
+        var changes = state.nextBatch()
+        changes.appendsToLog = false
+        benchmark.startMeasurement()
+        try await state.store.commit(changes)
+        benchmark.stopMeasurement()
+    } setup: {
+        unlogged = try await IngestState(file: "ingest-unlogged.sqlite", batch: batch)
+    } teardown: {
+        unlogged = nil
+    }
+
     var raw: IngestState?
     Benchmark("Ingest: baseline raw GRDB inserts", configuration: configuration) { benchmark in
         guard let state = raw else { return benchmark.error("setup did not run") }

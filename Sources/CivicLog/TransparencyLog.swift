@@ -16,6 +16,8 @@ public struct TransparencyLog: Sendable {
 
     /// An inclusion proof of one record's leaf in the tree of `size` leaves (default: the latest checkpoint's size).
     public func inclusion(kind: LoggedRecord.Kind, key: String, size: UInt64) async throws -> InclusionProof {
+        let held = try await store.logSize()
+        guard size <= held else { throw CivicError(.notFound, "the log holds \(held) leaves, not \(size)") }
         guard let leaf = try await store.logLeaf(kind: kind, key: key) else {
             throw CivicError(.notFound, "\(kind.rawValue) '\(key)' is not in the log")
         }
