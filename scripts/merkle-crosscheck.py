@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Independent cross-check of CivicCredit log proofs, written from the text of
-RFC 9162 (sections 2.1.1, 2.1.3.2 and 2.1.4.2) using only the standard library.
+"""Independent cross-check of CivicCredit log proofs with the RFC 9162 algorithms
+(sections 2.1.1, 2.1.3.2 and 2.1.4.2) of scripts/verify-log.py, standard library only.
 
 Input (stdin, JSON):
   {"leaves": ["<hex leaf input bytes>", ...],
@@ -11,106 +11,35 @@ Roots are recomputed here from the leaves; each check's stated root must match
 the recomputed one and its proof must verify. Prints one line per check and
 exits 1 if any check fails (2 on malformed input).
 """
-import hashlib
+import importlib.util
 import json
+import os
 import sys
 
-
-def sha256(data):
-    return hashlib.sha256(data).digest()
-
-
-def leaf_hash(entry):
-    return sha256(b"\x00" + entry)
-
-
-def node_hash(left, right):
-    return sha256(b"\x01" + left + right)
+# The RFC 9162 algorithms come from scripts/verify-log.py, the standalone verifier
+# written from the RFC and the C2SP specifications alone (not from the Swift code).
+_spec = importlib.util.spec_from_file_location(
+    "verify_log", os.path.join(os.path.dirname(os.path.abspath(__file__)), "verify-log.py"))
+_verify_log = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_verify_log)
+leaf_hash, mth = _verify_log.leaf_hash, _verify_log.mth
 
 
-def mth(hashes):
-    """MTH over leaf hashes D[0:n] (RFC 9162 2.1.1), bottom-up over the list."""
-    n = len(hashes)
-    if n == 0:
-        return sha256(b"")
-    if n == 1:
-        return hashes[0]
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return node_hash(mth(hashes[:k]), mth(hashes[k:]))
+def verify_inclusion(index, size, leaf, proof, root):
+    ok = _verify_log.verify_inclusion(index, size, leaf, proof, root)
+    return ok, "ok" if ok else "the proof does not lead to the root"
 
 
-def verify_inclusion(leaf_index, tree_size, leaf, path, root):
-    """RFC 9162 2.1.3.2."""
-    if leaf_index >= tree_size:
-        return False, "leaf_index >= tree_size"
-    fn, sn, r = leaf_index, tree_size - 1, leaf
-    for p in path:
-        if sn == 0:
-            return False, "proof too long"
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        return False, "proof too short"
-    if r != root:
-        return False, "root mismatch"
-    return True, "ok"
-
-
-def verify_consistency(first, second, first_hash, second_hash, path):
-    """RFC 9162 2.1.4.2 (requires 0 < first < second; equal sizes need an empty proof)."""
-    if first == second:
-        if path:
-            return False, "non-empty proof for equal sizes"
-        return (first_hash == second_hash), ("ok" if first_hash == second_hash else "roots differ")
-    if not 0 < first < second:
-        return False, "sizes out of range"
-    if not path:
-        return False, "empty proof"
-    path = list(path)
-    if first & (first - 1) == 0:
-        path.insert(0, first_hash)
-    fn, sn = first - 1, second - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            return False, "proof too long"
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        return False, "proof too short"
-    if fr != first_hash:
-        return False, "first hash mismatch"
-    if sr != second_hash:
-        return False, "second hash mismatch"
-    return True, "ok"
+def verify_consistency(old, new, old_root, new_root, proof):
+    ok = _verify_log.verify_consistency(old, new, old_root, new_root, proof)
+    return ok, "ok" if ok else "the proof does not join the two roots"
 
 
 def main():
     try:
         doc = json.load(sys.stdin)
-        leaves = [leaf_hash(bytes.fromhex(x)) for x in doc["leaves"]]
+        data = [bytes.fromhex(x) for x in doc["leaves"]]
+        leaves = [leaf_hash(d) for d in data]
         checks = doc["checks"]
     except (ValueError, KeyError, TypeError) as e:
         print("malformed input: %s" % e)
@@ -119,7 +48,7 @@ def main():
 
     def root_of(size):
         if size not in roots:
-            roots[size] = mth(leaves[:size])
+            roots[size] = mth(data[:size])
         return roots[size]
 
     failures = 0

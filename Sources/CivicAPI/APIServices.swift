@@ -8,7 +8,7 @@ public import Prometheus
 
 /// Everything the routes share: the engine (on a store that reports its commits), the access store,
 /// the authenticator, the caches and limits, and the metrics registry.
-public struct APIServices: Sendable {
+public final class APIServices: Sendable {
     public let engine: Engine
     public let observed: ObservedStore
     public let access: any AccessStore

@@ -31,7 +31,7 @@ struct LogRoutes {
         }
         router.get("/log/entries/:entryId/proof") { request, context -> Response in
             _ = try Policy.admit(context.caller, to: .getLogEntryProof)
-            return try await proof(kind: .entry, key: context.parameters.get("entryId") ?? "", request: request)
+            return try await proof(kind: .entry, key: Self.decoded(context.parameters.get("entryId")), request: request)
         }
         router.get("/log/records/:kind/:key/proof") { request, context -> Response in
             _ = try Policy.admit(context.caller, to: .getLogRecordProof)
@@ -39,7 +39,7 @@ struct LogRoutes {
             guard let kind = LoggedRecord.Kind(rawValue: kindText) else {
                 throw APIError(.badRequest, "'\(kindText.prefix(40))' is not a kind of record: \(LoggedRecord.Kind.allCases.map(\.rawValue).joined(separator: ", "))", at: "path kind")
             }
-            return try await proof(kind: kind, key: context.parameters.get("key") ?? "", request: request)
+            return try await proof(kind: kind, key: Self.decoded(context.parameters.get("key")), request: request)
         }
         router.get("/log/consistency") { request, context -> Response in
             _ = try Policy.admit(context.caller, to: .getLogConsistency)
@@ -129,6 +129,12 @@ struct LogRoutes {
             }
         }
         throw APIError(.conflict, code: "not-a-checkpoint", "the cosignature does not verify over any of the log's latest checkpoints")
+    }
+
+    /// A path segment as the record's key: percent-encoding undone (an id may hold '@' or '#').
+    private static func decoded(_ segment: String?) -> String {
+        guard let segment else { return "" }
+        return segment.removingPercentEncoding ?? segment
     }
 
     private static func size(_ request: Request, _ name: String) throws -> UInt64 {

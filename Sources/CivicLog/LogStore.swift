@@ -102,3 +102,31 @@ extension Tile {
         return stride(from: 0, to: bytes.count, by: LogHash.byteCount).map { LogHash(bytes: bytes[$0..<($0 + LogHash.byteCount)])! }
     }
 }
+
+extension LoggedRecord.Kind {
+    /// The table that holds records of this kind, in both stores' schemas.
+    public var table: String {
+        switch self {
+        case .handbook: "handbook"
+        case .report: "report"
+        case .decision: "decision"
+        case .notice: "notice"
+        case .entry: "entry"
+        case .cycle: "cycle"
+        case .appeal: "appeal"
+        case .appealDecision: "appeal_decision"
+        case .deliveryAttempt: "delivery_attempt"
+        }
+    }
+
+    /// The SQL expression (the same in SQLite and PostgreSQL) of a record's log key, as `LoggedRecord` builds it.
+    public var keyExpression: String {
+        switch self {
+        case .handbook: "jurisdiction || '@' || version"
+        case .cycle: "jurisdiction || '@' || month"
+        case .appealDecision: "appeal"
+        case .deliveryAttempt: "notice || '#' || channel || '#' || number"
+        default: "id"
+        }
+    }
+}

@@ -49,80 +49,114 @@ enum NoteKeyFormat {
     }
 }
 
-/// The log's signing key: a name (the log's origin) and an Ed25519 seed. Crypto's key types
-/// are not `Sendable`, so the raw seed is kept and the key rebuilt where used. Never printed.
-public struct NoteSigner: Sendable {
-    public let name: String
+/// An Ed25519 key pair as C2SP notes write it, for one signature type (0x01 for a log's note
+/// signatures, 0x04 for a witness's cosignatures): `PRIVATE+KEY+name+hash+base64(type || seed)`.
+/// Crypto's key types are not `Sendable`, so the raw seed is kept and the key rebuilt where used.
+struct Ed25519NoteKey: Sendable {
+    let name: String
+    let type: UInt8
     let seed: [UInt8]
 
-    /// A new random key.
-    public init(name: String) throws(NoteError) {
+    init(name: String, type: UInt8) throws(NoteError) {
         try NoteKeyFormat.check(name: name)
         self.name = name
+        self.type = type
         seed = Array(Curve25519.Signing.PrivateKey().rawRepresentation)
     }
 
-    /// Reads `PRIVATE+KEY+name+hash+base64(0x01 || seed)`; the hash must match the key.
-    public init(skey: String) throws(NoteError) {
+    /// Reads the private key text; the hash must match the key.
+    init(skey: String, type: UInt8) throws(NoteError) {
         let parts = try NoteKeyFormat.parse(skey, parts: 5)
         guard parts[0] == "PRIVATE", parts[1] == "KEY" else { throw .malformedKey("a private key starts with PRIVATE+KEY+") }
         let name = String(parts[2])
         try NoteKeyFormat.check(name: name)
         let id = try NoteKeyFormat.hash(parts[3])
-        let seed = try NoteKeyFormat.keyBytes(parts[4], type: NoteKeyFormat.ed25519)
+        let seed = try NoteKeyFormat.keyBytes(parts[4], type: type)
         guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { throw .malformedKey("not an Ed25519 key") }
-        guard NoteKeyFormat.keyID(name: name, type: NoteKeyFormat.ed25519, publicKey: Array(key.publicKey.rawRepresentation)) == id else {
+        guard NoteKeyFormat.keyID(name: name, type: type, publicKey: Array(key.publicKey.rawRepresentation)) == id else {
             throw .malformedKey("the key hash does not match the key")
         }
         self.name = name
+        self.type = type
         self.seed = seed
     }
 
     var key: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
+    var publicKey: Ed25519NotePublicKey { Ed25519NotePublicKey(name: name, type: type, raw: Array(key.publicKey.rawRepresentation)) }
+    var skey: String { "PRIVATE+KEY+\(name)+\(NoteKeyFormat.hex8(publicKey.keyID))+" + Data([type] + seed).base64EncodedString() }
 
-    public var skey: String {
-        "PRIVATE+KEY+\(name)+\(NoteKeyFormat.hex8(verifier.keyID))+" + Data([NoteKeyFormat.ed25519] + seed).base64EncodedString()
+    func sign(_ message: [UInt8]) -> [UInt8] { (try? key.signature(for: message)).map(Array.init) ?? [] }
+}
+
+/// The public half: `name+hash+base64(type || public key)`.
+struct Ed25519NotePublicKey: Hashable, Sendable {
+    let name: String
+    let type: UInt8
+    let raw: [UInt8]
+    let keyID: UInt32
+
+    init(name: String, type: UInt8, raw: [UInt8]) {
+        self.name = name
+        self.type = type
+        self.raw = raw
+        keyID = NoteKeyFormat.keyID(name: name, type: type, publicKey: raw)
     }
 
-    public var verifier: NoteVerifier { NoteVerifier(name: name, publicKey: Array(key.publicKey.rawRepresentation)) }
+    init(vkey: String, type: UInt8) throws(NoteError) {
+        let parts = try NoteKeyFormat.parse(vkey, parts: 3)
+        let name = String(parts[0])
+        try NoteKeyFormat.check(name: name)
+        let id = try NoteKeyFormat.hash(parts[1])
+        let raw = try NoteKeyFormat.keyBytes(parts[2], type: type)
+        guard (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else { throw .malformedKey("not an Ed25519 public key") }
+        self.init(name: name, type: type, raw: raw)
+        guard keyID == id else { throw .malformedKey("the key hash does not match the key") }
+    }
+
+    var vkey: String { "\(name)+\(NoteKeyFormat.hex8(keyID))+" + Data([type] + raw).base64EncodedString() }
+
+    func isValid(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard signature.count == 64, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
+}
+
+/// The log's signing key: a name (the log's origin) and an Ed25519 seed. Never printed.
+public struct NoteSigner: Sendable {
+    let pair: Ed25519NoteKey
+
+    public var name: String { pair.name }
+
+    /// A new random key.
+    public init(name: String) throws(NoteError) { pair = try Ed25519NoteKey(name: name, type: NoteKeyFormat.ed25519) }
+
+    /// Reads `PRIVATE+KEY+name+hash+base64(0x01 || seed)`; the hash must match the key.
+    public init(skey: String) throws(NoteError) { pair = try Ed25519NoteKey(skey: skey, type: NoteKeyFormat.ed25519) }
+
+    public var skey: String { pair.skey }
+
+    public var verifier: NoteVerifier { NoteVerifier(key: pair.publicKey) }
 
     /// The signature of a note's text (which ends with a newline).
     public func signature(for text: String) -> NoteSignature {
-        let signature = (try? key.signature(for: Array(text.utf8))).map(Array.init) ?? []
-        return NoteSignature(name: name, keyID: verifier.keyID, bytes: signature)
+        NoteSignature(name: name, keyID: pair.publicKey.keyID, bytes: pair.sign(Array(text.utf8)))
     }
 }
 
 /// A public key that verifies notes: `name+hash+base64(0x01 || public key)`.
 public struct NoteVerifier: Hashable, Sendable {
-    public let name: String
-    public let keyID: UInt32
-    let publicKey: [UInt8]
+    let key: Ed25519NotePublicKey
 
-    init(name: String, publicKey: [UInt8]) {
-        self.name = name
-        self.publicKey = publicKey
-        keyID = NoteKeyFormat.keyID(name: name, type: NoteKeyFormat.ed25519, publicKey: publicKey)
-    }
+    public var name: String { key.name }
+    public var keyID: UInt32 { key.keyID }
 
-    public init(vkey: String) throws(NoteError) {
-        let parts = try NoteKeyFormat.parse(vkey, parts: 3)
-        let name = String(parts[0])
-        try NoteKeyFormat.check(name: name)
-        let id = try NoteKeyFormat.hash(parts[1])
-        let publicKey = try NoteKeyFormat.keyBytes(parts[2], type: NoteKeyFormat.ed25519)
-        guard (try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey)) != nil else { throw .malformedKey("not an Ed25519 public key") }
-        self.init(name: name, publicKey: publicKey)
-        guard keyID == id else { throw .malformedKey("the key hash does not match the key") }
-    }
+    init(key: Ed25519NotePublicKey) { self.key = key }
 
-    public var vkey: String {
-        "\(name)+\(NoteKeyFormat.hex8(keyID))+" + Data([NoteKeyFormat.ed25519] + publicKey).base64EncodedString()
-    }
+    public init(vkey: String) throws(NoteError) { key = try Ed25519NotePublicKey(vkey: vkey, type: NoteKeyFormat.ed25519) }
+
+    public var vkey: String { key.vkey }
 
     public func verifies(_ signature: NoteSignature, of text: String) -> Bool {
-        guard signature.name == name, signature.keyID == keyID, signature.bytes.count == 64,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
-        return key.isValidSignature(signature.bytes, for: Array(text.utf8))
+        signature.name == name && signature.keyID == keyID && key.isValid(signature.bytes, for: Array(text.utf8))
     }
 }

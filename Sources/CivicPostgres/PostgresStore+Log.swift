@@ -150,14 +150,14 @@ extension PostgresStore: TransparencyLogStore {
     }
 
     public func loggedRecordCount(_ kind: LoggedRecord.Kind) async throws -> Int {
-        try await fetch("counting logged records", PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(PostgresStore.table(of: kind))")) {
+        try await fetch("counting logged records", PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(kind.table)")) {
             Int(try $0.decode(Int64.self))
         }.first ?? 0
     }
 
     public func unloggedRecordKeys(_ kind: LoggedRecord.Kind, limit: Int) async throws -> [String] {
         try await fetch("finding records missing from the log", """
-            SELECT k FROM (SELECT \(unescaped: PostgresStore.keyExpression(of: kind)) AS k FROM \(unescaped: PostgresStore.table(of: kind))) r
+            SELECT k FROM (SELECT \(unescaped: kind.keyExpression) AS k FROM \(unescaped: kind.table)) r
             WHERE NOT EXISTS (SELECT 1 FROM log_leaf l WHERE l.log = \(PostgresStore.logName) AND l.kind = \(kind.rawValue) AND l.key = r.k)
             ORDER BY k LIMIT \(Int64(limit))
             """) { try $0.decode(String.self) }
@@ -208,30 +208,6 @@ extension PostgresStore: TransparencyLogStore {
 
     // MARK: Records by kind
 
-    static func table(of kind: LoggedRecord.Kind) -> String {
-        switch kind {
-        case .handbook: "handbook"
-        case .report: "report"
-        case .decision: "decision"
-        case .notice: "notice"
-        case .entry: "entry"
-        case .cycle: "cycle"
-        case .appeal: "appeal"
-        case .appealDecision: "appeal_decision"
-        case .deliveryAttempt: "delivery_attempt"
-        }
-    }
-
-    static func keyExpression(of kind: LoggedRecord.Kind) -> String {
-        switch kind {
-        case .handbook: "jurisdiction || '@' || version"
-        case .cycle: "jurisdiction || '@' || month"
-        case .appealDecision: "appeal"
-        case .deliveryAttempt: "notice || '#' || channel || '#' || number"
-        default: "id"
-        }
-    }
-
     /// The stored records of `kind` with these keys (all of them when `keys` is nil), as canonical records.
     /// A row that no longer decodes is `corrupted`, naming its table.
     static func loggedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, on connection: PostgresConnection) async throws -> [LoggedRecord] {
@@ -242,13 +218,13 @@ extension PostgresStore: TransparencyLogStore {
         } catch let error as PSQLError {
             throw error
         } catch {
-            throw CivicError(.corrupted, "a stored \(table(of: kind)) row cannot be read: \(type(of: error))")
+            throw CivicError(.corrupted, "a stored \(kind.table) row cannot be read: \(type(of: error))")
         }
     }
 
     private static func decodedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, on connection: PostgresConnection) async throws -> [LoggedRecord] {
         func fetch(_ columns: String, by column: String, _ values: [String]?) async throws -> [PostgresRow] {
-            let table = table(of: kind)
+            let table = kind.table
             guard let values else {
                 return try await connection.query(PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(table)"), logger: logger).collect()
             }

@@ -136,14 +136,14 @@ extension SQLiteStore: TransparencyLogStore {
 
     public func loggedRecordCount(_ kind: LoggedRecord.Kind) async throws -> Int {
         try await read("counting logged records") { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(SQLiteStore.table(of: kind))") ?? 0
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(kind.table)") ?? 0
         }
     }
 
     public func unloggedRecordKeys(_ kind: LoggedRecord.Kind, limit: Int) async throws -> [String] {
         try await read("finding records missing from the log") { db in
             try String.fetchAll(db, sql: """
-                SELECT k FROM (SELECT \(SQLiteStore.keyExpression(of: kind)) AS k FROM \(SQLiteStore.table(of: kind)))
+                SELECT k FROM (SELECT \(kind.keyExpression) AS k FROM \(kind.table))
                 WHERE NOT EXISTS (SELECT 1 FROM log_leaf l WHERE l.log = ? AND l.kind = ? AND l.key = k)
                 ORDER BY k LIMIT ?
                 """, arguments: [SQLiteStore.logName, kind.rawValue, limit])
@@ -218,31 +218,6 @@ extension SQLiteStore: TransparencyLogStore {
 
     // MARK: Records by kind
 
-    static func table(of kind: LoggedRecord.Kind) -> String {
-        switch kind {
-        case .handbook: "handbook"
-        case .report: "report"
-        case .decision: "decision"
-        case .notice: "notice"
-        case .entry: "entry"
-        case .cycle: "cycle"
-        case .appeal: "appeal"
-        case .appealDecision: "appeal_decision"
-        case .deliveryAttempt: "delivery_attempt"
-        }
-    }
-
-    /// The SQL expression of a record's log key, as `LoggedRecord` builds it.
-    static func keyExpression(of kind: LoggedRecord.Kind) -> String {
-        switch kind {
-        case .handbook: "jurisdiction || '@' || version"
-        case .cycle: "jurisdiction || '@' || month"
-        case .appealDecision: "appeal"
-        case .deliveryAttempt: "notice || '#' || channel || '#' || number"
-        default: "id"
-        }
-    }
-
     /// The stored records of `kind` with these keys (all of them when `keys` is nil), as canonical records.
     /// A row that no longer decodes is `corrupted`, naming its table.
     static func loggedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, in db: Database) throws -> [LoggedRecord] {
@@ -253,26 +228,26 @@ extension SQLiteStore: TransparencyLogStore {
         } catch let error as DatabaseError {
             throw error
         } catch {
-            throw CivicError(.corrupted, "a stored \(table(of: kind)) row cannot be read: \(type(of: error))")
+            throw CivicError(.corrupted, "a stored \(kind.table) row cannot be read: \(type(of: error))")
         }
     }
 
     private static func decodedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, in db: Database) throws -> [LoggedRecord] {
         func fetch(_ columns: String, by column: String, _ values: [String]?) throws -> [Row] {
             guard let values else {
-                return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table(of: kind)) ORDER BY \(keyExpression(of: kind))")
+                return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(kind.table) ORDER BY \(kind.keyExpression)")
             }
             var rows: [Row] = []
             for chunk in stride(from: 0, to: values.count, by: 500).map({ Array(values[$0..<min($0 + 500, values.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table(of: kind)) WHERE \(column) IN (\(marks))",
+                rows += try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(kind.table) WHERE \(column) IN (\(marks))",
                                          arguments: StatementArguments(chunk))
             }
             return rows
         }
         func body<T: Decodable>(_ type: T.Type, _ row: Row) throws -> T {
             guard let text = try row.decode(String?.self, atIndex: 0) else {
-                throw CivicError(.corrupted, "a stored \(table(of: kind)) row has no body")
+                throw CivicError(.corrupted, "a stored \(kind.table) row has no body")
             }
             return try JSONColumn.decode(type, from: text)
         }

@@ -6,6 +6,15 @@ import FoundationNetworking
 #endif
 import Testing
 
+extension CivicRunner {
+    /// The demo closes every month up to the one before today.
+    static var lastClosedMonth: String {
+        let parts = Calendar.current.dateComponents([.year, .month], from: Date())
+        let (year, month) = parts.month! == 1 ? (parts.year! - 1, 12) : (parts.year!, parts.month! - 1)
+        return String(format: "%04d-%02d", year, month)
+    }
+}
+
 /// The transparency log from the terminal and over HTTP: keys, checkpoints, proofs, an outside verifier and a witness
 /// that cosigns an honest log and refuses a forked one.
 @Suite struct LogCLITests {
@@ -69,6 +78,10 @@ import Testing
         // The first full tile of leaf hashes, exactly as the leaves hold them.
         let tile = await fetch("/log/tile/0/000")
         #expect(tile?.0 == 200 && tile?.1.count == 256 * 32)
+
+        // A record's key may hold characters a path must percent-encode ('@' in a cycle's key): the route decodes them.
+        let cycle = try #require(await get("/log/records/cycle/rongcheng%40\(CivicRunner.lastClosedMonth)/proof"))
+        #expect(cycle.0 == 200 && cycle.1.contains("\"key\":\"rongcheng@\(CivicRunner.lastClosedMonth)\""), "\(cycle)")
 
         let round = try runner.run(["log", "witness", "--log", base, "--state", state, "--log-key", vkey], database: nil)
         #expect(round.status == 0, "\(round.stdout)\(round.stderr)")
