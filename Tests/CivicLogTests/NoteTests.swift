@@ -23,6 +23,31 @@ struct NoteTests {
         #expect(try parsed.verify(with: [try NoteVerifier(vkey: Self.goVkey)]).map(\.name) == ["PeterNeumann"])
     }
 
+    // The examples of the specifications themselves: C2SP/C2SP signed-note.md, tlog-checkpoint.md and
+    // tlog-cosignature.md at commit 5ba5ee830903e91240fc6f9f3a7a9293d49e69c9.
+    static let c2spVkey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+    static let c2spNote = "This is an example message.\n\n"
+        + "— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+    static let c2spCheckpoint = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    static let c2spCosigned = c2spCheckpoint + "\n"
+        + "— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n"
+        + "— witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n"
+
+    @Test func theSpecificationsExamplesReadAsTheySay() throws {
+        let note = try SignedNote.parse(Self.c2spNote)
+        #expect(note.text == "This is an example message.\n")
+        #expect(try note.verify(with: [try NoteVerifier(vkey: Self.c2spVkey)]).map(\.name) == ["example.com/foo"])
+        let checkpoint = try Checkpoint.parse(body: Self.c2spCheckpoint)
+        #expect(checkpoint.origin == "example.com/behind-the-sofa" && checkpoint.size == 20_852_163)
+        #expect(checkpoint.body == Self.c2spCheckpoint)
+        // The witness line: key id 8d66cf3f, then the cosignature/v1 time 1679315147 and a 64-byte signature.
+        let cosigned = try SignedNote.parse(Self.c2spCosigned)
+        #expect(cosigned.text == Self.c2spCheckpoint && cosigned.signatures.count == 2)
+        let witness = cosigned.signatures[1]
+        #expect(witness.name == "witness.example.com/w1" && witness.keyID == 0x8d66_cf3f && witness.bytes.count == 72)
+        #expect(witness.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } == 1_679_315_147)
+    }
+
     @Test func everyChangeToTheNoteOrItsSignatureIsRefused() throws {
         let verifier = try NoteVerifier(vkey: Self.goVkey)
         let bytes = Array(Self.goNote.utf8)
