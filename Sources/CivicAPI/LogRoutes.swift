@@ -85,12 +85,10 @@ struct LogRoutes {
 
     private func proof(kind: LoggedRecord.Kind, key: String, request: Request) async throws -> Response {
         guard !key.isEmpty, key.utf8.count <= 512 else { throw APIError(.badRequest, "name the record", at: "path") }
-        let log = try log()
-        guard let checkpoint = try await log.store.latestCheckpoint() else { throw APIError(.notFound, "the log has no signed checkpoint yet") }
-        let size = try request.uri.queryParameters.get("size").map { _ in try Self.size(request, "size") } ?? checkpoint.size
-        let proof: InclusionProof
+        let size = try request.uri.queryParameters.get("size").map { _ in try Self.size(request, "size") }
+        let proof: InclusionProof, checkpoint: StoredCheckpoint?
         do {
-            proof = try await log.inclusion(kind: kind, key: key, size: size)
+            (proof, checkpoint) = try await log().inclusion(kind: kind, key: key, size: size)
         } catch let error as CivicError {
             throw APIError(error)
         }
@@ -98,7 +96,7 @@ struct LogRoutes {
             "kind": .text(kind.rawValue), "key": .text(key), "leafIndex": .number(proof.leaf.index),
             "leafHash": .text(proof.leaf.hash.base64), "treeSize": .number(proof.size), "proof": .hashes(proof.proof),
         ]
-        if size == checkpoint.size { fields["checkpoint"] = .text(checkpoint.note) }
+        if let checkpoint { fields["checkpoint"] = .text(checkpoint.note) }
         return try Self.json(fields)
     }
 

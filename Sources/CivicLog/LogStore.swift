@@ -87,6 +87,12 @@ public protocol TransparencyLogStore: Sendable {
     /// Stores a witness's cosignature; a second one from the same witness for the same checkpoint is ignored.
     func addCosignature(_ cosignature: StoredCosignature) async throws
 
+    /// An inclusion proof of a record in the tree of `size` leaves (nil: the latest checkpoint's), with
+    /// that checkpoint, read in one snapshot (`ProofPlan` says what to read and what to refuse).
+    func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?)
+    /// A consistency proof between two sizes, read in one snapshot.
+    func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash]
+
     /// Appends leaves copied from another store's log (`civic migrate-store`): they must continue this log
     /// without a gap; the tiles grow as for a commit. The records they stand for are copied separately, and
     /// the copy is audited afterwards.

@@ -14,32 +14,19 @@ public struct TransparencyLog: Sendable {
         return try TlogTiles.root(size: size, tiles: tiles)
     }
 
-    /// An inclusion proof of one record's leaf in the tree of `size` leaves (default: the latest checkpoint's size).
-    public func inclusion(kind: LoggedRecord.Kind, key: String, size: UInt64) async throws -> InclusionProof {
-        let held = try await store.logSize()
-        guard size <= held else { throw CivicError(.notFound, "the log holds \(held) leaves, not \(size)") }
-        guard let leaf = try await store.logLeaf(kind: kind, key: key) else {
-            throw CivicError(.notFound, "\(kind.rawValue) '\(key)' is not in the log")
-        }
-        guard leaf.index < size else {
-            throw CivicError(.notFound, "\(kind.rawValue) '\(key)' is leaf \(leaf.index), after the tree of \(size) leaves: ask again after the next checkpoint")
-        }
-        let tiles = try await store.logTiles(TlogTiles.tilesForInclusion(index: leaf.index, size: size))
-        let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: tiles)
-        return InclusionProof(leaf: leaf, size: size, proof: proof)
+    /// An inclusion proof of one record's leaf in the tree of `size` leaves (nil: the latest
+    /// checkpoint's size), with that checkpoint; read in one snapshot of the store.
+    public func inclusion(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
+        try await store.inclusionProof(kind: kind, key: key, size: size)
     }
 
-    /// A consistency proof that the tree of `newSize` leaves extends the tree of `oldSize`.
+    public func inclusion(kind: LoggedRecord.Kind, key: String, size: UInt64) async throws -> InclusionProof {
+        try await store.inclusionProof(kind: kind, key: key, size: size).proof
+    }
+
+    /// A consistency proof that the tree of `newSize` leaves extends the tree of `oldSize`, read in one snapshot.
     public func consistency(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash] {
-        let held = try await store.logSize()
-        guard oldSize <= newSize else {
-            throw CivicError(.invalidInput, "a consistency proof goes from a smaller tree to a larger one, not from \(oldSize) to \(newSize)")
-        }
-        guard newSize <= held else { throw CivicError(.notFound, "the log holds \(held) leaves, not \(newSize)") }
-        // Every tree extends the empty tree, and a tree extends itself: RFC 9162 gives both an empty proof.
-        if oldSize == 0 || oldSize == newSize { return [] }
-        let tiles = try await store.logTiles(TlogTiles.tilesForConsistency(oldSize: oldSize, newSize: newSize))
-        return try TlogTiles.consistencyProof(oldSize: oldSize, newSize: newSize, tiles: tiles)
+        try await store.consistencyProof(from: oldSize, to: newSize)
     }
 
     /// Signs and stores a checkpoint of the whole log as it is now, unless the latest
@@ -62,9 +49,53 @@ public struct TransparencyLog: Sendable {
     }
 }
 
+/// What the stores share of answering a proof: which tiles to read and what to refuse, given
+/// what one snapshot of the store holds.
+public enum ProofPlan {
+    /// The size asked for, or the latest checkpoint's; refused past the log's end.
+    public static func size(_ asked: UInt64?, latest: StoredCheckpoint?, held: UInt64) throws(CivicError) -> UInt64 {
+        guard let size = asked ?? latest?.size else { throw CivicError(.notFound, "the log has no signed checkpoint yet") }
+        guard size <= held else { throw CivicError(.notFound, "the log holds \(held) leaves, not \(size)") }
+        return size
+    }
+
+    /// The tiles an inclusion proof of `leaf` in the tree of `size` needs; refused for a record not (yet) in it.
+    public static func inclusionTiles(
+        _ leaf: LogLeaf?, kind: LoggedRecord.Kind, key: String, size: UInt64
+    ) throws(CivicError) -> (LogLeaf, [TileKey]) {
+        guard let leaf else { throw CivicError(.notFound, "\(kind.rawValue) '\(key)' is not in the log") }
+        guard leaf.index < size else {
+            throw CivicError(.notFound, "\(kind.rawValue) '\(key)' is leaf \(leaf.index), after the tree of \(size) leaves: ask again after the next checkpoint")
+        }
+        return (leaf, TlogTiles.tilesForInclusion(index: leaf.index, size: size))
+    }
+
+    /// The tiles a consistency proof needs (none for the empty tree or equal sizes); refused past the log's end.
+    public static func consistencyTiles(from oldSize: UInt64, to newSize: UInt64, held: UInt64) throws(CivicError) -> [TileKey] {
+        guard oldSize <= newSize else {
+            throw CivicError(.invalidInput, "a consistency proof goes from a smaller tree to a larger one, not from \(oldSize) to \(newSize)")
+        }
+        guard newSize <= held else { throw CivicError(.notFound, "the log holds \(held) leaves, not \(newSize)") }
+        // Every tree extends the empty tree, and a tree extends itself: RFC 9162 gives both an empty proof.
+        if oldSize == 0 || oldSize == newSize { return [] }
+        return TlogTiles.tilesForConsistency(oldSize: oldSize, newSize: newSize)
+    }
+
+    public static func consistencyProof(from oldSize: UInt64, to newSize: UInt64, tiles: [TileKey: [LogHash]]) throws -> [LogHash] {
+        if oldSize == 0 || oldSize == newSize { return [] }
+        return try TlogTiles.consistencyProof(oldSize: oldSize, newSize: newSize, tiles: tiles)
+    }
+}
+
 /// An inclusion proof of one leaf in a tree of `size` leaves.
 public struct InclusionProof: Hashable, Sendable {
     public var leaf: LogLeaf
     public var size: UInt64
     public var proof: [LogHash]
+
+    public init(leaf: LogLeaf, size: UInt64, proof: [LogHash]) {
+        self.leaf = leaf
+        self.size = size
+        self.proof = proof
+    }
 }

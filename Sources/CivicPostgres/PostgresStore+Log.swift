@@ -134,6 +134,28 @@ extension PostgresStore: TransparencyLogStore {
             """, PostgresStore.leaf).first
     }
 
+    public func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
+        try await read("making an inclusion proof") { connection in
+            let latest = try await connection.query(
+                "SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = \(PostgresStore.logName) ORDER BY id DESC LIMIT 1",
+                logger: PostgresStore.logger).collect().first.map(PostgresStore.checkpoint)
+            let size = try ProofPlan.size(size, latest: latest, held: try await PostgresStore.logSize(connection))
+            let found = try await connection.query(
+                "SELECT idx, kind, key, hash FROM log_leaf WHERE log = \(PostgresStore.logName) AND kind = \(kind.rawValue) AND key = \(key)",
+                logger: PostgresStore.logger).collect().first.map(PostgresStore.leaf)
+            let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
+            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try await PostgresStore.tiles(keys, on: connection))
+            return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
+        }
+    }
+
+    public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash] {
+        try await read("making a consistency proof") { connection in
+            let keys = try ProofPlan.consistencyTiles(from: oldSize, to: newSize, held: try await PostgresStore.logSize(connection))
+            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try await PostgresStore.tiles(keys, on: connection))
+        }
+    }
+
     public func logLeaves(from index: UInt64, limit: Int) async throws -> [LogLeaf] {
         try await fetch("reading log leaves", """
             SELECT idx, kind, key, hash FROM log_leaf WHERE log = \(PostgresStore.logName) AND idx >= \(Int64(clamping: index))

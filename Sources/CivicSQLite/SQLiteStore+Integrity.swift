@@ -39,6 +39,12 @@ extension SQLiteStore {
                     problems.append("the ledger has \(count) entries up to sequence \(last): a gap starts at \(gap.map(String.init) ?? "?")")
                 }
 
+                let leaves = try Row.fetchOne(db, sql: "SELECT COUNT(*), IFNULL(MAX(idx) + 1, 0) FROM log_leaf")!
+                let leafCount: Int64 = leaves[0], leafEnd: Int64 = leaves[1]
+                if leafCount != leafEnd {
+                    problems.append("the transparency log has \(leafCount) leaves numbered up to \(leafEnd - 1): leaves are missing")
+                }
+
                 let orphans = try Int.fetchOne(db, sql: """
                     SELECT COUNT(*) FROM listing l
                     WHERE NOT EXISTS (SELECT 1 FROM standing s WHERE s.subject = l.subject AND s.scheme = l.scheme)

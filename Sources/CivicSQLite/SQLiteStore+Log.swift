@@ -118,6 +118,30 @@ extension SQLiteStore: TransparencyLogStore {
         }
     }
 
+    public func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
+        try await read("making an inclusion proof") { db in
+            let latest = try SQLiteStore.latestCheckpoint(db)
+            let size = try ProofPlan.size(size, latest: latest, held: try SQLiteStore.logSize(db))
+            let found = try Row.fetchOne(db.cachedStatement(sql: "SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND kind = ? AND key = ?"),
+                                         arguments: [SQLiteStore.logName, kind.rawValue, key]).map(SQLiteStore.leaf)
+            let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
+            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try SQLiteStore.tiles(keys, in: db))
+            return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
+        }
+    }
+
+    public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash] {
+        try await read("making a consistency proof") { db in
+            let keys = try ProofPlan.consistencyTiles(from: oldSize, to: newSize, held: try SQLiteStore.logSize(db))
+            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try SQLiteStore.tiles(keys, in: db))
+        }
+    }
+
+    static func latestCheckpoint(_ db: Database) throws -> StoredCheckpoint? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = ? ORDER BY id DESC LIMIT 1"),
+                         arguments: [logName]).map(checkpoint)
+    }
+
     public func logLeaves(from index: UInt64, limit: Int) async throws -> [LogLeaf] {
         try await read("reading log leaves") { db in
             try Row.fetchAll(db.cachedStatement(sql: """
@@ -159,11 +183,7 @@ extension SQLiteStore: TransparencyLogStore {
     }
 
     public func latestCheckpoint() async throws -> StoredCheckpoint? {
-        try await read("reading the latest checkpoint") { db in
-            try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = ? ORDER BY id DESC LIMIT 1
-                """), arguments: [SQLiteStore.logName]).map(SQLiteStore.checkpoint)
-        }
+        try await read("reading the latest checkpoint") { db in try SQLiteStore.latestCheckpoint(db) }
     }
 
     public func appendCheckpoint(size: UInt64, root: LogHash, note: String, signedAt: Int64) async throws -> StoredCheckpoint {
