@@ -1,5 +1,6 @@
 import Benchmark
 import CivicCore
+import CivicLog
 import CivicSQLite
 import CivicTesting
 import Foundation
@@ -172,6 +173,21 @@ func registerIngestBenchmarks() {
         unlogged = try await IngestState(file: "ingest-unlogged.sqlite", batch: batch)
     } teardown: {
         unlogged = nil
+    }
+
+    // The log's work in Swift alone for one such commit: the records' canonical bytes and their leaf hashes.
+    var hashing: IngestState?
+    Benchmark("Ingest: profile leaf hashes of one commit", configuration: configuration) { benchmark in
+        guard let state = hashing else { return benchmark.error("setup did not run") }
+        let changes = state.nextBatch()
+        benchmark.startMeasurement()
+        let leaves = changes.loggedRecords.map { Merkle.leafHash($0.bytes) }
+        benchmark.stopMeasurement()
+        blackHole(leaves)
+    } setup: {
+        hashing = try await IngestState(file: "ingest-hashing.sqlite", batch: batch)
+    } teardown: {
+        hashing = nil
     }
 
     var raw: IngestState?

@@ -14,10 +14,9 @@ public struct CanonicalWriter: Sendable {
 
     public mutating func text(_ tag: UInt8, _ value: String?) {
         guard let value else { return }
-        let utf8 = Array(value.utf8)
         bytes.append(tag)
-        append(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        append(UInt32(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
     }
 
     public mutating func number(_ tag: UInt8, _ value: Int64?) {
