@@ -13,6 +13,11 @@ public struct LogHash: Hashable, Sendable, CustomStringConvertible {
         self.bytes = Array(bytes)
     }
 
+    /// A finished SHA-256, copied once.
+    init(digest: SHA256Digest) {
+        bytes = digest.withUnsafeBytes { Array($0) }
+    }
+
     /// The SHA-256 of `data`.
     public init(sha256 data: some DataProtocol) {
         bytes = Array(SHA256.hash(data: data))

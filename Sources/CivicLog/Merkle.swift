@@ -1,3 +1,5 @@
+import Crypto
+
 /// RFC 9162 (Certificate Transparency v2) Merkle tree hashing, proofs and
 /// proof verification.
 ///
@@ -20,21 +22,22 @@ public enum Merkle {
     /// SHA-256(0x00 || bytes): the hash of one log entry. The 0x00 prefix keeps
     /// a leaf from ever being mistaken for an interior node.
     public static func leafHash(_ bytes: some Collection<UInt8>) -> LogHash {
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(bytes.count + 1)
-        buffer.append(0x00)
-        buffer.append(contentsOf: bytes)
-        return LogHash(sha256: buffer)
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        if bytes.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            hasher.update(data: Array(bytes))
+        }
+        return LogHash(digest: hasher.finalize())
     }
 
     /// SHA-256(0x01 || left || right): an interior node.
+    /// Hashed in place, without a joined buffer: a proof hashes hundreds of nodes inside its tiles.
     public static func nodeHash(_ left: LogHash, _ right: LogHash) -> LogHash {
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(1 + 2 * LogHash.byteCount)
-        buffer.append(0x01)
-        buffer.append(contentsOf: left.bytes)
-        buffer.append(contentsOf: right.bytes)
-        return LogHash(sha256: buffer)
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
+        left.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        right.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return LogHash(digest: hasher.finalize())
     }
 
     // MARK: - Reference (in-memory) tree
