@@ -214,12 +214,21 @@ struct TileRebuilder {
         for tile in grown { edge[Position(level: tile.key.level, index: tile.key.index)] = tile.hashes }
         let keep = Set(TlogTiles.edgeTiles(size: size).map { Position(level: $0.level, index: $0.index) })
         edge = edge.filter { keep.contains($0.key) }
-        let checked = grown.filter { $0.key.level > 0 }
-        if checked.isEmpty { return [] }
-        let stored = try await store.logTiles(checked.map(\.key))
         var problems: [LogProblem] = []
-        for tile in checked where stored[tile.key] != tile.hashes {
-            problems.append(LogProblem(.tileMismatch, "the stored tile \(tile.key.path) differs from the tile of the stored leaves"))
+        let checked = grown.filter { $0.key.level > 0 }
+        if !checked.isEmpty {
+            let stored = try await store.logTiles(checked.map(\.key))
+            for tile in checked where stored[tile.key] != tile.hashes {
+                problems.append(LogProblem(.tileMismatch, "the stored tile \(tile.key.path) differs from the tile of the stored leaves"))
+            }
+        }
+        // A full tile's interior hashes, which proofs read instead of hashing, must be those of its hashes.
+        let full = grown.filter { $0.hashes.count == TileKey.fullWidth }
+        if !full.isEmpty {
+            let interiors = try await store.logTileInteriors(full.map(\.key))
+            for tile in full where interiors[tile.key] != TlogTiles.interior(of: tile.hashes) {
+                problems.append(LogProblem(.tileMismatch, "the stored interior of tile \(tile.key.path) differs from the tile of the stored leaves"))
+            }
         }
         return problems
     }

@@ -66,6 +66,8 @@ public protocol TransparencyLogStore: Sendable {
     /// The hashes of each tile named, in the C2SP tlog-tiles layout (level 0 holds leaf
     /// hashes). A tile the log does not hold (yet) is absent from the answer.
     func logTiles(_ keys: [TileKey]) async throws -> [TileKey: [LogHash]]
+    /// The stored interior hashes (`TlogTiles.interior(of:)`) of the full tiles at these keys' (level, index).
+    func logTileInteriors(_ keys: [TileKey]) async throws -> [TileKey: [LogHash]]
     /// The leaf of a record, if it is in the log.
     func logLeaf(kind: LoggedRecord.Kind, key: String) async throws -> LogLeaf?
     /// Leaves in index order from `index`, at most `limit`.
@@ -100,6 +102,14 @@ public protocol TransparencyLogStore: Sendable {
 }
 
 extension Tile {
+    /// The interior hashes of a full tile as stored: 255 hashes; a damaged body is `corrupted`.
+    public static func interior(parsing bytes: [UInt8]) throws(CivicError) -> [LogHash] {
+        guard bytes.count == LogHash.byteCount * TlogTiles.interiorCount else {
+            throw CivicError(.corrupted, "a stored tile interior is \(bytes.count) bytes, not 255 hashes")
+        }
+        return stride(from: 0, to: bytes.count, by: LogHash.byteCount).map { LogHash(bytes: bytes[$0..<($0 + LogHash.byteCount)])! }
+    }
+
     /// The hashes of a stored tile body (32 bytes each); a damaged body is `corrupted`.
     public static func hashes(parsing bytes: [UInt8]) throws(CivicError) -> [LogHash] {
         guard !bytes.isEmpty, bytes.count % LogHash.byteCount == 0, bytes.count <= LogHash.byteCount * TileKey.fullWidth else {

@@ -171,8 +171,20 @@ public struct TileSet: Sendable {
     }
 
     private var storage: [Coordinate: [LogHash]] = [:]
+    /// The 255 interior hashes of full tiles, where the caller has them (`TlogTiles.interior(of:)`).
+    private var interiors: [Coordinate: [LogHash]] = [:]
 
     public init() {}
+
+    /// Adds a full tile's interior hashes; anything but 255 hashes is ignored (the nodes are then hashed from the tile).
+    public mutating func insert(interior: [LogHash], level: UInt8, index: UInt64) {
+        guard interior.count == TlogTiles.interiorCount else { return }
+        interiors[Coordinate(level: level, index: index)] = interior
+    }
+
+    func interior(level: UInt8, index: UInt64) -> [LogHash]? {
+        interiors[Coordinate(level: level, index: index)]
+    }
 
     public init(_ tiles: some Sequence<Tile>) {
         for tile in tiles { insert(tile) }
@@ -243,6 +255,32 @@ public enum TlogTiles {
         let index = position >> 8
         let available = hashCount(level: level, size: size) - index * 256
         return TileKey(unchecked: UInt8(level), index: index, width: Int(min(available, 256)))
+    }
+
+    /// Interior hashes of a full tile: 255 of them.
+    public static let interiorCount = TileKey.fullWidth - 1
+
+    /// The interior hashes of a full tile, by height inside the tile: the 128 hashes of height 1,
+    /// then the 64 of height 2, ..., then the tile's own root. A store keeps them beside the full
+    /// tile (they are computed anyway when it completes), so that a proof reads nodes instead of
+    /// hashing up to 255 of them per tile; nil for a tile that is not full.
+    public static func interior(of hashes: [LogHash]) -> [LogHash]? {
+        guard hashes.count == TileKey.fullWidth else { return nil }
+        var out = [LogHash]()
+        out.reserveCapacity(interiorCount)
+        var row = hashes
+        while row.count > 1 {
+            var next = [LogHash]()
+            next.reserveCapacity(row.count / 2)
+            var i = 0
+            while i + 1 < row.count {
+                next.append(Merkle.nodeHash(row[i], row[i + 1]))
+                i += 2
+            }
+            out += next
+            row = next
+        }
+        return out
     }
 
     /// Root of 2^k hashes laid side by side (k <= 8).
@@ -320,6 +358,11 @@ public enum TlogTiles {
             let level = height / TileKey.height
             let span = 1 << (height % TileKey.height)
             let first = index << UInt64(height % TileKey.height)
+            let within = height % TileKey.height
+            if within > 0, let inner = tiles.interior(level: UInt8(level), index: first >> 8) {
+                // Heights 1 ..< within come first in the interior, 128 + 64 + ... of them.
+                return inner[(TileKey.fullWidth - (TileKey.fullWidth >> (within - 1))) + Int((first & 255) >> UInt64(within))]
+            }
             let key = tileKey(level: level, position: first, size: size)
             let hashes = try tiles.hashes(for: key)
             let offset = hashes.startIndex + Int(first & 255)

@@ -81,7 +81,7 @@ public enum ProofPlan {
         return TlogTiles.tilesForConsistency(oldSize: oldSize, newSize: newSize)
     }
 
-    public static func consistencyProof(from oldSize: UInt64, to newSize: UInt64, tiles: [TileKey: [LogHash]]) throws -> [LogHash] {
+    public static func consistencyProof(from oldSize: UInt64, to newSize: UInt64, tiles: TileSet) throws -> [LogHash] {
         if oldSize == 0 || oldSize == newSize { return [] }
         return try TlogTiles.consistencyProof(oldSize: oldSize, newSize: newSize, tiles: tiles)
     }

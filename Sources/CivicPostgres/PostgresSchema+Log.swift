@@ -2,6 +2,7 @@ extension PostgresSchema {
     static let logTriggers = [
         "log_leaf_contiguous", "log_leaf_no_update", "log_leaf_no_delete", "log_leaf_no_truncate",
         "log_tile_only_grows", "log_tile_no_delete", "log_tile_no_truncate",
+        "log_tile_interior_no_update", "log_tile_interior_no_delete", "log_tile_interior_no_truncate",
         "log_checkpoint_no_update", "log_checkpoint_no_delete", "log_checkpoint_no_truncate",
         "log_cosignature_no_update", "log_cosignature_no_delete", "log_cosignature_no_truncate",
     ]
@@ -62,6 +63,20 @@ extension PostgresSchema {
         CREATE TRIGGER log_tile_no_delete BEFORE DELETE ON log_tile
             FOR EACH ROW EXECUTE FUNCTION civic_refuse('log tiles are immutable');
         CREATE TRIGGER log_tile_no_truncate BEFORE TRUNCATE ON log_tile
+            FOR EACH STATEMENT EXECUTE FUNCTION civic_refuse('log tiles are immutable');
+
+        CREATE TABLE log_tile_interior (
+            log \(id) NOT NULL,
+            level BIGINT NOT NULL CHECK (level >= 0),
+            idx BIGINT NOT NULL CHECK (idx >= 0),
+            nodes BYTEA NOT NULL CHECK (length(nodes) = 8160),
+            PRIMARY KEY (log, level, idx)
+        );
+        CREATE TRIGGER log_tile_interior_no_update BEFORE UPDATE ON log_tile_interior
+            FOR EACH ROW EXECUTE FUNCTION civic_refuse('log tiles are immutable');
+        CREATE TRIGGER log_tile_interior_no_delete BEFORE DELETE ON log_tile_interior
+            FOR EACH ROW EXECUTE FUNCTION civic_refuse('log tiles are immutable');
+        CREATE TRIGGER log_tile_interior_no_truncate BEFORE TRUNCATE ON log_tile_interior
             FOR EACH STATEMENT EXECUTE FUNCTION civic_refuse('log tiles are immutable');
 
         CREATE TABLE log_checkpoint (

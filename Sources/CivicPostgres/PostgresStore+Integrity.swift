@@ -65,7 +65,7 @@ extension PostgresStore {
                 WHERE t.tgrelid IN ('entry'::regclass, 'decision'::regclass, 'report'::regclass, 'handbook'::regclass,
                                     'cycle'::regclass, 'standing'::regclass, 'notice'::regclass, 'appeal'::regclass,
                                     'appeal_decision'::regclass, 'delivery_attempt'::regclass, 'log_leaf'::regclass,
-                                    'log_tile'::regclass, 'log_checkpoint'::regclass, 'log_cosignature'::regclass) AND NOT t.tgisinternal
+                                    'log_tile'::regclass, 'log_tile_interior'::regclass, 'log_checkpoint'::regclass, 'log_cosignature'::regclass) AND NOT t.tgisinternal
                 """, logger: PostgresStore.logger)
             for try await (name, enabled) in rows.decode((String, Bool).self) { triggers[name] = enabled }
             for name in PostgresSchema.guardTriggers {

@@ -36,6 +36,16 @@ extension PostgresStore: TransparencyLogStore {
                     """, logger: logger)
             }
         }
+        for tile in grown {
+            guard let nodes = TlogTiles.interior(of: tile.hashes) else { continue }
+            try await RecordKind.logLeaf.mappingErrors {
+                try await connection.query("""
+                    INSERT INTO log_tile_interior (log, level, idx, nodes)
+                    VALUES (\(logName), \(Int64(tile.key.level)), \(Int64(tile.key.index)), \(ByteBuffer(bytes: nodes.flatMap(\.bytes))))
+                    ON CONFLICT (log, level, idx) DO NOTHING
+                    """, logger: logger)
+            }
+        }
     }
 
     public func importLog(_ leaves: [LogLeaf]) async throws {
@@ -99,6 +109,30 @@ extension PostgresStore: TransparencyLogStore {
         return out
     }
 
+    /// The tiles named, with the interior hashes of those that are full, ready for a proof.
+    static func tileSet(_ keys: [TileKey], on connection: PostgresConnection) async throws -> TileSet {
+        var set = TileSet(try await tiles(keys, on: connection))
+        for (key, nodes) in try await interiors(keys, on: connection) { set.insert(interior: nodes, level: key.level, index: key.index) }
+        return set
+    }
+
+    /// The stored interior hashes of the full tiles at these keys' (level, index).
+    static func interiors(_ keys: [TileKey], on connection: PostgresConnection) async throws -> [TileKey: [LogHash]] {
+        var out: [TileKey: [LogHash]] = [:]
+        for key in keys {
+            let rows = try await connection.query(
+                "SELECT nodes FROM log_tile_interior WHERE log = \(logName) AND level = \(Int64(key.level)) AND idx = \(Int64(key.index))",
+                logger: logger).collect()
+            guard let row = rows.first else { continue }
+            out[key] = try Tile.interior(parsing: Array(buffer: try row.decode(ByteBuffer.self)))
+        }
+        return out
+    }
+
+    public func logTileInteriors(_ keys: [TileKey]) async throws -> [TileKey: [LogHash]] {
+        try await read("reading log tile interiors") { try await PostgresStore.interiors(keys, on: $0) }
+    }
+
     private static func hash(_ buffer: ByteBuffer, at table: String) throws -> LogHash {
         guard let hash = LogHash(bytes: Array(buffer: buffer)) else { throw CivicError(.corrupted, "a stored \(table) hash is not 32 bytes") }
         return hash
@@ -144,7 +178,7 @@ extension PostgresStore: TransparencyLogStore {
                 "SELECT idx, kind, key, hash FROM log_leaf WHERE log = \(PostgresStore.logName) AND kind = \(kind.rawValue) AND key = \(key)",
                 logger: PostgresStore.logger).collect().first.map(PostgresStore.leaf)
             let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
-            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try await PostgresStore.tiles(keys, on: connection))
+            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try await PostgresStore.tileSet(keys, on: connection))
             return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
         }
     }
@@ -152,7 +186,7 @@ extension PostgresStore: TransparencyLogStore {
     public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash] {
         try await read("making a consistency proof") { connection in
             let keys = try ProofPlan.consistencyTiles(from: oldSize, to: newSize, held: try await PostgresStore.logSize(connection))
-            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try await PostgresStore.tiles(keys, on: connection))
+            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try await PostgresStore.tileSet(keys, on: connection))
         }
     }
 

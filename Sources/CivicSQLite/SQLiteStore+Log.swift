@@ -40,6 +40,14 @@ extension SQLiteStore: TransparencyLogStore {
                 upsert.setUncheckedArguments([logName, Int64(tile.key.level), Int64(tile.key.index), Data(tile.serialized)])
                 try upsert.execute()
             }
+            let interior = try db.cachedStatement(sql: """
+                INSERT INTO log_tile_interior (log, level, idx, nodes) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO NOTHING
+                """)
+            for tile in grown {
+                guard let nodes = TlogTiles.interior(of: tile.hashes) else { continue }
+                interior.setUncheckedArguments([logName, Int64(tile.key.level), Int64(tile.key.index), Data(nodes.flatMap(\.bytes))])
+                try interior.execute()
+            }
         }
     }
 
@@ -88,6 +96,28 @@ extension SQLiteStore: TransparencyLogStore {
         return out
     }
 
+    /// The tiles named, with the interior hashes of those that are full, ready for a proof.
+    static func tileSet(_ keys: [TileKey], in db: Database) throws -> TileSet {
+        var set = TileSet(try tiles(keys, in: db))
+        for (key, nodes) in try interiors(keys, in: db) { set.insert(interior: nodes, level: key.level, index: key.index) }
+        return set
+    }
+
+    /// The stored interior hashes of the full tiles at these keys' (level, index).
+    static func interiors(_ keys: [TileKey], in db: Database) throws -> [TileKey: [LogHash]] {
+        var out: [TileKey: [LogHash]] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT nodes FROM log_tile_interior WHERE log = ? AND level = ? AND idx = ?")
+        for key in keys {
+            guard let blob = try Data.fetchOne(statement, arguments: [logName, Int64(key.level), Int64(key.index)]) else { continue }
+            out[key] = try Tile.interior(parsing: Array(blob))
+        }
+        return out
+    }
+
+    public func logTileInteriors(_ keys: [TileKey]) async throws -> [TileKey: [LogHash]] {
+        try await read("reading log tile interiors") { db in try SQLiteStore.interiors(keys, in: db) }
+    }
+
     private static func hash(_ data: Data, at table: String) throws -> LogHash {
         guard let hash = LogHash(bytes: data) else { throw CivicError(.corrupted, "a stored \(table) hash is not 32 bytes") }
         return hash
@@ -125,7 +155,7 @@ extension SQLiteStore: TransparencyLogStore {
             let found = try Row.fetchOne(db.cachedStatement(sql: "SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND kind = ? AND key = ?"),
                                          arguments: [SQLiteStore.logName, kind.rawValue, key]).map(SQLiteStore.leaf)
             let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
-            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try SQLiteStore.tiles(keys, in: db))
+            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try SQLiteStore.tileSet(keys, in: db))
             return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
         }
     }
@@ -133,7 +163,7 @@ extension SQLiteStore: TransparencyLogStore {
     public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash] {
         try await read("making a consistency proof") { db in
             let keys = try ProofPlan.consistencyTiles(from: oldSize, to: newSize, held: try SQLiteStore.logSize(db))
-            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try SQLiteStore.tiles(keys, in: db))
+            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try SQLiteStore.tileSet(keys, in: db))
         }
     }
 

@@ -5,6 +5,7 @@ import GRDB
 extension Schema {
     static let logTriggers = [
         "log_leaf_no_update", "log_leaf_no_delete", "log_tile_only_grows", "log_tile_no_delete",
+        "log_tile_interior_no_update", "log_tile_interior_no_delete",
         "log_checkpoint_no_update", "log_checkpoint_no_delete", "log_cosignature_no_update", "log_cosignature_no_delete",
     ]
 
@@ -43,6 +44,18 @@ extension Schema {
               OR length(NEW.hashes) <= length(OLD.hashes) OR substr(NEW.hashes, 1, length(OLD.hashes)) != OLD.hashes
             BEGIN SELECT RAISE(ABORT, 'a log tile only grows'); END;
             CREATE TRIGGER log_tile_no_delete BEFORE DELETE ON log_tile
+            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+
+            CREATE TABLE log_tile_interior (
+                log TEXT NOT NULL,
+                level INTEGER NOT NULL CHECK (level >= 0),
+                idx INTEGER NOT NULL CHECK (idx >= 0),
+                nodes BLOB NOT NULL CHECK (length(nodes) = 8160),
+                PRIMARY KEY (log, level, idx)
+            ) WITHOUT ROWID;
+            CREATE TRIGGER log_tile_interior_no_update BEFORE UPDATE ON log_tile_interior
+            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+            CREATE TRIGGER log_tile_interior_no_delete BEFORE DELETE ON log_tile_interior
             BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
 
             CREATE TABLE log_checkpoint (

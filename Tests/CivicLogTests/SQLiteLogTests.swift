@@ -121,7 +121,7 @@ struct SQLiteLogTests {
                 for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'log_%'") {
                     try db.execute(sql: "DROP TRIGGER \(name)")
                 }
-                try db.execute(sql: "DROP TABLE log_cosignature; DROP TABLE log_checkpoint; DROP TABLE log_tile; DROP TABLE log_leaf")
+                try db.execute(sql: "DROP TABLE log_cosignature; DROP TABLE log_checkpoint; DROP TABLE log_tile_interior; DROP TABLE log_tile; DROP TABLE log_leaf")
                 try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-transparency-log'")
             }
         }
@@ -134,6 +134,35 @@ struct SQLiteLogTests {
         #expect(leaves.filter { $0.kind == .entry }.map(\.key) == records.filter { $0.kind == .entry }.map(\.key), "entries in sequence order")
         #expect(try await LogAuditor(store: reopened, verifier: nil).audit().problems.isEmpty)
         #expect(try reopened.integrityCheck() == [])
+    }
+
+    @Test func fullTilesKeepTheirInteriorAndProofsReadIt() async throws {
+        // 700 leaves: two full level-0 tiles with their interiors stored. Every proof read through the store (which uses
+        // the interiors) equals the reference proof, and a changed interior hash is named by the audit.
+        let store = try SQLiteStore.inMemory()
+        let leaves = (0..<700).map { LogLeaf(index: UInt64($0), kind: .entry, key: "e-\($0)", hash: LogHash(sha256: Array("leaf \($0)".utf8))) }
+        for start in stride(from: 0, to: leaves.count, by: 97) { try await store.importLog(Array(leaves[start..<min(start + 97, leaves.count)])) }
+        let hashes = leaves.map(\.hash)
+        let interiors = try await store.logTileInteriors([try TileKey(level: 0, index: 0), try TileKey(level: 0, index: 1), try TileKey(level: 0, index: 2, width: 188)])
+        #expect(interiors.count == 2)
+        #expect(interiors[try TileKey(level: 0, index: 1)] == TlogTiles.interior(of: Array(hashes[256..<512])))
+        let log = TransparencyLog(store: store)
+        for index in stride(from: 0, to: 700, by: 7) {
+            for size in [UInt64(index + 1), 256, 511, 512, 513, 700] where UInt64(index) < size {
+                #expect(try await log.inclusion(kind: .entry, key: "e-\(index)", size: size)
+                    == InclusionProof(leaf: leaves[index], size: size, proof: try Merkle.inclusionProof(index: UInt64(index), leafHashes: Array(hashes.prefix(Int(size))))))
+            }
+        }
+        for old in [1, 100, 255, 256, 257, 511, 512, 600] {
+            #expect(try await log.consistency(from: UInt64(old), to: 700) == (try Merkle.consistencyProof(oldSize: UInt64(old), leafHashes: hashes)))
+        }
+        // (These leaves stand for no stored record, so the audit also reports each one missing; only tiles matter here.)
+        #expect(!(try await LogAuditor(store: store, verifier: nil).audit().problems.contains { $0.code == .tileMismatch }))
+        try await store.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER log_tile_interior_no_update")
+            try db.execute(sql: "UPDATE log_tile_interior SET nodes = zeroblob(8160) WHERE idx = 1")
+        }
+        #expect(try await LogAuditor(store: store, verifier: nil).audit().problems.filter { $0.code == .tileMismatch }.count == 1)
     }
 
     @Test func aFailedCommitAppendsNoLeaf() async throws {
