@@ -268,23 +268,15 @@ public enum TlogTiles {
         guard hashes.count == TileKey.fullWidth else { return nil }
         var out = [LogHash]()
         out.reserveCapacity(interiorCount)
-        var row = hashes
-        while row.count > 1 {
-            var next = [LogHash]()
-            next.reserveCapacity(row.count / 2)
-            var i = 0
-            while i + 1 < row.count {
-                next.append(Merkle.nodeHash(row[i], row[i + 1]))
-                i += 2
-            }
-            out += next
-            row = next
-        }
+        _ = hashUp(hashes[...]) { out += $0 }
         return out
     }
 
     /// Root of 2^k hashes laid side by side (k <= 8).
-    static func subtreeRoot(_ hashes: ArraySlice<LogHash>) -> LogHash {
+    static func subtreeRoot(_ hashes: ArraySlice<LogHash>) -> LogHash { hashUp(hashes) }
+
+    /// Hashes 2^k hashes pairwise, level by level, to their root; `level` sees each level above the first.
+    static func hashUp(_ hashes: ArraySlice<LogHash>, level: ([LogHash]) -> Void = { _ in }) -> LogHash {
         var row = Array(hashes)
         while row.count > 1 {
             var next = [LogHash]()
@@ -294,6 +286,7 @@ public enum TlogTiles {
                 next.append(Merkle.nodeHash(row[i], row[i + 1]))
                 i += 2
             }
+            level(next)
             row = next
         }
         return row[0]
