@@ -163,7 +163,7 @@ import Testing
     @Test("a burst past a token's rate gets 429 with Retry-After, and every write that was accepted is there, once")
     func rateLimit() async throws {
         let world = try await TestWorld.make()
-        let (_, bearer) = try await world.services.authenticator.issue(for: "demo-admin", scopes: [.read, .write], days: 1, requestsPerSecond: 5)
+        let (_, bearer) = try await world.services.authenticator.issue(for: "demo-admin", scopes: [.read, .write], days: 1, requestsPerSecond: 1)
         try await world.application().test(.router) { client in
             var accepted: [String] = []
             var limited = 0
