@@ -102,17 +102,23 @@ extension PostgresStore {
 
     public func deliveryAttempts(notice: Notice.ID) async throws -> [DeliveryAttempt] {
         try await fetch("reading delivery attempts", """
-            SELECT notice, channel, number, at, succeeded, error FROM delivery_attempt WHERE notice = \(notice.rawValue)
+            SELECT \(unescaped: DeliveryAttempt.columns) FROM delivery_attempt WHERE notice = \(notice.rawValue)
             ORDER BY at, channel, number
-            """) { row in
-            var reader = ColumnReader(row, table: "delivery_attempt")
-            let notice: Notice.ID = try reader.identifier()
-            let channel: DeliveryChannel.ID = try reader.identifier()
-            let number = try reader.int()
-            let at = try reader.integer()
-            guard let succeeded = try reader.optionalBool() else { throw CivicError(.corrupted, "stored delivery attempt has no outcome") }
-            return DeliveryAttempt(notice: notice, channel: channel, number: number, at: at, succeeded: succeeded,
-                                   error: try reader.optionalText())
-        }
+            """, DeliveryAttempt.init(reading:))
+    }
+}
+
+extension DeliveryAttempt {
+    static let columns = "notice, channel, number, at, succeeded, error"
+
+    /// An attempt from `DeliveryAttempt.columns`.
+    init(reading row: PostgresRow) throws {
+        var reader = ColumnReader(row, table: "delivery_attempt")
+        let notice: Notice.ID = try reader.identifier()
+        let channel: DeliveryChannel.ID = try reader.identifier()
+        let number = try reader.int()
+        let at = try reader.integer()
+        guard let succeeded = try reader.optionalBool() else { throw CivicError(.corrupted, "stored delivery attempt has no outcome") }
+        self.init(notice: notice, channel: channel, number: number, at: at, succeeded: succeeded, error: try reader.optionalText())
     }
 }

@@ -63,19 +63,21 @@ extension PostgresStore: TransparencyLogStore {
     /// Appends the leaves of every record stored before the log existed: by kind,
     /// entries in sequence order, as in a commit. Runs inside the migration's transaction.
     @Sendable static func backfillLog(_ connection: PostgresConnection) async throws {
-        for kind in LoggedRecord.Kind.allCases where kind != .entry {
-            try await appendToLog(loggedRecords(kind, keys: nil, on: connection).sorted { $0.key < $1.key }, on: connection)
-            if kind == .notice {
-                var after: Int64 = 0
-                while true {
-                    let entries = try await connection.query(
-                        "SELECT \(unescaped: Entry.table.list) FROM entry WHERE sequence > \(after) ORDER BY sequence LIMIT 50000",
-                        logger: logger
-                    ).collect().map(Entry.init(reading:))
-                    guard let last = entries.last else { break }
-                    try await appendToLog(entries.map(LoggedRecord.init), on: connection)
-                    after = last.sequence
-                }
+        for kind in LoggedRecord.Kind.allCases {
+            guard kind == .entry else {
+                try await appendToLog(loggedRecords(kind, keys: nil, on: connection).sorted { $0.key < $1.key }, on: connection)
+                continue
+            }
+            // The ledger in sequence order, a page at a time.
+            var after: Int64 = 0
+            while true {
+                let entries = try await connection.query(
+                    "SELECT \(unescaped: Entry.table.list) FROM entry WHERE sequence > \(after) ORDER BY sequence LIMIT 50000",
+                    logger: logger
+                ).collect().map(Entry.init(reading:))
+                guard let last = entries.last else { break }
+                try await appendToLog(entries.map(LoggedRecord.init), on: connection)
+                after = last.sequence
             }
         }
     }
@@ -163,20 +165,26 @@ extension PostgresStore: TransparencyLogStore {
     }
 
     public func logLeaf(kind: LoggedRecord.Kind, key: String) async throws -> LogLeaf? {
-        try await fetch("reading a log leaf", """
-            SELECT idx, kind, key, hash FROM log_leaf WHERE log = \(PostgresStore.logName) AND kind = \(kind.rawValue) AND key = \(key)
-            """, PostgresStore.leaf).first
+        try await read("reading a log leaf") { try await PostgresStore.leaf(kind: kind, key: key, on: $0) }
+    }
+
+    static func leaf(kind: LoggedRecord.Kind, key: String, on connection: PostgresConnection) async throws -> LogLeaf? {
+        try await connection.query(
+            "SELECT idx, kind, key, hash FROM log_leaf WHERE log = \(logName) AND kind = \(kind.rawValue) AND key = \(key)",
+            logger: logger).collect().first.map(leaf)
+    }
+
+    static func latestCheckpoint(on connection: PostgresConnection) async throws -> StoredCheckpoint? {
+        try await connection.query(
+            "SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = \(logName) ORDER BY id DESC LIMIT 1",
+            logger: logger).collect().first.map(checkpoint)
     }
 
     public func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
         try await read("making an inclusion proof") { connection in
-            let latest = try await connection.query(
-                "SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = \(PostgresStore.logName) ORDER BY id DESC LIMIT 1",
-                logger: PostgresStore.logger).collect().first.map(PostgresStore.checkpoint)
+            let latest = try await PostgresStore.latestCheckpoint(on: connection)
             let size = try ProofPlan.size(size, latest: latest, held: try await PostgresStore.logSize(connection))
-            let found = try await connection.query(
-                "SELECT idx, kind, key, hash FROM log_leaf WHERE log = \(PostgresStore.logName) AND kind = \(kind.rawValue) AND key = \(key)",
-                logger: PostgresStore.logger).collect().first.map(PostgresStore.leaf)
+            let found = try await PostgresStore.leaf(kind: kind, key: key, on: connection)
             let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
             let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try await PostgresStore.tileSet(keys, on: connection))
             return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
@@ -226,9 +234,7 @@ extension PostgresStore: TransparencyLogStore {
     }
 
     public func latestCheckpoint() async throws -> StoredCheckpoint? {
-        try await fetch("reading the latest checkpoint", """
-            SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = \(PostgresStore.logName) ORDER BY id DESC LIMIT 1
-            """, PostgresStore.checkpoint).first
+        try await read("reading the latest checkpoint") { try await PostgresStore.latestCheckpoint(on: $0) }
     }
 
     public func appendCheckpoint(size: UInt64, root: LogHash, note: String, signedAt: Int64) async throws -> StoredCheckpoint {
@@ -312,16 +318,7 @@ extension PostgresStore: TransparencyLogStore {
             }
         case .deliveryAttempt:
             let notices = keys.map { Array(Set($0.map { String($0.split(separator: "#", maxSplits: 1).first ?? "") })) }
-            out = try await fetch("notice, channel, number, at, succeeded, error", by: "notice", notices).map { row in
-                var reader = ColumnReader(row, table: "delivery_attempt")
-                let notice: Notice.ID = try reader.identifier()
-                let channel: DeliveryChannel.ID = try reader.identifier()
-                let number = try reader.int()
-                let at = try reader.integer()
-                guard let succeeded = try reader.optionalBool() else { throw CivicError(.corrupted, "stored delivery attempt has no outcome") }
-                return LoggedRecord(DeliveryAttempt(notice: notice, channel: channel, number: number, at: at, succeeded: succeeded,
-                                                    error: try reader.optionalText()))
-            }
+            out = try await fetch(DeliveryAttempt.columns, by: "notice", notices).map { LoggedRecord(try DeliveryAttempt(reading: $0)) }
         }
         if let wanted { out.removeAll { !wanted.contains($0.key) } }
         return out

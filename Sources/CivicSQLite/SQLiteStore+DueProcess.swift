@@ -103,11 +103,19 @@ extension SQLiteStore {
     public func deliveryAttempts(notice: Notice.ID) async throws -> [DeliveryAttempt] {
         try await read("reading delivery attempts") { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT notice, channel, number, at, succeeded, error FROM delivery_attempt WHERE notice = ? ORDER BY at, channel, number
-                """), arguments: [notice.rawValue]).map { row in
-                DeliveryAttempt(notice: Notice.ID(row[0] as String), channel: DeliveryChannel.ID(row[1] as String), number: row[2],
-                                at: row[3], succeeded: row[4], error: row[5])
-            }
+                SELECT \(DeliveryAttempt.columns) FROM delivery_attempt WHERE notice = ? ORDER BY at, channel, number
+                """), arguments: [notice.rawValue]).map(DeliveryAttempt.init(reading:))
         }
+    }
+}
+
+extension DeliveryAttempt {
+    static let columns = "notice, channel, number, at, succeeded, error"
+
+    /// An attempt from `DeliveryAttempt.columns`; a value that cannot be read is `corrupted`, naming its column.
+    init(reading row: Row) throws {
+        var reader = RowReader(row, table: "delivery_attempt")
+        self.init(notice: try reader.identifier(), channel: try reader.identifier(), number: try reader.int(), at: try reader.integer(),
+                  succeeded: try reader.integer() != 0, error: try reader.optionalText())
     }
 }

@@ -142,18 +142,19 @@ extension SQLiteStore: TransparencyLogStore {
     }
 
     public func logLeaf(kind: LoggedRecord.Kind, key: String) async throws -> LogLeaf? {
-        try await read("reading a log leaf") { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND kind = ? AND key = ?"),
-                             arguments: [SQLiteStore.logName, kind.rawValue, key]).map(SQLiteStore.leaf)
-        }
+        try await read("reading a log leaf") { db in try SQLiteStore.leaf(kind: kind, key: key, in: db) }
+    }
+
+    static func leaf(kind: LoggedRecord.Kind, key: String, in db: Database) throws -> LogLeaf? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND kind = ? AND key = ?"),
+                         arguments: [logName, kind.rawValue, key]).map(leaf)
     }
 
     public func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
         try await read("making an inclusion proof") { db in
             let latest = try SQLiteStore.latestCheckpoint(db)
             let size = try ProofPlan.size(size, latest: latest, held: try SQLiteStore.logSize(db))
-            let found = try Row.fetchOne(db.cachedStatement(sql: "SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND kind = ? AND key = ?"),
-                                         arguments: [SQLiteStore.logName, kind.rawValue, key]).map(SQLiteStore.leaf)
+            let found = try SQLiteStore.leaf(kind: kind, key: key, in: db)
             let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
             let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try SQLiteStore.tileSet(keys, in: db))
             return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
@@ -285,7 +286,7 @@ extension SQLiteStore: TransparencyLogStore {
     private static func decodedRecords(_ kind: LoggedRecord.Kind, keys: [String]?, in db: Database) throws -> [LoggedRecord] {
         func fetch(_ columns: String, by column: String, _ values: [String]?) throws -> [Row] {
             guard let values else {
-                return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(kind.table) ORDER BY \(kind.keyExpression)")
+                return try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(kind.table)")
             }
             var rows: [Row] = []
             for chunk in stride(from: 0, to: values.count, by: 500).map({ Array(values[$0..<min($0 + 500, values.count)]) }) {
@@ -326,12 +327,7 @@ extension SQLiteStore: TransparencyLogStore {
             }
         case .deliveryAttempt:
             let notices = keys.map { Array(Set($0.map { String($0.split(separator: "#", maxSplits: 1).first ?? "") })) }
-            out = try fetch("notice, channel, number, at, succeeded, error", by: "notice", notices).map { row in
-                var reader = RowReader(row, table: "delivery_attempt")
-                return LoggedRecord(DeliveryAttempt(notice: try reader.identifier(), channel: try reader.identifier(),
-                                                    number: try reader.int(), at: try reader.integer(),
-                                                    succeeded: try reader.integer() != 0, error: try reader.optionalText()))
-            }
+            out = try fetch(DeliveryAttempt.columns, by: "notice", notices).map { LoggedRecord(try DeliveryAttempt(reading: $0)) }
         }
         if let wanted { out.removeAll { !wanted.contains($0.key) } }
         return out

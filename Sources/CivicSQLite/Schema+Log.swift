@@ -84,19 +84,20 @@ extension Schema {
             CREATE TRIGGER log_cosignature_no_delete BEFORE DELETE ON log_cosignature
             BEGIN SELECT RAISE(ABORT, 'cosignatures are immutable'); END;
             """)
-        for kind in LoggedRecord.Kind.allCases where kind != .entry {
-            try SQLiteStore.appendToLog(SQLiteStore.loggedRecords(kind, keys: nil, in: db).sorted { $0.key < $1.key }, in: db)
-            if kind == .notice {
-                // Entries after notices, as in a commit; in sequence order, a page at a time.
-                var after: Int64 = 0
-                while true {
-                    let entries = try Row.fetchAll(db.cachedStatement(sql: """
-                        SELECT \(Entry.columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT 50000
-                        """), arguments: [after]).map { try Entry(reading: $0) }
-                    guard let last = entries.last else { break }
-                    try SQLiteStore.appendToLog(entries.map(LoggedRecord.init), in: db)
-                    after = last.sequence
-                }
+        for kind in LoggedRecord.Kind.allCases {
+            guard kind == .entry else {
+                try SQLiteStore.appendToLog(SQLiteStore.loggedRecords(kind, keys: nil, in: db).sorted { $0.key < $1.key }, in: db)
+                continue
+            }
+            // The ledger in sequence order, a page at a time.
+            var after: Int64 = 0
+            while true {
+                let entries = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT \(Entry.columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT 50000
+                    """), arguments: [after]).map { try Entry(reading: $0) }
+                guard let last = entries.last else { break }
+                try SQLiteStore.appendToLog(entries.map(LoggedRecord.init), in: db)
+                after = last.sequence
             }
         }
     }
