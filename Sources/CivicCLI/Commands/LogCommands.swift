@@ -152,7 +152,7 @@ struct LogCommand: AsyncParsableCommand {
         func run() async throws {
             let verifier = try readVerifier(key)
             let (saved, _) = try opened(try readText(checkpoint), key: verifier, what: "the saved checkpoint '\(checkpoint)'")
-            let source = try LogSource(url: log, database: database)
+            let source = try await LogSource(url: log, database: database)
             let currentNote = try await source.checkpoint()
             let (current, _) = try opened(currentNote, key: verifier, what: "the log's current checkpoint")
             let proof = current.size > saved.size ? try await source.consistency(from: saved.size, to: current.size) : []
@@ -210,7 +210,7 @@ struct LogCommand: AsyncParsableCommand {
                 verifier = try readVerifier(logKey)
                 try Data((verifier.vkey + "\n").utf8).write(to: URL(fileURLWithPath: logKeyPath), options: .atomic)
             }
-            let source = try LogSource(url: log, database: nil)
+            let source = try await LogSource(url: log, database: nil)
             while true {
                 try await round(source: source, verifier: verifier, signer: signer, directory: directory)
                 guard let every else { return }
@@ -244,7 +244,11 @@ struct LogCommand: AsyncParsableCommand {
 
 /// The log over the store that `--database` names.
 func openLog(_ store: StoreOptions) async throws -> TransparencyLog {
-    let opened = try await store.location.open()
+    try await openLog(at: store.location)
+}
+
+func openLog(at location: StoreLocation) async throws -> TransparencyLog {
+    let opened = try await location.open()
     guard let logStore = opened as? any TransparencyLogStore else { throw CivicError(.storage, "this store keeps no transparency log") }
     return TransparencyLog(store: logStore)
 }
@@ -345,51 +349,40 @@ struct ConsistencyDocument: Codable {
 /// Where `civic log verify` and the witness read a log: a server's public routes, or a database.
 struct LogSource: Sendable {
     let base: URL?
-    let database: String?
+    /// The log read straight from a database, opened once.
+    let local: TransparencyLog?
 
-    init(url: String?, database: String?) throws {
+    init(url: String?, database: String?) async throws {
         if let url {
             guard let base = URL(string: url), base.scheme == "http" || base.scheme == "https", base.host != nil else {
                 throw CivicError(.invalidInput, "--log: '\(url)' is not an http(s) URL")
             }
             self.base = base
-            self.database = nil
+            local = nil
         } else if let database {
             base = nil
-            self.database = database
+            local = try await openLog(at: StoreLocation(database))
         } else {
             throw CivicError(.invalidInput, "name the log with --log URL or --database")
         }
     }
 
-    private func log() async throws -> TransparencyLog {
-        guard let database else { throw CivicError(.invalidInput, "no database") }
-        var options = try StoreOptions.parse([])
-        options.database = database
-        return try await openLog(options)
-    }
-
     func checkpoint() async throws -> String {
-        if base != nil { return try await get("log/checkpoint") }
-        guard let note = try await log().publishedCheckpoint() else { throw CivicError(.notFound, "the log has no signed checkpoint yet") }
+        guard let local else { return try await get("log/checkpoint") }
+        guard let note = try await local.publishedCheckpoint() else { throw CivicError(.notFound, "the log has no signed checkpoint yet") }
         return note
     }
 
     func consistency(from old: UInt64, to new: UInt64) async throws -> [LogHash] {
-        let encoded: [String]
-        if base != nil {
-            let text = try await get("log/consistency?from=\(old)&to=\(new)")
-            guard let document = try? JSONDecoder().decode(ConsistencyDocument.self, from: Data(text.utf8)) else {
-                throw CivicError(.invalidInput, "the log's consistency proof is not the expected JSON")
-            }
-            guard document.from == old, document.to == new else {
-                throw CivicError(.invalidInput, "the log answered a proof from \(document.from) to \(document.to), not from \(old) to \(new)")
-            }
-            encoded = document.proof
-        } else {
-            return try await log().consistency(from: old, to: new)
+        if let local { return try await local.consistency(from: old, to: new) }
+        let text = try await get("log/consistency?from=\(old)&to=\(new)")
+        guard let document = try? JSONDecoder().decode(ConsistencyDocument.self, from: Data(text.utf8)) else {
+            throw CivicError(.invalidInput, "the log's consistency proof is not the expected JSON")
         }
-        return try encoded.enumerated().map { offset, text in
+        guard document.from == old, document.to == new else {
+            throw CivicError(.invalidInput, "the log answered a proof from \(document.from) to \(document.to), not from \(old) to \(new)")
+        }
+        return try document.proof.enumerated().map { offset, text in
             guard let hash = LogHash(base64: text) else { throw CivicError(.invalidInput, "hash \(offset + 1) of the consistency proof is not 32 bytes of base64") }
             return hash
         }
