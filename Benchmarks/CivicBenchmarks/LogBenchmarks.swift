@@ -16,19 +16,20 @@ import Foundation
 enum LogBench {
     static let leaves = BenchSettings.integer("CIVIC_BENCH_LOG_LEAVES", default: 10_000_000)
 
-    /// The cached log database, built on first use: leaf i's hash is SHA-256 of its index.
+    /// The cached log database, built on first use: leaf i stands for report "r-i" and its hash is SHA-256 of its index.
+    /// (An entry's leaf is found through its ledger sequence: one more indexed read than a report's.)
     static func store() async throws -> SQLiteStore {
-        let path = try BenchSettings.path("log-\(leaves).sqlite")
+        let path = try BenchSettings.path("log-v4-\(leaves).sqlite")
         let ready = path + ".ready"
         if FileManager.default.fileExists(atPath: ready) { return try SQLiteStore(path: path) }
-        let store = try SQLiteStore(path: try BenchSettings.freshDatabase("log-\(leaves).sqlite"))
+        let store = try SQLiteStore(path: try BenchSettings.freshDatabase("log-v4-\(leaves).sqlite"))
         var index: UInt64 = 0
         let batch = 100_000
         while index < UInt64(leaves) {
             let count = min(batch, leaves - Int(index))
             let page = (0..<count).map { offset in
                 let at = index + UInt64(offset)
-                return LogLeaf(index: at, kind: .entry, key: "e-\(at)", hash: LogHash(sha256: Array(String(at).utf8)))
+                return LogLeaf(index: at, kind: .report, key: "r-\(at)", hash: LogHash(sha256: Array(String(at).utf8)))
             }
             try await store.importLog(page)
             index += UInt64(count)
@@ -60,7 +61,7 @@ func registerLogBenchmarks() {
     var random = SplitMix64(seed: 2026)
     // Cold: a different pseudo-random leaf or old size each time.
     measure("Log: inclusion proof at 10M leaves") { store in
-        try await TransparencyLog(store: store).inclusion(kind: .entry, key: "e-\(random.next() % size)", size: size)
+        try await TransparencyLog(store: store).inclusion(kind: .report, key: "r-\(random.next() % size)", size: size)
     }
     measure("Log: consistency proof at 10M leaves") { store in
         try await TransparencyLog(store: store).consistency(from: 1 + random.next() % (size - 1), to: size)
@@ -71,13 +72,13 @@ func registerLogBenchmarks() {
     var turn = 0
     measure("Log: inclusion proof at 10M leaves, warm") { store in
         turn += 1
-        return try await TransparencyLog(store: store).inclusion(kind: .entry, key: "e-\(hot[turn % hot.count])", size: size)
+        return try await TransparencyLog(store: store).inclusion(kind: .report, key: "r-\(hot[turn % hot.count])", size: size)
     }
     measure("Log: consistency proof at 10M leaves, warm") { store in
         turn += 1
         return try await TransparencyLog(store: store).consistency(from: 1 + hot[turn % hot.count] % (size - 1), to: size)
     }
     measure("Log: baseline one indexed leaf read") { store in
-        try await store.logLeaf(kind: .entry, key: "e-\(random.next() % size)") as Any
+        try await store.logLeaf(kind: .report, key: "r-\(random.next() % size)") as Any
     }
 }

@@ -66,7 +66,8 @@ public protocol TransparencyLogStore: Sendable {
     /// The hashes of each tile named, in the C2SP tlog-tiles layout (level 0 holds leaf
     /// hashes). A tile the log does not hold (yet) is absent from the answer.
     func logTiles(_ keys: [TileKey]) async throws -> [TileKey: [LogHash]]
-    /// The stored interior hashes (`TlogTiles.interior(of:)`) of the full tiles at these keys' (level, index).
+    /// The stored interior hashes of the full tiles at these keys' (level, index): all 255 (`TlogTiles.interior(of:)`)
+    /// or the upper 31 (`TlogTiles.upperInterior(of:)`), as the store keeps them.
     func logTileInteriors(_ keys: [TileKey]) async throws -> [TileKey: [LogHash]]
     /// The leaf of a record, if it is in the log.
     func logLeaf(kind: LoggedRecord.Kind, key: String) async throws -> LogLeaf?
@@ -102,10 +103,10 @@ public protocol TransparencyLogStore: Sendable {
 }
 
 extension Tile {
-    /// The interior hashes of a full tile as stored: 255 hashes; a damaged body is `corrupted`.
+    /// The interior hashes of a full tile as stored: 255 hashes, or the upper 31; a damaged body is `corrupted`.
     public static func interior(parsing bytes: [UInt8]) throws(CivicError) -> [LogHash] {
-        guard bytes.count == LogHash.byteCount * TlogTiles.interiorCount else {
-            throw CivicError(.corrupted, "a stored tile interior is \(bytes.count) bytes, not 255 hashes")
+        guard bytes.count == LogHash.byteCount * TlogTiles.interiorCount || bytes.count == LogHash.byteCount * TlogTiles.upperInteriorCount else {
+            throw CivicError(.corrupted, "a stored tile interior is \(bytes.count) bytes, not 255 or 31 hashes")
         }
         return stride(from: 0, to: bytes.count, by: LogHash.byteCount).map { LogHash(bytes: bytes[$0..<($0 + LogHash.byteCount)])! }
     }

@@ -171,14 +171,16 @@ public struct TileSet: Sendable {
     }
 
     private var storage: [Coordinate: [LogHash]] = [:]
-    /// The 255 interior hashes of full tiles, where the caller has them (`TlogTiles.interior(of:)`).
+    /// The interior hashes of full tiles, where the caller has them: all 255 (`TlogTiles.interior(of:)`) or the
+    /// upper 31 (`TlogTiles.upperInterior(of:)`).
     private var interiors: [Coordinate: [LogHash]] = [:]
 
     public init() {}
 
-    /// Adds a full tile's interior hashes; anything but 255 hashes is ignored (the nodes are then hashed from the tile).
+    /// Adds a full tile's interior hashes, all 255 or the upper 31; any other count is ignored (the nodes are then
+    /// hashed from the tile).
     public mutating func insert(interior: [LogHash], level: UInt8, index: UInt64) {
-        guard interior.count == TlogTiles.interiorCount else { return }
+        guard interior.count == TlogTiles.interiorCount || interior.count == TlogTiles.upperInteriorCount else { return }
         interiors[Coordinate(level: level, index: index)] = interior
     }
 
@@ -272,6 +274,19 @@ public enum TlogTiles {
         return out
     }
 
+    /// Heights inside a tile from which `upperInterior(of:)` keeps the interior hashes.
+    public static let upperInteriorHeight = 4
+    /// Interior hashes of heights 4 to 8: 16 + 8 + 4 + 2 + 1.
+    public static let upperInteriorCount = (TileKey.fullWidth >> (upperInteriorHeight - 1)) - 1
+
+    /// The upper part of a full tile's interior: the hashes of heights 4 to 8 (the last 31 of
+    /// `interior(of:)`), nil for a tile that is not full. A store that keeps only these spends
+    /// 992 bytes per full tile instead of 8,160, and a proof hashes at most 7 nodes per tile
+    /// (a subtree of up to 8 hashes) instead of reading them.
+    public static func upperInterior(of hashes: [LogHash]) -> [LogHash]? {
+        interior(of: hashes).map { Array($0.suffix(upperInteriorCount)) }
+    }
+
     /// Root of 2^k hashes laid side by side (k <= 8).
     static func subtreeRoot(_ hashes: ArraySlice<LogHash>) -> LogHash { hashUp(hashes) }
 
@@ -353,8 +368,11 @@ public enum TlogTiles {
             let first = index << UInt64(height % TileKey.height)
             let within = height % TileKey.height
             if within > 0, let inner = tiles.interior(level: UInt8(level), index: first >> 8) {
-                // Heights 1 ..< within come first in the interior, 128 + 64 + ... of them.
-                return inner[(TileKey.fullWidth - (TileKey.fullWidth >> (within - 1))) + Int((first & 255) >> UInt64(within))]
+                // Heights 1 ..< within come first in the interior, 128 + 64 + ... of them; an upper interior lacks
+                // the lowest of those heights, whose nodes are then hashed from the tile below.
+                let position = (TileKey.fullWidth - (TileKey.fullWidth >> (within - 1))) + Int((first & 255) >> UInt64(within))
+                let missing = interiorCount - inner.count
+                if position >= missing { return inner[position - missing] }
             }
             let key = tileKey(level: level, position: first, size: size)
             let hashes = try tiles.hashes(for: key)
@@ -398,6 +416,23 @@ public enum TlogTiles {
     /// says), and returns every tile that is new or grew, sorted by key. The
     /// caller upserts them by (level, index).
     public static func append(size: UInt64, edge: TileSet, leaves newLeafHashes: [LogHash]) throws(MerkleError) -> [Tile] {
+        var unused: [TileKey: [LogHash]]? = nil
+        return try append(size: size, edge: edge, leaves: newLeafHashes, interiors: &unused)
+    }
+
+    /// `append`, also giving the interior hashes (`interior(of:)`) of every tile it completes, by key: they are
+    /// hashed anyway on the way to the tile's root, so a store that keeps them hashes each node once.
+    public static func appendKeepingInteriors(
+        size: UInt64, edge: TileSet, leaves newLeafHashes: [LogHash]
+    ) throws(MerkleError) -> (tiles: [Tile], interiors: [TileKey: [LogHash]]) {
+        var interiors: [TileKey: [LogHash]]? = [:]
+        let tiles = try append(size: size, edge: edge, leaves: newLeafHashes, interiors: &interiors)
+        return (tiles, interiors ?? [:])
+    }
+
+    private static func append(
+        size: UInt64, edge: TileSet, leaves newLeafHashes: [LogHash], interiors: inout [TileKey: [LogHash]]?
+    ) throws(MerkleError) -> [Tile] {
         guard !newLeafHashes.isEmpty else { return [] }
         guard case (_, false) = size.addingReportingOverflow(UInt64(newLeafHashes.count)) else {
             throw .treeSizeOverflow(size: size, adding: newLeafHashes.count)
@@ -420,8 +455,16 @@ public enum TlogTiles {
             for hash in incoming {
                 current.append(hash)
                 if current.count == TileKey.fullWidth {
-                    out.append(Tile(unchecked: TileKey(unchecked: UInt8(level), index: tileIndex, width: TileKey.fullWidth), hashes: current))
-                    completedRoots.append(subtreeRoot(current[...]))
+                    let key = TileKey(unchecked: UInt8(level), index: tileIndex, width: TileKey.fullWidth)
+                    out.append(Tile(unchecked: key, hashes: current))
+                    if interiors != nil {
+                        var nodes = [LogHash]()
+                        nodes.reserveCapacity(interiorCount)
+                        completedRoots.append(hashUp(current[...]) { nodes += $0 })
+                        interiors?[key] = nodes
+                    } else {
+                        completedRoots.append(subtreeRoot(current[...]))
+                    }
                     tileIndex += 1
                     current.removeAll(keepingCapacity: true)
                 }

@@ -11,10 +11,23 @@ extension SQLiteStore {
     /// the kind of record that failed, never its content.
     public func commit(_ changes: ChangeSet) async throws {
         if changes.isEmpty { return }
+        // A large commit's leaves are hashed, and its tiles grown from the log's edge as it is now, on another core
+        // while its rows are written.
+        var inBackground: LeavesInBackground?
+        if changes.appendsToLog && changes.loggableCount >= LeavesInBackground.threshold {
+            let edge = try? await read("reading the log's edge") { db in try SQLiteStore.edge(db) }
+            inBackground = LeavesInBackground(changes, edge: edge)
+        }
+        let background = inBackground
         do {
             try await writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     try SQLiteStore.apply(changes, in: db)
+                    if let background {
+                        try SQLiteStore.appendToLog(background.wait(), in: db)
+                    } else if changes.appendsToLog {
+                        try SQLiteStore.appendToLog(PendingLeaf.of(changes), in: db)
+                    }
                     return .commit
                 }
             }
@@ -76,7 +89,6 @@ extension SQLiteStore {
             $0.arguments
         }
         try applyDueProcess(changes, in: db)
-        if changes.appendsToLog { try appendToLog(changes.loggedRecords, in: db) }
     }
 
     private static func applyDueProcess(_ changes: ChangeSet, in db: Database) throws {

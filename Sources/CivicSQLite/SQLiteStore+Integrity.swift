@@ -39,10 +39,26 @@ extension SQLiteStore {
                     problems.append("the ledger has \(count) entries up to sequence \(last): a gap starts at \(gap.map(String.init) ?? "?")")
                 }
 
-                let leaves = try Row.fetchOne(db, sql: "SELECT COUNT(*), IFNULL(MAX(idx) + 1, 0) FROM log_leaf")!
-                let leafCount: Int64 = leaves[0], leafEnd: Int64 = leaves[1]
-                if leafCount != leafEnd {
-                    problems.append("the transparency log has \(leafCount) leaves numbered up to \(leafEnd - 1): leaves are missing")
+                // The leaves: level-0 tiles numbered without a gap, all full but the last, and one place for each leaf.
+                let tiles = try Row.fetchOne(db, sql: """
+                    SELECT COUNT(*), IFNULL(MAX(idx) + 1, 0), IFNULL(SUM(length(hashes) < 8192), 0) FROM log_tile WHERE level = 0
+                    """)!
+                let tileCount: Int64 = tiles[0], tileEnd: Int64 = tiles[1], partial: Int64 = tiles[2]
+                if tileCount != tileEnd {
+                    problems.append("the transparency log has \(tileCount) leaf tiles numbered up to \(tileEnd - 1): leaves are missing")
+                }
+                let lastIsPartial = try Bool.fetchOne(db, sql: """
+                    SELECT length(hashes) < 8192 FROM log_tile WHERE level = 0 ORDER BY idx DESC LIMIT 1
+                    """) ?? false
+                if partial > (lastIsPartial ? 1 : 0) {
+                    problems.append("the transparency log has a partial leaf tile before its last: leaves are missing")
+                }
+                let size = Int64(try SQLiteStore.logSize(db))
+                let placed = try Int64.fetchOne(db, sql: """
+                    SELECT IFNULL((SELECT SUM(count) FROM log_entry_run), 0) + (SELECT COUNT(*) FROM log_record)
+                    """) ?? 0
+                if placed != size {
+                    problems.append("the transparency log has \(size) leaves but records the place of \(placed)")
                 }
 
                 let orphans = try Int.fetchOne(db, sql: """

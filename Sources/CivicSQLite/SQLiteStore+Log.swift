@@ -3,51 +3,181 @@ public import CivicLog
 import Foundation
 import GRDB
 
-/// The transparency log on SQLite: `log_leaf` holds one row per leaf (its index, the
-/// record it stands for and its hash), `log_tile` the C2SP tiles above the leaves
-/// (levels 1 and up; level-0 tiles are read from `log_leaf`), `log_checkpoint` and
-/// `log_cosignature` the signed checkpoints and witnesses' cosignatures. All four
-/// are append-only; a partial tile only grows.
+/// A leaf on its way into the log: the record it stands for (an entry also by its ledger
+/// sequence, which is how the store finds its leaf again) and the hash of its canonical bytes.
+struct PendingLeaf: Sendable {
+    var kind: LoggedRecord.Kind
+    var key: String
+    var sequence: Int64?
+    var hash: LogHash
+
+    init(kind: LoggedRecord.Kind, key: String, sequence: Int64?, hash: LogHash) {
+        self.kind = kind
+        self.key = key
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    init(_ record: LoggedRecord, sequence: Int64?) {
+        self.init(kind: record.kind, key: record.key, sequence: sequence, hash: Merkle.leafHash(record.bytes))
+    }
+
+    /// The leaves of a change set, in `ChangeSet.loggedRecords` order.
+    static func of(_ changes: ChangeSet) -> [PendingLeaf] {
+        let records = changes.loggedRecords
+        let sequences = changes.entries.map(\.sequence).sorted()
+        var nextEntry = 0
+        return records.map { record in
+            guard record.kind == .entry else { return PendingLeaf(record, sequence: nil) }
+            defer { nextEntry += 1 }
+            return PendingLeaf(record, sequence: sequences[nextEntry])
+        }
+    }
+}
+
+/// The log's right edge as a commit found it: its size and the partial tiles there.
+struct LogEdge: Sendable {
+    var size: UInt64
+    var tiles: TileSet
+}
+
+/// Leaves with the tiles they grow: every hash a commit adds to the log, computed before it is written.
+struct GrownLog: Sendable {
+    var leaves: [PendingLeaf]
+    /// The size the tiles were grown from.
+    var size: UInt64
+    var tiles: [Tile]
+    var interiors: [TileKey: [LogHash]]
+
+    init(_ leaves: [PendingLeaf], from edge: LogEdge) throws {
+        self.leaves = leaves
+        size = edge.size
+        (tiles, interiors) = try TlogTiles.appendKeepingInteriors(size: edge.size, edge: edge.tiles, leaves: leaves.map(\.hash))
+    }
+}
+
+/// The log's work for a large change set, done on another core while the commit writes its rows: the records'
+/// canonical bytes and leaf hashes (which depend on the records alone), and the tiles they grow from the edge the
+/// log had just before the commit. Under the write lock the commit uses the tiles only if the log still has that
+/// size (nothing was appended meanwhile, so the edge is the same); otherwise it grows them again from the true edge.
+final class LeavesInBackground: @unchecked Sendable {
+    /// Below this many records the work costs less than handing it to another thread.
+    static let threshold = 512
+    private let group = DispatchGroup()
+    private var leaves: [PendingLeaf] = []
+    private var grown: GrownLog?
+
+    init(_ changes: ChangeSet, edge: LogEdge?) {
+        group.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            leaves = PendingLeaf.of(changes)
+            grown = edge.flatMap { try? GrownLog(leaves, from: $0) }
+            group.leave()
+        }
+    }
+
+    /// The leaves and, if they were grown from an edge, the tiles (the group's wait orders the writes before these reads).
+    func wait() -> (leaves: [PendingLeaf], grown: GrownLog?) {
+        group.wait()
+        return (leaves, grown)
+    }
+}
+
+/// The transparency log on SQLite. `log_tile` holds the C2SP tiles, level 0 included (the
+/// leaves' hashes, 256 to a row); `log_tile_interior` the upper 31 hashes inside each full tile,
+/// which proofs read instead of hashing; `log_entry_run` where each run of entries lies (their
+/// leaves follow one another in ledger order, so one row per commit finds them all) and
+/// `log_record` where every other record's leaf is; `log_checkpoint` and `log_cosignature`
+/// the signed checkpoints and witnesses' cosignatures. All are append-only; a partial tile
+/// only grows.
 extension SQLiteStore: TransparencyLogStore {
     /// The name of the one log this store keeps (one ledger, one log).
     static let logName = "ledger"
 
-    /// Appends `records` as leaves and grows the tiles, inside the commit's transaction.
-    static func appendToLog(_ records: [LoggedRecord], in db: Database) throws {
-        if records.isEmpty { return }
-        let size = try logSize(db)
-        let leaves = records.enumerated().map { offset, record in
-            LogLeaf(index: size + UInt64(offset), kind: record.kind, key: record.key, hash: Merkle.leafHash(record.bytes))
-        }
-        try append(leaves, size: size, in: db)
+    /// Appends `leaves` after the log's last and grows the tiles, inside the commit's transaction.
+    static func appendToLog(_ leaves: [PendingLeaf], in db: Database) throws {
+        if leaves.isEmpty { return }
+        try append(leaves, size: try logSize(db), in: db)
     }
 
-    /// Appends leaves whose hashes are known (numbered from `size`) and grows the tiles.
-    static func append(_ leaves: [LogLeaf], size: UInt64, in db: Database) throws {
+    /// Appends leaves hashed in the background: with the tiles grown there if the log is still where they were grown
+    /// from, else grown again here.
+    static func appendToLog(_ background: (leaves: [PendingLeaf], grown: GrownLog?), in db: Database) throws {
+        if background.leaves.isEmpty { return }
+        let size = try logSize(db)
+        guard let grown = background.grown, grown.size == size else { return try append(background.leaves, size: size, in: db) }
+        try write(grown, in: db)
+    }
+
+    /// The log's size and its right-edge tiles, read before a commit so that its tiles can be grown in the background.
+    static func edge(_ db: Database) throws -> LogEdge {
+        let size = try logSize(db)
+        return LogEdge(size: size, tiles: TileSet(try tiles(TlogTiles.edgeTiles(size: size), in: db)))
+    }
+
+    /// Appends leaves numbered from `size`: where each record's leaf is, and the tiles grown by their hashes.
+    static func append(_ leaves: [PendingLeaf], size: UInt64, in db: Database) throws {
         let edge = try tiles(TlogTiles.edgeTiles(size: size), in: db)
-        let grown = try TlogTiles.append(size: size, edge: edge, leaves: leaves.map(\.hash))
+        try write(try GrownLog(leaves, from: LogEdge(size: size, tiles: TileSet(edge))), in: db)
+    }
+
+    /// Writes grown leaves: their places, every tile that is new or grew, and the upper interior of every tile completed.
+    static func write(_ grown: GrownLog, in db: Database) throws {
         try RecordKind.logLeaf.mappingErrors {
-            let insert = try db.cachedStatement(sql: "INSERT INTO log_leaf (log, idx, kind, key, hash) VALUES (?, ?, ?, ?, ?)")
-            for leaf in leaves {
-                insert.setUncheckedArguments([logName, Int64(leaf.index), leaf.kind.rawValue, leaf.key, Data(leaf.hash.bytes)])
-                try insert.execute()
-            }
+            try placeLeaves(grown.leaves, from: grown.size, log: logName, in: db)
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO log_tile (log, level, idx, hashes) VALUES (?, ?, ?, ?)
                 ON CONFLICT (log, level, idx) DO UPDATE SET hashes = excluded.hashes
                 """)
-            for tile in grown where tile.key.level > 0 {
+            for tile in grown.tiles {
                 upsert.setUncheckedArguments([logName, Int64(tile.key.level), Int64(tile.key.index), Data(tile.serialized)])
                 try upsert.execute()
             }
             let interior = try db.cachedStatement(sql: """
                 INSERT INTO log_tile_interior (log, level, idx, nodes) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO NOTHING
                 """)
-            for tile in grown {
-                guard let nodes = TlogTiles.interior(of: tile.hashes) else { continue }
-                interior.setUncheckedArguments([logName, Int64(tile.key.level), Int64(tile.key.index), Data(nodes.flatMap(\.bytes))])
+            for (key, nodes) in grown.interiors.sorted(by: { $0.key < $1.key }) {
+                let upper = nodes.suffix(TlogTiles.upperInteriorCount).flatMap(\.bytes)
+                interior.setUncheckedArguments([logName, Int64(key.level), Int64(key.index), Data(upper)])
                 try interior.execute()
             }
+        }
+    }
+
+    /// Records where each leaf's record is: one `log_entry_run` row per run of entries with consecutive
+    /// sequences, one `log_record` row for every other record.
+    static func placeLeaves(_ leaves: [PendingLeaf], from size: UInt64, log: String, in db: Database) throws {
+        let run = try db.cachedStatement(sql: "INSERT INTO log_entry_run (log, first_index, first_sequence, count) VALUES (?, ?, ?, ?)")
+        let record = try db.cachedStatement(sql: "INSERT INTO log_record (log, idx, kind, key) VALUES (?, ?, ?, ?)")
+        var offset = 0
+        while offset < leaves.count {
+            let leaf = leaves[offset]
+            guard leaf.kind == .entry, let first = leaf.sequence else {
+                guard leaf.kind != .entry else { throw CivicError(.invalidInput, "entry leaf \(size + UInt64(offset)) has no sequence") }
+                record.setUncheckedArguments([log, Int64(size) + Int64(offset), leaf.kind.rawValue, leaf.key])
+                try record.execute()
+                offset += 1
+                continue
+            }
+            var end = offset + 1
+            while end < leaves.count, leaves[end].kind == .entry, leaves[end].sequence == first + Int64(end - offset) { end += 1 }
+            run.setUncheckedArguments([log, Int64(size) + Int64(offset), first, Int64(end - offset)])
+            try run.execute()
+            offset = end
+        }
+    }
+
+    /// Writes the level-0 tiles of leaves numbered from `size` whose tiles above are already stored (a migration's move).
+    static func writeLeafTiles(_ hashes: [LogHash], from size: UInt64, log: String, in db: Database) throws {
+        let edge = try tiles([TlogTiles.edgeTiles(size: size).first { $0.level == 0 }].compactMap { $0 }, in: db, log: log)
+        let grown = try TlogTiles.append(size: size, edge: edge, leaves: hashes).filter { $0.key.level == 0 }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO log_tile (log, level, idx, hashes) VALUES (?, 0, ?, ?)
+            ON CONFLICT (log, level, idx) DO UPDATE SET hashes = excluded.hashes
+            """)
+        for tile in grown {
+            upsert.setUncheckedArguments([log, Int64(tile.key.index), Data(tile.serialized)])
+            try upsert.execute()
         }
     }
 
@@ -59,39 +189,87 @@ extension SQLiteStore: TransparencyLogStore {
                 guard first.index == size, leaves.enumerated().allSatisfy({ $0.element.index == size + UInt64($0.offset) }) else {
                     throw CivicError(.invalidInput, "imported leaves must continue the log at \(size) without gaps")
                 }
-                try SQLiteStore.append(leaves, size: size, in: db)
+                try SQLiteStore.append(try SQLiteStore.withSequences(leaves, in: db), size: size, in: db)
             }
         } catch {
             throw SQLiteStore.storageError(error, doing: "importing log leaves")
         }
     }
 
-    static func logSize(_ db: Database) throws -> UInt64 {
-        let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT IFNULL(MAX(idx) + 1, 0) FROM log_leaf WHERE log = ?"),
-                                      arguments: [logName]) ?? 0
-        return UInt64(next)
+    /// Imported leaves with each entry's sequence, read from the ledger; refused when an entry leaf names an entry
+    /// the store does not hold, or when consecutive entry leaves are not consecutive in the ledger.
+    static func withSequences(_ leaves: [LogLeaf], in db: Database) throws -> [PendingLeaf] {
+        let bySequence = try db.cachedStatement(sql: "SELECT sequence FROM entry WHERE id = ?")
+        let ids = try db.cachedStatement(sql: "SELECT id FROM entry WHERE sequence >= ? AND sequence < ? ORDER BY sequence")
+        var out: [PendingLeaf] = []
+        out.reserveCapacity(leaves.count)
+        var offset = 0
+        while offset < leaves.count {
+            let leaf = leaves[offset]
+            guard leaf.kind == .entry else {
+                out.append(PendingLeaf(kind: leaf.kind, key: leaf.key, sequence: nil, hash: leaf.hash))
+                offset += 1
+                continue
+            }
+            var end = offset + 1
+            while end < leaves.count, leaves[end].kind == .entry { end += 1 }
+            guard let first = try Int64.fetchOne(bySequence, arguments: [leaf.key]) else {
+                throw CivicError(.invalidInput, "imported leaf \(leaf.index) stands for entry '\(leaf.key)', which the store does not hold")
+            }
+            let stored = try String.fetchAll(ids, arguments: [first, first + Int64(end - offset)])
+            for (at, sequence) in zip(offset..<end, first...) {
+                guard at - offset < stored.count, stored[at - offset] == leaves[at].key else {
+                    throw CivicError(.invalidInput, "imported leaf \(leaves[at].index) stands for entry '\(leaves[at].key)', which is not the ledger's entry \(sequence)")
+                }
+                out.append(PendingLeaf(kind: .entry, key: leaves[at].key, sequence: sequence, hash: leaves[at].hash))
+            }
+            offset = end
+        }
+        return out
     }
 
-    /// Reads tiles: level 0 from the leaves, higher levels from `log_tile`. A tile the
-    /// store holds with fewer hashes than asked for is absent from the answer.
-    static func tiles(_ keys: [TileKey], in db: Database) throws -> [TileKey: [LogHash]] {
+    /// The log's size: the width of its last level-0 tile.
+    static func logSize(_ db: Database) throws -> UInt64 {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT idx, length(hashes) FROM log_tile WHERE log = ? AND level = 0 ORDER BY idx DESC LIMIT 1
+            """), arguments: [logName]) else { return 0 }
+        let index: Int64 = row[0], bytes: Int64 = row[1]
+        return UInt64(index) * UInt64(TileKey.fullWidth) + UInt64(bytes / Int64(LogHash.byteCount))
+    }
+
+    /// Reads tiles from `log_tile`. A tile the store holds with fewer hashes than asked for is absent from the answer.
+    static func tiles(_ keys: [TileKey], in db: Database, log: String = logName) throws -> [TileKey: [LogHash]] {
         var out: [TileKey: [LogHash]] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT hashes FROM log_tile WHERE log = ? AND level = ? AND idx = ?")
         for key in keys {
-            if key.level == 0 {
-                let first = Int64(key.index) * Int64(TileKey.fullWidth)
-                let blobs = try Data.fetchAll(db.cachedStatement(sql: """
-                    SELECT hash FROM log_leaf WHERE log = ? AND idx >= ? AND idx < ? ORDER BY idx
-                    """), arguments: [logName, first, first + Int64(key.width)])
-                guard blobs.count == key.width else { continue }
-                out[key] = try blobs.map { try hash($0, at: "log_leaf") }
-            } else {
-                guard let blob = try Data.fetchOne(db.cachedStatement(sql: """
-                    SELECT hashes FROM log_tile WHERE log = ? AND level = ? AND idx = ?
-                    """), arguments: [logName, Int64(key.level), Int64(key.index)]) else { continue }
-                let hashes = try Tile.hashes(parsing: Array(blob))
-                guard hashes.count >= key.width else { continue }
-                out[key] = Array(hashes.prefix(key.width))
-            }
+            guard let blob = try Data.fetchOne(statement, arguments: [log, Int64(key.level), Int64(key.index)]) else { continue }
+            let hashes = try Tile.hashes(parsing: Array(blob))
+            guard hashes.count >= key.width else { continue }
+            out[key] = Array(hashes.prefix(key.width))
+        }
+        return out
+    }
+
+    /// The hashes of leaves `range` (those the store holds), from their level-0 tiles.
+    static func leafHashes(_ range: Range<UInt64>, in db: Database) throws -> [LogHash] {
+        guard !range.isEmpty else { return [] }
+        let width = UInt64(TileKey.fullWidth)
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT idx, hashes FROM log_tile WHERE log = ? AND level = 0 AND idx >= ? AND idx <= ? ORDER BY idx
+            """), arguments: [logName, Int64(range.lowerBound / width), Int64((range.upperBound - 1) / width)])
+        var out: [LogHash] = []
+        out.reserveCapacity(range.count)
+        var expected = range.lowerBound / width
+        for row in rows {
+            let index: Int64 = row[0], blob: Data = row[1]
+            guard UInt64(index) == expected else { break }
+            let hashes = try Tile.hashes(parsing: Array(blob))
+            let first = UInt64(index) * width
+            let from = Int(max(range.lowerBound, first) - first), to = Int(min(range.upperBound, first + UInt64(hashes.count)) - first)
+            guard from < to else { break }
+            out += hashes[from..<to]
+            expected += 1
+            if to < hashes.count || hashes.count < TileKey.fullWidth { break }
         }
         return out
     }
@@ -123,14 +301,6 @@ extension SQLiteStore: TransparencyLogStore {
         return hash
     }
 
-    private static func leaf(_ row: Row) throws -> LogLeaf {
-        guard let index = try row.decode(Int64?.self, atIndex: 0), index >= 0,
-              let kindName = try row.decode(String?.self, atIndex: 1), let kind = LoggedRecord.Kind(rawValue: kindName),
-              let key = try row.decode(String?.self, atIndex: 2), let blob = try row.decode(Data?.self, atIndex: 3)
-        else { throw CivicError(.corrupted, "a stored log_leaf row is malformed") }
-        return LogLeaf(index: UInt64(index), kind: kind, key: key, hash: try hash(blob, at: "log_leaf"))
-    }
-
     // MARK: TransparencyLogStore
 
     public func logSize() async throws -> UInt64 {
@@ -146,8 +316,72 @@ extension SQLiteStore: TransparencyLogStore {
     }
 
     static func leaf(kind: LoggedRecord.Kind, key: String, in db: Database) throws -> LogLeaf? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND kind = ? AND key = ?"),
-                         arguments: [logName, kind.rawValue, key]).map(leaf)
+        guard let index = try leafIndex(kind: kind, key: key, in: db),
+              let hash = try leafHashes(index..<(index + 1), in: db).first else { return nil }
+        return LogLeaf(index: index, kind: kind, key: key, hash: hash)
+    }
+
+    /// Where a record's leaf is: an entry's from the run holding its sequence, any other record's from `log_record`.
+    static func leafIndex(kind: LoggedRecord.Kind, key: String, in db: Database) throws -> UInt64? {
+        guard kind == .entry else {
+            return try Int64.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_record WHERE log = ? AND kind = ? AND key = ?"),
+                                      arguments: [logName, kind.rawValue, key]).map { UInt64($0) }
+        }
+        guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT sequence FROM entry WHERE id = ?"), arguments: [key]),
+              let run = try Row.fetchOne(db.cachedStatement(sql: """
+                  SELECT first_index, first_sequence, count FROM log_entry_run
+                  WHERE log = ? AND first_sequence <= ? ORDER BY first_sequence DESC LIMIT 1
+                  """), arguments: [logName, sequence])
+        else { return nil }
+        let firstIndex: Int64 = run[0], firstSequence: Int64 = run[1], count: Int64 = run[2]
+        guard sequence < firstSequence + count else { return nil }
+        return UInt64(firstIndex + sequence - firstSequence)
+    }
+
+    /// The leaves from `index` on, at most `limit`, each with the record it stands for. A leaf whose place no row
+    /// records is left out (an audit reports the gap); an entry run naming a sequence the ledger no longer holds gives a
+    /// leaf keyed by that sequence, which no entry id can equal, so an audit reports the entry missing.
+    static func leaves(from index: UInt64, limit: Int, in db: Database) throws -> [LogLeaf] {
+        let size = try logSize(db)
+        guard index < size, limit > 0 else { return [] }
+        let end = min(size, index + UInt64(limit))
+        let hashes = try leafHashes(index..<end, in: db)
+        var places: [(index: UInt64, kind: LoggedRecord.Kind, key: String)] = []
+        let runs = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT first_index, first_sequence, count FROM
+              (SELECT * FROM (SELECT first_index, first_sequence, count FROM log_entry_run WHERE log = ?1 AND first_index <= ?2
+                              ORDER BY first_index DESC LIMIT 1)
+               UNION ALL
+               SELECT first_index, first_sequence, count FROM log_entry_run WHERE log = ?1 AND first_index > ?2 AND first_index < ?3)
+            ORDER BY first_index
+            """), arguments: [logName, Int64(index), Int64(end)])
+        let ids = try db.cachedStatement(sql: "SELECT sequence, id FROM entry WHERE sequence >= ? AND sequence < ?")
+        for run in runs {
+            let firstIndex: Int64 = run[0], firstSequence: Int64 = run[1], count: Int64 = run[2]
+            let from = max(Int64(index), firstIndex), to = min(Int64(end), firstIndex + count)
+            guard from < to else { continue }
+            let sequences = (firstSequence + from - firstIndex)..<(firstSequence + to - firstIndex)
+            var stored: [Int64: String] = [:]
+            for row in try Row.fetchAll(ids, arguments: [sequences.lowerBound, sequences.upperBound]) { stored[row[0]] = row[1] }
+            for sequence in sequences {
+                places.append((UInt64(firstIndex + sequence - firstSequence), .entry, stored[sequence] ?? "sequence \(sequence)"))
+            }
+        }
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT idx, kind, key FROM log_record WHERE log = ? AND idx >= ? AND idx < ? ORDER BY idx
+            """), arguments: [logName, Int64(index), Int64(end)]) {
+            guard let at = try row.decode(Int64?.self, atIndex: 0), at >= 0,
+                  let name = try row.decode(String?.self, atIndex: 1), let kind = LoggedRecord.Kind(rawValue: name),
+                  let key = try row.decode(String?.self, atIndex: 2)
+            else { throw CivicError(.corrupted, "a stored log_record row is malformed") }
+            places.append((UInt64(at), kind, key))
+        }
+        places.sort { $0.index < $1.index }
+        return places.compactMap { place in
+            let offset = Int(place.index - index)
+            guard offset < hashes.count else { return nil }
+            return LogLeaf(index: place.index, kind: place.kind, key: place.key, hash: hashes[offset])
+        }
     }
 
     public func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
@@ -174,11 +408,7 @@ extension SQLiteStore: TransparencyLogStore {
     }
 
     public func logLeaves(from index: UInt64, limit: Int) async throws -> [LogLeaf] {
-        try await read("reading log leaves") { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT idx, kind, key, hash FROM log_leaf WHERE log = ? AND idx >= ? ORDER BY idx LIMIT ?
-                """), arguments: [SQLiteStore.logName, Int64(clamping: index), limit]).map(SQLiteStore.leaf)
-        }
+        try await read("reading log leaves") { db in try SQLiteStore.leaves(from: index, limit: limit, in: db) }
     }
 
     public func loggedRecords(_ kind: LoggedRecord.Kind, keys: [String]) async throws -> [String: [UInt8]] {
@@ -197,11 +427,22 @@ extension SQLiteStore: TransparencyLogStore {
 
     public func unloggedRecordKeys(_ kind: LoggedRecord.Kind, limit: Int) async throws -> [String] {
         try await read("finding records missing from the log") { db in
-            try String.fetchAll(db, sql: """
+            let size = Int64(try SQLiteStore.logSize(db))
+            guard kind != .entry else {
+                // An entry is logged when a run holds its sequence at an index inside the log.
+                return try String.fetchAll(db, sql: """
+                    SELECT e.id FROM entry e WHERE NOT IFNULL((
+                        SELECT e.sequence < r.first_sequence + r.count AND r.first_index + e.sequence - r.first_sequence < ?
+                        FROM log_entry_run r WHERE r.log = ? AND r.first_sequence <= e.sequence
+                        ORDER BY r.first_sequence DESC LIMIT 1), 0)
+                    ORDER BY e.id LIMIT ?
+                    """, arguments: [size, SQLiteStore.logName, limit])
+            }
+            return try String.fetchAll(db, sql: """
                 SELECT k FROM (SELECT \(kind.keyExpression) AS k FROM \(kind.table))
-                WHERE NOT EXISTS (SELECT 1 FROM log_leaf l WHERE l.log = ? AND l.kind = ? AND l.key = k)
+                WHERE NOT EXISTS (SELECT 1 FROM log_record l WHERE l.log = ? AND l.kind = ? AND l.key = k AND l.idx < ?)
                 ORDER BY k LIMIT ?
-                """, arguments: [SQLiteStore.logName, kind.rawValue, limit])
+                """, arguments: [SQLiteStore.logName, kind.rawValue, size, limit])
         }
     }
 

@@ -28,6 +28,7 @@ enum Schema {
         migrator.registerMigration("v1-projections", migrate: createProjections)
         migrator.registerMigration("v2-due-process", migrate: createDueProcess)
         migrator.registerMigration("v3-transparency-log", migrate: createTransparencyLog)
+        migrator.registerMigration("v4-log-leaves-in-tiles", migrate: moveLeavesIntoTiles)
         return migrator
     }
 

@@ -129,3 +129,47 @@ import Testing
         #expect(throws: MerkleError.tileWrongWidth(key: partial, expected: 232, actual: 464)) { try TlogTiles.root(size: 1000, tiles: tooWide) }
     }
 }
+
+struct UpperInteriorTests {
+    @Test func proofsFromUpperInteriorsEqualProofsFromTilesAlone() throws {
+        // 66,000 leaves: full tiles at levels 0 and 1. A proof read through the upper 31 interior hashes of every full
+        // tile (hashing the lowest three heights from the tile) equals the one hashed from the tiles alone, and both
+        // equal the reference Merkle tree's.
+        let size: UInt64 = 66_000
+        let hashes = (0..<size).map { LogHash(sha256: Array("leaf \($0)".utf8)) }
+        let tiles = try TlogTiles.append(size: 0, edge: TileSet(), leaves: hashes)
+        let plain = TileSet(tiles)
+        var upper = TileSet(tiles)
+        var fullTiles = 0
+        for tile in tiles {
+            guard let nodes = TlogTiles.upperInterior(of: tile.hashes) else { continue }
+            #expect(nodes.count == TlogTiles.upperInteriorCount)
+            #expect(nodes == Array(try #require(TlogTiles.interior(of: tile.hashes)).suffix(31)))
+            upper.insert(interior: nodes, level: tile.key.level, index: tile.key.index)
+            fullTiles += 1
+        }
+        #expect(fullTiles == 257 + 1)
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<20 {
+            let index = random.next() % size
+            let proof = try TlogTiles.inclusionProof(index: index, size: size, tiles: upper)
+            #expect(proof == (try TlogTiles.inclusionProof(index: index, size: size, tiles: plain)))
+            try Merkle.verifyInclusion(leaf: hashes[Int(index)], index: index, size: size, proof: proof, root: Merkle.root(of: hashes))
+        }
+        for old in [1, 255, 256, 4_097, 65_535, 65_536, 65_537, 65_999] as [UInt64] {
+            #expect(try TlogTiles.consistencyProof(oldSize: old, newSize: size, tiles: upper)
+                == (try TlogTiles.consistencyProof(oldSize: old, newSize: size, tiles: plain)))
+        }
+        // A damaged upper interior changes the proofs that read it: the interior is used, not ignored.
+        var damaged = TileSet(tiles)
+        for tile in tiles {
+            guard var nodes = TlogTiles.upperInterior(of: tile.hashes) else { continue }
+            nodes[0] = LogHash(sha256: [1])
+            damaged.insert(interior: nodes, level: tile.key.level, index: tile.key.index)
+        }
+        let differing = try stride(from: UInt64(0), to: size, by: 331).filter { index in
+            try TlogTiles.inclusionProof(index: index, size: size, tiles: damaged) != TlogTiles.inclusionProof(index: index, size: size, tiles: plain)
+        }
+        #expect(!differing.isEmpty)
+    }
+}

@@ -53,6 +53,12 @@ extension LoggedRecord {
 }
 
 extension ChangeSet {
+    /// How many records this change set appends to the log (without encoding them).
+    public var loggableCount: Int {
+        handbooks.count + reports.count + decisions.count + notices.count + entries.count + cycles.count + appeals.count
+            + appealDecisions.count + deliveryAttempts.count
+    }
+
     /// The records this change set appends to the log, in the order they become
     /// leaves: by kind (handbooks, reports, decisions, notices, entries, cycles,
     /// appeals, appeal decisions, delivery attempts), entries in ledger sequence
