@@ -274,10 +274,31 @@ extension SQLiteStore: TransparencyLogStore {
         return out
     }
 
-    /// The tiles named, with the interior hashes of those that are full, ready for a proof.
-    static func tileSet(_ keys: [TileKey], in db: Database) throws -> TileSet {
-        var set = TileSet(try tiles(keys, in: db))
-        for (key, nodes) in try interiors(keys, in: db) { set.insert(interior: nodes, level: key.level, index: key.index) }
+    /// The tiles named, with the interior hashes of those that are full, ready for a proof: full tiles from `cache`
+    /// where it has them (they never change), the rest read and the full ones among them kept there.
+    static func tileSet(_ keys: [TileKey], cache: FullTileCache, in db: Database) throws -> TileSet {
+        var set = TileSet()
+        var missing: [TileKey] = []
+        for key in keys {
+            guard let cached = cache.tile(level: key.level, index: key.index) else { missing.append(key); continue }
+            set.insert(key: key, hashes: Array(cached.hashes.prefix(key.width)))
+            if let interior = cached.interior, !key.isPartial { set.insert(interior: interior, level: key.level, index: key.index) }
+        }
+        guard !missing.isEmpty else { return set }
+        let statement = try db.cachedStatement(sql: "SELECT hashes FROM log_tile WHERE log = ? AND level = ? AND idx = ?")
+        var stored: [TileKey: [LogHash]] = [:]
+        for key in missing {
+            guard let blob = try Data.fetchOne(statement, arguments: [logName, Int64(key.level), Int64(key.index)]) else { continue }
+            stored[key] = try Tile.hashes(parsing: Array(blob))
+        }
+        let interiors = try self.interiors(stored.filter { $0.value.count == TileKey.fullWidth }.map(\.key), in: db)
+        for (key, hashes) in stored where hashes.count >= key.width {
+            if hashes.count == TileKey.fullWidth {
+                cache.keep(level: key.level, index: key.index, hashes: hashes, interior: interiors[key])
+            }
+            set.insert(key: key, hashes: Array(hashes.prefix(key.width)))
+            if !key.isPartial, let interior = interiors[key] { set.insert(interior: interior, level: key.level, index: key.index) }
+        }
         return set
     }
 
@@ -385,20 +406,33 @@ extension SQLiteStore: TransparencyLogStore {
     }
 
     public func inclusionProof(kind: LoggedRecord.Kind, key: String, size: UInt64?) async throws -> (proof: InclusionProof, checkpoint: StoredCheckpoint?) {
-        try await read("making an inclusion proof") { db in
+        let cache = fullTiles
+        return try await read("making an inclusion proof") { db in
             let latest = try SQLiteStore.latestCheckpoint(db)
-            let size = try ProofPlan.size(size, latest: latest, held: try SQLiteStore.logSize(db))
-            let found = try SQLiteStore.leaf(kind: kind, key: key, in: db)
-            let (leaf, keys) = try ProofPlan.inclusionTiles(found, kind: kind, key: key, size: size)
-            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: try SQLiteStore.tileSet(keys, in: db))
+            let held = try SQLiteStore.logSize(db)
+            let size = try ProofPlan.size(size, latest: latest, held: held)
+            // The leaf's hash comes from its own level-0 tile, which the proof reads anyway.
+            let index = try SQLiteStore.leafIndex(kind: kind, key: key, in: db).flatMap { $0 < held ? $0 : nil }
+            let placeholder = index.map { LogLeaf(index: $0, kind: kind, key: key, hash: Merkle.emptyRoot) }
+            let (found, keys) = try ProofPlan.inclusionTiles(placeholder, kind: kind, key: key, size: size)
+            let width = TileKey.fullWidth
+            let own = try TileKey(level: 0, index: found.index / UInt64(width),
+                                  width: Int(min(UInt64(width), size - found.index / UInt64(width) * UInt64(width))))
+            let tiles = try SQLiteStore.tileSet(Array(Set(keys + [own])).sorted(), cache: cache, in: db)
+            guard let hashes = tiles[level: 0, index: own.index], Int(found.index % UInt64(width)) < hashes.count else {
+                throw CivicError(.corrupted, "the log's tile holding leaf \(found.index) is missing")
+            }
+            let leaf = LogLeaf(index: found.index, kind: kind, key: key, hash: hashes[Int(found.index % UInt64(width))])
+            let proof = try TlogTiles.inclusionProof(index: leaf.index, size: size, tiles: tiles)
             return (InclusionProof(leaf: leaf, size: size, proof: proof), latest?.size == size ? latest : nil)
         }
     }
 
     public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) async throws -> [LogHash] {
-        try await read("making a consistency proof") { db in
+        let cache = fullTiles
+        return try await read("making a consistency proof") { db in
             let keys = try ProofPlan.consistencyTiles(from: oldSize, to: newSize, held: try SQLiteStore.logSize(db))
-            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try SQLiteStore.tileSet(keys, in: db))
+            return try ProofPlan.consistencyProof(from: oldSize, to: newSize, tiles: try SQLiteStore.tileSet(keys, cache: cache, in: db))
         }
     }
 

@@ -1,4 +1,5 @@
 public import CivicCore
+import CivicLog
 package import GRDB
 
 /// The embedded store: one SQLite file, read and written through GRDB.
@@ -35,6 +36,8 @@ public final class SQLiteStore: Store {
     /// The connection (queue) or connection pool under the store. Exposed to
     /// the package's tests and benchmarks, which check the raw database.
     package let writer: any DatabaseWriter
+    /// Full log tiles already read for a proof (they never change): see `FullTileCache`.
+    let fullTiles = FullTileCache()
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode,
     /// and brings its schema up to date.
