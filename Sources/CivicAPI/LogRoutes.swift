@@ -117,7 +117,7 @@ struct LogRoutes {
             throw APIError(.unprocessableContent, code: "unknown-witness", "'\(signature.name.prefix(80))' is not a witness this log publishes cosignatures from")
         }
         let log = try log()
-        let recent = try await log.store.checkpoints().suffix(16).reversed()
+        let recent = try await log.store.latestCheckpoints(16)
         for stored in recent {
             guard let note = try? SignedNote.parse(stored.note), let checkpoint = try? Checkpoint.parse(body: note.text) else { continue }
             if (try? witness.verify(signature, of: checkpoint)) != nil {

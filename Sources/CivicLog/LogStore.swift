@@ -83,6 +83,8 @@ public protocol TransparencyLogStore: Sendable {
 
     /// Every stored checkpoint, oldest first.
     func checkpoints() async throws -> [StoredCheckpoint]
+    /// The `count` checkpoints signed last, the newest first.
+    func latestCheckpoints(_ count: Int) async throws -> [StoredCheckpoint]
     func latestCheckpoint() async throws -> StoredCheckpoint?
     /// Stores a signed checkpoint; returns it with its id. Refused if the log has fewer leaves than `size`.
     func appendCheckpoint(size: UInt64, root: LogHash, note: String, signedAt: Int64) async throws -> StoredCheckpoint

@@ -233,6 +233,12 @@ extension PostgresStore: TransparencyLogStore {
             """, PostgresStore.checkpoint)
     }
 
+    public func latestCheckpoints(_ count: Int) async throws -> [StoredCheckpoint] {
+        try await fetch("reading checkpoints", """
+            SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = \(PostgresStore.logName) ORDER BY id DESC LIMIT \(count)
+            """, PostgresStore.checkpoint)
+    }
+
     public func latestCheckpoint() async throws -> StoredCheckpoint? {
         try await read("reading the latest checkpoint") { try await PostgresStore.latestCheckpoint(on: $0) }
     }

@@ -488,6 +488,14 @@ extension SQLiteStore: TransparencyLogStore {
         }
     }
 
+    public func latestCheckpoints(_ count: Int) async throws -> [StoredCheckpoint] {
+        try await read("reading checkpoints") { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, size, root, note, signed_at FROM log_checkpoint WHERE log = ? ORDER BY id DESC LIMIT ?
+                """), arguments: [SQLiteStore.logName, count]).map(SQLiteStore.checkpoint)
+        }
+    }
+
     public func latestCheckpoint() async throws -> StoredCheckpoint? {
         try await read("reading the latest checkpoint") { db in try SQLiteStore.latestCheckpoint(db) }
     }
