@@ -24,10 +24,7 @@ extension Schema {
                 PRIMARY KEY (log, idx),
                 UNIQUE (log, kind, key)
             ) WITHOUT ROWID;
-            CREATE TRIGGER log_leaf_no_update BEFORE UPDATE ON log_leaf
-            BEGIN SELECT RAISE(ABORT, 'log leaves are immutable'); END;
-            CREATE TRIGGER log_leaf_no_delete BEFORE DELETE ON log_leaf
-            BEGIN SELECT RAISE(ABORT, 'log leaves are immutable'); END;
+            \(Schema.immutable("log_leaf", "log leaves are immutable"))
 
             CREATE TABLE log_tile (
                 log TEXT NOT NULL,
@@ -36,12 +33,7 @@ extension Schema {
                 hashes BLOB NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0),
                 PRIMARY KEY (log, level, idx)
             ) WITHOUT ROWID;
-            CREATE TRIGGER log_tile_only_grows BEFORE UPDATE ON log_tile
-            WHEN NEW.log != OLD.log OR NEW.level != OLD.level OR NEW.idx != OLD.idx
-              OR length(NEW.hashes) <= length(OLD.hashes) OR substr(NEW.hashes, 1, length(OLD.hashes)) != OLD.hashes
-            BEGIN SELECT RAISE(ABORT, 'a log tile only grows'); END;
-            CREATE TRIGGER log_tile_no_delete BEFORE DELETE ON log_tile
-            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+            \(Schema.logTileGuards)
 
             CREATE TABLE log_tile_interior (
                 log TEXT NOT NULL,
@@ -50,10 +42,7 @@ extension Schema {
                 nodes BLOB NOT NULL CHECK (length(nodes) = 8160),
                 PRIMARY KEY (log, level, idx)
             ) WITHOUT ROWID;
-            CREATE TRIGGER log_tile_interior_no_update BEFORE UPDATE ON log_tile_interior
-            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
-            CREATE TRIGGER log_tile_interior_no_delete BEFORE DELETE ON log_tile_interior
-            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+            \(Schema.immutable("log_tile_interior", "log tiles are immutable"))
 
             CREATE TABLE log_checkpoint (
                 id INTEGER PRIMARY KEY,
@@ -64,10 +53,7 @@ extension Schema {
                 signed_at INTEGER NOT NULL
             );
             CREATE INDEX log_checkpoint_by_log ON log_checkpoint (log, id);
-            CREATE TRIGGER log_checkpoint_no_update BEFORE UPDATE ON log_checkpoint
-            BEGIN SELECT RAISE(ABORT, 'checkpoints are immutable'); END;
-            CREATE TRIGGER log_checkpoint_no_delete BEFORE DELETE ON log_checkpoint
-            BEGIN SELECT RAISE(ABORT, 'checkpoints are immutable'); END;
+            \(Schema.immutable("log_checkpoint", "checkpoints are immutable"))
 
             CREATE TABLE log_cosignature (
                 checkpoint INTEGER NOT NULL REFERENCES log_checkpoint (id),
@@ -76,10 +62,7 @@ extension Schema {
                 received_at INTEGER NOT NULL,
                 PRIMARY KEY (checkpoint, witness)
             ) WITHOUT ROWID;
-            CREATE TRIGGER log_cosignature_no_update BEFORE UPDATE ON log_cosignature
-            BEGIN SELECT RAISE(ABORT, 'cosignatures are immutable'); END;
-            CREATE TRIGGER log_cosignature_no_delete BEFORE DELETE ON log_cosignature
-            BEGIN SELECT RAISE(ABORT, 'cosignatures are immutable'); END;
+            \(Schema.immutable("log_cosignature", "cosignatures are immutable"))
             """)
     }
 }
@@ -113,12 +96,7 @@ extension Schema {
             INSERT INTO log_tile_all_levels (log, level, idx, hashes) SELECT log, level, idx, hashes FROM log_tile;
             DROP TABLE log_tile;
             ALTER TABLE log_tile_all_levels RENAME TO log_tile;
-            CREATE TRIGGER log_tile_only_grows BEFORE UPDATE ON log_tile
-            WHEN NEW.log != OLD.log OR NEW.level != OLD.level OR NEW.idx != OLD.idx
-              OR length(NEW.hashes) <= length(OLD.hashes) OR substr(NEW.hashes, 1, length(OLD.hashes)) != OLD.hashes
-            BEGIN SELECT RAISE(ABORT, 'a log tile only grows'); END;
-            CREATE TRIGGER log_tile_no_delete BEFORE DELETE ON log_tile
-            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+            \(Schema.logTileGuards)
 
             DROP TRIGGER log_tile_interior_no_update;
             DROP TRIGGER log_tile_interior_no_delete;
@@ -132,10 +110,7 @@ extension Schema {
             INSERT INTO log_tile_upper_interior (log, level, idx, nodes) SELECT log, level, idx, substr(nodes, 7169) FROM log_tile_interior;
             DROP TABLE log_tile_interior;
             ALTER TABLE log_tile_upper_interior RENAME TO log_tile_interior;
-            CREATE TRIGGER log_tile_interior_no_update BEFORE UPDATE ON log_tile_interior
-            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
-            CREATE TRIGGER log_tile_interior_no_delete BEFORE DELETE ON log_tile_interior
-            BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+            \(Schema.immutable("log_tile_interior", "log tiles are immutable"))
 
             CREATE TABLE log_entry_run (
                 log TEXT NOT NULL,
@@ -145,10 +120,7 @@ extension Schema {
                 PRIMARY KEY (log, first_index),
                 UNIQUE (log, first_sequence)
             ) WITHOUT ROWID;
-            CREATE TRIGGER log_entry_run_no_update BEFORE UPDATE ON log_entry_run
-            BEGIN SELECT RAISE(ABORT, 'log leaves are immutable'); END;
-            CREATE TRIGGER log_entry_run_no_delete BEFORE DELETE ON log_entry_run
-            BEGIN SELECT RAISE(ABORT, 'log leaves are immutable'); END;
+            \(Schema.immutable("log_entry_run", "log leaves are immutable"))
 
             CREATE TABLE log_record (
                 log TEXT NOT NULL,
@@ -158,10 +130,7 @@ extension Schema {
                 PRIMARY KEY (log, idx),
                 UNIQUE (log, kind, key)
             ) WITHOUT ROWID;
-            CREATE TRIGGER log_record_no_update BEFORE UPDATE ON log_record
-            BEGIN SELECT RAISE(ABORT, 'log leaves are immutable'); END;
-            CREATE TRIGGER log_record_no_delete BEFORE DELETE ON log_record
-            BEGIN SELECT RAISE(ABORT, 'log leaves are immutable'); END;
+            \(Schema.immutable("log_record", "log leaves are immutable"))
             """)
         // The leaves kept one row each, a page at a time in index order, with each entry's sequence.
         for log in try String.fetchAll(db, sql: "SELECT DISTINCT log FROM log_leaf ORDER BY log") {
@@ -219,4 +188,26 @@ extension Schema {
             }
         }
     }
+}
+
+extension Schema {
+    /// The two triggers that make `table` append-only: every update and every delete is refused with `message`.
+    static func immutable(_ table: String, _ message: String) -> String {
+        """
+        CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+        BEGIN SELECT RAISE(ABORT, '\(message)'); END;
+        CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+        BEGIN SELECT RAISE(ABORT, '\(message)'); END;
+        """
+    }
+
+    /// The guards of `log_tile`: a tile only grows (a partial tile gains hashes at its end), and none is deleted.
+    static let logTileGuards = """
+        CREATE TRIGGER log_tile_only_grows BEFORE UPDATE ON log_tile
+        WHEN NEW.log != OLD.log OR NEW.level != OLD.level OR NEW.idx != OLD.idx
+          OR length(NEW.hashes) <= length(OLD.hashes) OR substr(NEW.hashes, 1, length(OLD.hashes)) != OLD.hashes
+        BEGIN SELECT RAISE(ABORT, 'a log tile only grows'); END;
+        CREATE TRIGGER log_tile_no_delete BEFORE DELETE ON log_tile
+        BEGIN SELECT RAISE(ABORT, 'log tiles are immutable'); END;
+        """
 }
