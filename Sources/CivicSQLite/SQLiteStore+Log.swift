@@ -22,16 +22,21 @@ struct PendingLeaf: Sendable {
         self.init(kind: record.kind, key: record.key, sequence: sequence, hash: Merkle.leafHash(record.bytes))
     }
 
-    /// The leaves of a change set, in `ChangeSet.loggedRecords` order.
+    /// The leaves of a change set, in `ChangeSet.loggedRecords` order, each record hashed as it is encoded.
     static func of(_ changes: ChangeSet) -> [PendingLeaf] {
-        let records = changes.loggedRecords
         let sequences = changes.entries.map(\.sequence).sorted()
         var nextEntry = 0
-        return records.map { record in
-            guard record.kind == .entry else { return PendingLeaf(record, sequence: nil) }
-            defer { nextEntry += 1 }
-            return PendingLeaf(record, sequence: sequences[nextEntry])
+        var out: [PendingLeaf] = []
+        out.reserveCapacity(changes.loggableCount)
+        changes.forEachLoggedRecord { kind, key, bytes in
+            var sequence: Int64?
+            if kind == .entry {
+                sequence = sequences[nextEntry]
+                nextEntry += 1
+            }
+            out.append(PendingLeaf(kind: kind, key: key, sequence: sequence, hash: Merkle.leafHash(bytes)))
         }
+        return out
     }
 }
 

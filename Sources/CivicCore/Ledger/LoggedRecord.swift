@@ -65,18 +65,29 @@ extension ChangeSet {
     /// order and every other kind by key, so that the same change set gives the same
     /// leaves on every store whatever order its arrays were filled in.
     public var loggedRecords: [LoggedRecord] {
-        func sorted(_ records: [LoggedRecord]) -> [LoggedRecord] { records.sorted { $0.key < $1.key } }
         var out: [LoggedRecord] = []
-        out.reserveCapacity(entries.count + reports.count + decisions.count + notices.count)
-        out += sorted(handbooks.map(LoggedRecord.init))
-        out += sorted(reports.map(LoggedRecord.init))
-        out += sorted(decisions.map(LoggedRecord.init))
-        out += sorted(notices.map(LoggedRecord.init))
-        out += entries.sorted { $0.sequence < $1.sequence }.map(LoggedRecord.init)
-        out += sorted(cycles.map(LoggedRecord.init))
-        out += sorted(appeals.map(LoggedRecord.init))
-        out += sorted(appealDecisions.map(LoggedRecord.init))
-        out += sorted(deliveryAttempts.map(LoggedRecord.init))
+        out.reserveCapacity(loggableCount)
+        forEachLoggedRecord { out.append(LoggedRecord(kind: $0, key: $1, bytes: $2)) }
         return out
+    }
+
+    /// Visits the records `loggedRecords` lists, in its order, one at a time: each record's canonical bytes are
+    /// made when it is visited and not kept, so a commit of a million notices never holds all their bytes at once.
+    public func forEachLoggedRecord(_ visit: (LoggedRecord.Kind, String, [UInt8]) -> Void) {
+        func byKey<T>(_ kind: LoggedRecord.Kind, _ items: [T], key: (T) -> String, bytes: (T) -> [UInt8]) {
+            let keys = items.map(key)
+            for index in keys.indices.sorted(by: { keys[$0] < keys[$1] }) { visit(kind, keys[index], bytes(items[index])) }
+        }
+        byKey(.handbook, handbooks, key: { LoggedRecord.key(handbook: $0.handbook.jurisdiction, version: $0.handbook.version) },
+              bytes: \.canonicalBytes)
+        byKey(.report, reports, key: \.id.rawValue, bytes: \.canonicalBytes)
+        byKey(.decision, decisions, key: \.id.rawValue, bytes: \.canonicalBytes)
+        byKey(.notice, notices, key: \.id.rawValue, bytes: \.canonicalBytes)
+        for entry in entries.sorted(by: { $0.sequence < $1.sequence }) { visit(.entry, entry.id.rawValue, entry.canonicalBytes) }
+        byKey(.cycle, cycles, key: { LoggedRecord.key(cycle: $0.jurisdiction, month: $0.month) }, bytes: \.canonicalBytes)
+        byKey(.appeal, appeals, key: \.id.rawValue, bytes: \.canonicalBytes)
+        byKey(.appealDecision, appealDecisions, key: \.appeal.rawValue, bytes: \.canonicalBytes)
+        byKey(.deliveryAttempt, deliveryAttempts, key: { LoggedRecord.key(notice: $0.notice, channel: $0.channel, attempt: $0.number) },
+              bytes: \.canonicalBytes)
     }
 }
