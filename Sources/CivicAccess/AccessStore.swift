@@ -17,11 +17,15 @@ public protocol AccessStore: Sendable {
     func insert(_ account: Account) async throws
     /// Replaces the households an assessor covers.
     func setHouseholds(_ households: [Subject.ID], of account: Account.ID) async throws
-    /// Counts a failed sign-in; locks the account for `lockSeconds` when the count reaches `lockAfter`.
-    /// Returns the account as it now stands.
-    func recordFailedSignIn(_ account: Account.ID, at now: UnixTime, lockAfter: Int, lockSeconds: Int64) async throws -> Account?
-    /// Clears the failure count after a good sign-in.
-    func recordSignIn(_ account: Account.ID) async throws
+    /// Counts a sign-in attempt from one address before its password is checked, in one transaction, so
+    /// attempts sent at once are counted one after the other and cannot all slip past the throttle.
+    /// The attempt counts as a failure until `clearSignInFailures` says it succeeded. Returns whether
+    /// the password may be checked at all (`allowed`), or the time before which it may not.
+    func beginSignIn(_ account: Account.ID, from address: String, at now: UnixTime, throttle: SignInThrottle) async throws -> SignInAttempt
+    /// Forgets the failures of one account from one address after a good sign-in.
+    func clearSignInFailures(_ account: Account.ID, from address: String) async throws
+    /// Failures recorded for an account from an address, and the time before which it may not try again.
+    func signInFailures(_ account: Account.ID, from address: String) async throws -> (failures: Int, blockedUntil: UnixTime?)
 
     // MARK: Tokens
     func insert(_ token: TokenRecord) async throws
@@ -42,6 +46,37 @@ public protocol AccessStore: Sendable {
     /// Stores content under its digest; false if the same digest was already stored.
     func storeBlob(_ blob: EvidenceBlob) async throws -> Bool
     func blob(digest: String) async throws -> EvidenceBlob?
+}
+
+/// How sign-in failures slow down guessing: a few free attempts per account and address, then a
+/// delay that doubles with each further failure, up to a ceiling. Keyed by address as well as account,
+/// so nobody can lock a person out from elsewhere by guessing wrong on purpose.
+public struct SignInThrottle: Sendable, Hashable {
+    /// Failures allowed before the first delay.
+    public var freeFailures: Int
+    /// The first delay; each further failure doubles it.
+    public var delaySecondsBase: Int64
+    public var delaySecondsMax: Int64
+
+    public init(freeFailures: Int = 5, delaySecondsBase: Int64 = 15, delaySecondsMax: Int64 = 15 * 60) {
+        self.freeFailures = freeFailures
+        self.delaySecondsBase = delaySecondsBase
+        self.delaySecondsMax = delaySecondsMax
+    }
+
+    /// The wait after `failures` failures: none up to `freeFailures`, then base, 2 x base, 4 x base... up to the ceiling.
+    public func delaySeconds(afterFailures failures: Int) -> Int64 {
+        guard failures >= freeFailures else { return 0 }
+        let doublings = min(failures - freeFailures, 40)
+        let delay = delaySecondsBase.multipliedReportingOverflow(by: Int64(1) << Int64(doublings))
+        return delay.overflow ? delaySecondsMax : min(delay.partialValue, delaySecondsMax)
+    }
+}
+
+/// Whether a sign-in attempt may check its password.
+public enum SignInAttempt: Sendable, Hashable {
+    case allowed
+    case delayed(until: UnixTime)
 }
 
 /// Seconds since 1970-01-01T00:00:00Z.
@@ -104,6 +139,10 @@ public struct Account: Hashable, Sendable, Codable, Identifiable {
     }
 
     public func isLocked(at now: UnixTime) -> Bool { lockedUntil.map { now < $0 } ?? false }
+
+    /// Whether the account is a person's (it signs in with a password or acts as an actor of the
+    /// registry) rather than a service's. Only a person may hold a token that acts as that person.
+    public var isPerson: Bool { passwordHash != nil || actor != nil || subject != nil }
 }
 
 /// What a token lets its bearer do besides its account's role.
@@ -136,11 +175,15 @@ public struct TokenRecord: Hashable, Sendable, Codable, Identifiable {
     public var revokedAt: UnixTime?
     /// Requests a second this token may make; nil for the server's default.
     public var requestsPerSecond: Int?
+    /// The account that issued the token: the account itself for a session, an administrator for a
+    /// service token; nil for tokens issued from the command line by whoever runs the server.
+    public var issuedBy: Account.ID?
 
     public init(
         id: ID, account: Account.ID, kind: Kind, secretHash: String, scopes: Set<TokenScope>, createdAt: UnixTime,
-        expiresAt: UnixTime, revokedAt: UnixTime? = nil, requestsPerSecond: Int? = nil
+        expiresAt: UnixTime, revokedAt: UnixTime? = nil, requestsPerSecond: Int? = nil, issuedBy: Account.ID? = nil
     ) {
+        self.issuedBy = issuedBy
         self.id = id
         self.account = account
         self.kind = kind

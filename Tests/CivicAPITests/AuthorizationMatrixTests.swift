@@ -137,7 +137,7 @@ import Testing
             let assessor = try await world.account(.assessor)
             let list = assessor.households.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
             return Call(method: .put, path: "/accounts/demo-assessor/households", json: #"{"households":[\#(list)]}"#)
-        case .issueToken: return Call(method: .post, path: "/tokens", json: #"{"account":"demo-auditor","scopes":["read"]}"#)
+        case .issueToken: return Call(method: .post, path: "/tokens", json: #"{"account":"demo-relying-party","scopes":["read"]}"#)
         case .revokeToken:
             let (token, _) = try await world.services.authenticator.issue(for: "demo-auditor", scopes: [.read], days: 1, requestsPerSecond: nil)
             return Call(method: .delete, path: "/tokens/\(token.id.rawValue)")

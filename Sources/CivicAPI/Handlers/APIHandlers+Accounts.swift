@@ -15,7 +15,8 @@ extension APIHandlers {
     func createSession(_ input: Operations.CreateSession.Input) async throws -> Operations.CreateSession.Output {
         guard case .json(let credentials) = input.body else { throw APIError(.unsupportedMediaType, "send credentials as application/json") }
         do {
-            let (token, bearer) = try await services.authenticator.signIn(username: credentials.username, password: credentials.password)
+            let (token, bearer) = try await services.authenticator.signIn(username: credentials.username, password: credentials.password,
+                                                                                 address: ClientAddress.current)
             return .created(.init(body: .json(issued(token, bearer: bearer))))
         } catch let error as APIError where error.status == .unauthorized {
             services.counters.signInFailures.increment()
@@ -83,9 +84,10 @@ extension APIHandlers {
 
     func issueToken(_ input: Operations.IssueToken.Input) async throws -> Operations.IssueToken.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the request as application/json") }
+        guard let issuer = caller.account else { throw APIError.unauthorized }
         let (token, bearer) = try await services.issueToken(
             account: body.account, scopes: Set(body.scopes.compactMap { TokenScope(rawValue: $0.rawValue) }), days: body.expiresInDays,
-            requestsPerSecond: body.requestsPerSecond, field: "body.")
+            requestsPerSecond: body.requestsPerSecond, issuer: issuer, field: "body.")
         return .created(.init(body: .json(issued(token, bearer: bearer))))
     }
 
@@ -105,6 +107,7 @@ public struct AccountFactory: Sendable {
         guard Account.ID.isValid(id) else { throw APIError(.badRequest, "account id is not valid: \(Account.ID.syntax)", at: "id") }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else { throw APIError(.badRequest, "displayName must be 1 to 200 characters", at: "displayName") }
+        try Text.check(name, field: "displayName")
         var hash: String?
         if let password {
             guard password.count >= services.configuration.passwordLengthMin, password.utf8.count <= 72 else {

@@ -10,6 +10,7 @@ enum AccessSchema {
         var migrator = DatabaseMigrator()
         migrator.eraseDatabaseOnSchemaChange = false
         migrator.registerMigration("access-v1", migrate: createV1)
+        migrator.registerMigration("access-v2", migrate: createV2)
         return migrator
     }
 
@@ -73,6 +74,22 @@ enum AccessSchema {
                 uploaded_by TEXT NOT NULL,
                 uploaded_at INTEGER NOT NULL
             );
+            """)
+    }
+
+    /// Sign-in failures per account and address (a throttle nobody else can trigger), and who issued each token.
+    private static func createV2(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE sign_in_throttle (
+                account TEXT NOT NULL,
+                address TEXT NOT NULL,
+                failures INTEGER NOT NULL,
+                blocked_until INTEGER,
+                last_attempt_at INTEGER NOT NULL,
+                PRIMARY KEY (account, address)
+            );
+
+            ALTER TABLE token ADD COLUMN issued_by TEXT;
             """)
     }
 }

@@ -50,12 +50,15 @@ extension WebServices {
             guard let days = Int(daysText.isEmpty ? "90" : daysText) else {
                 return try await self.accountPage(page, issued: nil, error: page.text("admin.daysInvalid"), status: .badRequest)
             }
+            guard let issuer = page.caller.account else { throw PageError.signInRequired }
             do {
-                let (token, bearer) = try await self.api.issueToken(account: id, scopes: scopes, days: days, requestsPerSecond: nil)
+                let (token, bearer) = try await self.api.issueToken(account: id, scopes: scopes, days: days, requestsPerSecond: nil, issuer: issuer)
                 // The secret goes out in this answer only; the store keeps its hash.
                 return try await self.accountPage(page, issued: (token, bearer), error: nil, status: .created)
             } catch let error as APIError where error.status == .badRequest {
                 return try await self.accountPage(page, issued: nil, error: error.detail, status: .badRequest)
+            } catch let error as APIError where error.code == "token-for-another-person" {
+                return try await self.accountPage(page, issued: nil, error: page.text("admin.tokenForPerson"), status: .forbidden)
             }
         }
 
