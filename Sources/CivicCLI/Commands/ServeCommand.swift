@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
     @Flag(name: .customLong("secure-cookies"), help: "Mark the pages' cookies Secure: use it whenever browsers reach the server over HTTPS (behind a TLS proxy).")
     var secureCookies = false
-    @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (default: the address the browser used).", valueName: "url"))
+    @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (https makes cookies Secure). Without it, certificates carry no link, except with --demo, which links to the address it listens on.", valueName: "url"))
     var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
     @OptionGroup var logKeys: LogCommand.KeyOptions
@@ -75,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CivicError(.invalidInput, "--token-rate and --anonymous-rate must be from 1 to 1000000")
         }
         var configuration = APIConfiguration()
+        configuration.strictTransportSecurity = secureCookies
         configuration.requestsPerSecondDefault = tokenRate
         configuration.anonymousRequestsPerSecond = anonymousRate
         let keyPath = certificateKey ?? store.database + ".certificate-key"
@@ -123,7 +124,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) || publicURL.contains("?") {
             throw CivicError(.invalidInput, "--public-url must be an http:// or https:// address without a query, like https://credit.example.gov")
         }
-        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies, publicURL: publicURL))
+        // Links that leave a page (a certificate's QR code) are built from the public address only, never
+        // from a request's Host header. The demo links to the address it listens on.
+        var linkBase = publicURL
+        if linkBase == nil, demo { linkBase = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+        if linkBase == nil { Terminal.error("no --public-url: certificates are issued without a verification link or QR code") }
+        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies, publicURL: linkBase))
         let application = try buildApplication(services, host: host, port: port, logger: logger, additionalRoutes: web.register(on:))
         let purge = IdempotencyPurge(services: services)
         let checkpoints = CheckpointSigner(services: services, logger: logger)
