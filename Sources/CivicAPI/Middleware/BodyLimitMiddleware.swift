@@ -3,7 +3,8 @@ import NIOCore
 
 /// Reads the whole request body before anything else sees it, refusing bodies over the limit with
 /// 413 (evidence uploads have their own, larger limit), whether the size was declared or the body came
-/// in chunks; then refuses JSON with a key given twice or a control character in a string (400).
+/// in chunks; then refuses JSON with a key given twice or a control character in a string, a field
+/// the operation's schema does not name, or a query parameter outside its declared type (400).
 /// Nothing downstream streams unbounded input.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
@@ -21,8 +22,14 @@ struct BodyLimitMiddleware: RouterMiddleware {
         do {
             let body = try await request.collectBody(upTo: limit)
             // JSON bodies are read once for what decoders let pass: keys given twice, control characters.
+            var json: [UInt8]?
             if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") || type.contains("+json") {
-                try StrictJSON.check(Array(buffer: body))
+                json = Array(buffer: body)
+                try StrictJSON.check(json!)
+            }
+            // Fields the operation does not know, query parameters outside their type: named, before decoding.
+            if json != nil || request.uri.query?.isEmpty == false {
+                try RequestContract.served.check(request.method, path: request.uri.path, query: request.uri.query, json: json)
             }
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "the request body is larger than the \(limit) bytes this operation accepts")
