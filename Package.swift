@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "CivicAPI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates", "CivicLog",
+                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates", "CivicLog", "CivicDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

@@ -1,6 +1,7 @@
 public import CivicLog
 import CivicCore
 public import CivicAccess
+public import CivicDelivery
 import NIOCore
 
 /// Every bound the server holds to, named in one place.
@@ -43,6 +44,9 @@ public struct APIConfiguration: Sendable {
     /// Sends `Strict-Transport-Security` on every response: set it when browsers reach the server over
     /// HTTPS only (`civic serve --secure-cookies`).
     public var strictTransportSecurity = false
+    /// Where notice channels added over the API may point: no private networks, spool directories only
+    /// inside a root (`civic serve --spool-root`, `--allow-private-webhooks`).
+    public var deliveryGuard = DeliveryGuard()
 
     public init() {}
 }

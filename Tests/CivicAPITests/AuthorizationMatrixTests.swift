@@ -218,7 +218,7 @@ import Testing
         case .getAppeal: return Call(method: .get, path: "/appeals/no-such-appeal")
         case .listNoticeChannels: return Call(method: .get, path: "/notice-channels")
         case .addNoticeChannel:
-            return Call(method: .post, path: "/notice-channels", json: #"{"id":"matrix-ch-\#(n)","kind":"spool","target":"/var/spool/civic-matrix"}"#)
+            return Call(method: .post, path: "/notice-channels", json: #"{"id":"matrix-ch-\#(n)","kind":"webhook","target":"https://gateway.example/matrix-\#(n)"}"#)
         case .refreshStandings: return Call(method: .post, path: "/standings/refresh", json: "{}")
         case .verifyStandings: return Call(method: .get, path: "/standings/verification")
         case .getLogCheckpoint: return Call(method: .get, path: "/log/checkpoint")

@@ -2,6 +2,7 @@ import CivicAccess
 @testable import CivicAPI
 import CivicAPITesting
 import CivicCore
+import CivicDelivery
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -307,6 +308,63 @@ import Testing
             #expect(evidence.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
             let policy = try #require(evidence.headers[HTTPField.Name("Content-Security-Policy")!])
             #expect(policy.contains("default-src 'none'") && policy.contains("sandbox"))
+        }
+    }
+}
+
+/// Where notices may be delivered (issue 13, "Notice delivery and webhooks").
+@Suite struct DeliveryGuardTests {
+    @Test("internal addresses are recognised in every spelling; public ones are not")
+    func addresses() {
+        for address in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+                         "::1", "::", "[::1]", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1", "255.255.255.255"] {
+            #expect(DeliveryGuard.isInternal(address) == true, "\(address)")
+        }
+        for external in ["93.184.216.34", "8.8.8.8", "172.32.0.1", "2606:4700::1111", "1.1.1.1"] {
+            #expect(DeliveryGuard.isInternal(external) == false, "\(external)")
+        }
+        #expect(DeliveryGuard.isInternal("gateway.example") == nil)
+    }
+
+    @Test("webhooks to this machine or a private network are refused unless allowed; a name that resolves inside is refused at delivery")
+    func webhooks() throws {
+        let strict = DeliveryGuard()
+        for target in ["http://127.0.0.1:8080/hook", "http://localhost/hook", "https://[::1]/x", "http://169.254.169.254/latest/meta-data",
+                       "http://10.0.0.5/notices", "http://2130706433/", "http://0x7f.1/", "http://017700000001/"] {
+            #expect(throws: CivicError.self, "\(target)") { try strict.checkWebhook(target) }
+        }
+        try strict.checkWebhook("https://gateway.example/notices")
+        #expect(throws: CivicError.self) { try strict.checkResolved(host: "localhost") }
+        let open = DeliveryGuard(allowPrivateNetworks: true)
+        try open.checkWebhook("http://127.0.0.1:8080/hook")
+        try open.checkResolved(host: "localhost")
+    }
+
+    @Test("a spool directory must be inside the root, symbolic links and .. resolved; the API refuses others with their place")
+    func spool() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("civic-spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/root/letters", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: base + "/root/escape", withDestinationPath: base + "/elsewhere")
+        let confined = DeliveryGuard(spoolRoot: base + "/root")
+        #expect(try confined.checkSpool(base + "/root/letters").path.hasSuffix("/root/letters"))
+        for outside in [base + "/elsewhere", base + "/root/../elsewhere", base + "/root/escape", base + "/rootless", "relative/path"] {
+            #expect(throws: CivicError.self, "\(outside)") { try confined.checkSpool(outside) }
+        }
+        #expect(throws: CivicError.self) { try DeliveryGuard().checkSpool(base + "/root/letters") }
+
+        let world = try await TestWorld.make { $0.deliveryGuard = DeliveryGuard(spoolRoot: base + "/root") }
+        try await world.application().test(.router) { client in
+            let admin = world.token(.administrator)
+            let inside = try await client.call(.post, "/notice-channels", token: admin, json: #"{"id":"letters","kind":"spool","target":"\#(base)/root/letters"}"#)
+            #expect(inside.status == .created, "\(inside.text)")
+            let escape = try await client.call(.post, "/notice-channels", token: admin, json: #"{"id":"escape","kind":"spool","target":"\#(base)/root/../elsewhere"}"#)
+            #expect(escape.status == .unprocessableContent && escape.object["location"] as? String == "body.target")
+            let metadata = try await client.call(.post, "/notice-channels", token: admin,
+                                                 json: #"{"id":"meta","kind":"webhook","target":"http://169.254.169.254/latest/meta-data"}"#)
+            #expect(metadata.status == .unprocessableContent && metadata.object["location"] as? String == "body.target")
+            #expect(try await world.store.deliveryChannels().map(\.id) == ["letters"])
         }
     }
 }

@@ -3,6 +3,7 @@ import CivicAccess
 import CivicAPI
 import CivicCertificates
 import CivicCore
+import CivicDelivery
 import CivicDemo
 import CivicLog
 import CivicSQLite
@@ -41,6 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
     @Flag(name: .customLong("secure-cookies"), help: "Mark the pages' cookies Secure: use it whenever browsers reach the server over HTTPS (behind a TLS proxy).")
     var secureCookies = false
+    @Option(name: .customLong("spool-root"), help: ArgumentHelp("The directory spool channels added over the API must be inside; without it, the API adds no spool channels.", valueName: "path"))
+    var spoolRoot: String?
+    @Flag(name: .customLong("allow-private-webhooks"), help: "Let webhook channels added over the API point at loopback, link-local or private addresses.")
+    var allowPrivateWebhooks = false
     @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (https makes cookies Secure). Without it, certificates carry no link, except with --demo, which links to the address it listens on.", valueName: "url"))
     var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
@@ -76,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var configuration = APIConfiguration()
         configuration.strictTransportSecurity = secureCookies
+        configuration.deliveryGuard = DeliveryGuard(allowPrivateNetworks: allowPrivateWebhooks, spoolRoot: spoolRoot)
         configuration.requestsPerSecondDefault = tokenRate
         configuration.anonymousRequestsPerSecond = anonymousRate
         let keyPath = certificateKey ?? store.database + ".certificate-key"
