@@ -29,6 +29,7 @@ public func buildRouter(
         middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
     EligibilityRoutes(services: services).register(on: router)
     LogRoutes(services: services).register(on: router)
+    AuditRoutes(services: services).register(on: router)
     try additionalRoutes(router)
     return router
 }

@@ -121,19 +121,29 @@ public final class Authenticator: Sendable {
                 throw refused
             }
             let attempt = try await access.beginSignIn(account.id, from: address, at: time, throttle: configuration.signInThrottle)
+            let refusal = AccessEvent(at: time, kind: .signInRefused, actor: nil, target: account.id.rawValue, address: Self.recorded(address))
             guard attempt == .allowed else {
                 _ = await hasher.verify(password, hash: decoyHash, decoy: true)
+                try await access.recordAccessEvent(refusal)
                 throw refused
             }
-            guard await hasher.verify(password, hash: hash) else { throw refused }
+            guard await hasher.verify(password, hash: hash) else {
+                try await access.recordAccessEvent(refusal)
+                throw refused
+            }
             try await access.clearSignInFailures(account.id, from: address)
             let (id, bearer, secretHash) = TokenSecret.make()
             let token = TokenRecord(id: id, account: account.id, kind: .session, secretHash: secretHash, scopes: [.read, .write],
                                     createdAt: time, expiresAt: time + configuration.sessionSeconds, issuedBy: account.id)
             try await access.insert(token)
+            try await access.recordAccessEvent(AccessEvent(at: time, kind: .signIn, actor: account.id, target: token.id.rawValue,
+                                                           address: Self.recorded(address)))
             return (token, bearer)
         }
     }
+
+    /// An address worth keeping in the access trail: nil when the request had none (the command line, tests).
+    static func recorded(_ address: String) -> String? { address == "unknown" ? nil : address }
 
     /// Issues an API token for an account. `issuer` is the account that asked for it (nil from the
     /// command line); who may issue a token to whom is decided by `APIServices.issueToken`.
@@ -144,6 +154,8 @@ public final class Authenticator: Sendable {
         let token = TokenRecord(id: id, account: account, kind: .api, secretHash: secretHash, scopes: scopes, createdAt: time,
                                 expiresAt: time + Int64(days) * 86_400, requestsPerSecond: requestsPerSecond, issuedBy: issuer)
         try await access.insert(token)
+        try await access.recordAccessEvent(AccessEvent(at: time, kind: .tokenIssued, actor: issuer, target: token.id.rawValue,
+                                                       address: Self.recorded(ClientAddress.current)))
         return (token, bearer)
     }
 

@@ -27,6 +27,14 @@ public protocol AccessStore: Sendable {
     /// Failures recorded for an account from an address, and the time before which it may not try again.
     func signInFailures(_ account: Account.ID, from address: String) async throws -> (failures: Int, blockedUntil: UnixTime?)
 
+    // MARK: Access events
+    /// Appends an event to the access trail (sign-ins, tokens, accounts, exports); returns its sequence.
+    /// The trail is append-only: the store refuses to change or delete an event.
+    @discardableResult
+    func recordAccessEvent(_ event: AccessEvent) async throws -> Int64
+    /// Events in sequence order after `sequence`, at most `limit`.
+    func accessEvents(after sequence: Int64?, limit: Int) async throws -> [AccessEvent]
+
     // MARK: Tokens
     func insert(_ token: TokenRecord) async throws
     func token(_ id: TokenRecord.ID) async throws -> TokenRecord?
@@ -70,6 +78,42 @@ public struct SignInThrottle: Sendable, Hashable {
         let doublings = min(failures - freeFailures, 40)
         let delay = delaySecondsBase.multipliedReportingOverflow(by: Int64(1) << Int64(doublings))
         return delay.overflow ? delaySecondsMax : min(delay.partialValue, delaySecondsMax)
+    }
+}
+
+/// One entry of the access trail: who did what to which account or token, when, from where. Never a
+/// password, a token's secret or a personal record: only ids.
+public struct AccessEvent: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        case signIn = "sign-in"
+        /// A password check that failed, or an attempt held back by the throttle (known accounts only).
+        case signInRefused = "sign-in-refused"
+        case signOut = "sign-out"
+        case tokenIssued = "token-issued"
+        case tokenRevoked = "token-revoked"
+        case accountCreated = "account-created"
+        case householdsAssigned = "households-assigned"
+        case export
+    }
+
+    /// Its place in the trail, given by the store (0 before it is recorded).
+    public var sequence: Int64
+    public var at: UnixTime
+    public var kind: Kind
+    /// The account acting; nil from the command line (whoever runs the server).
+    public var actor: Account.ID?
+    /// The account, token or export the event is about.
+    public var target: String?
+    /// The network address of the request, when there was one.
+    public var address: String?
+
+    public init(sequence: Int64 = 0, at: UnixTime, kind: Kind, actor: Account.ID?, target: String? = nil, address: String? = nil) {
+        self.sequence = sequence
+        self.at = at
+        self.kind = kind
+        self.actor = actor
+        self.target = target
+        self.address = address
     }
 }
 

@@ -141,6 +141,7 @@ import Testing
         case .revokeToken:
             let (token, _) = try await world.services.authenticator.issue(for: "demo-auditor", scopes: [.read], days: 1, requestsPerSecond: nil)
             return Call(method: .delete, path: "/tokens/\(token.id.rawValue)")
+        case .listAccessEvents: return Call(method: .get, path: "/access-events?limit=5")
         case .listJurisdictions: return Call(method: .get, path: "/jurisdictions")
         case .createJurisdiction:
             return Call(method: .post, path: "/jurisdictions", json: #"{"id":"matrix-town-\#(n)","name":{"en":"Town","zh":"镇"},"parent":"rongcheng"}"#)

@@ -368,3 +368,43 @@ import Testing
         }
     }
 }
+
+/// The access trail (issue 13, "Audit trail of access").
+@Suite struct AccessTrailTests {
+    @Test("sign-ins, refusals, sign-outs, tokens, accounts, households and exports are recorded with who, never a secret; an auditor reads them, a resident may not")
+    func trail() async throws {
+        let world = try await TestWorld.make()
+        let password = world.passwords["demo-reviewer"]!
+        let before = try await world.access.accessEvents(after: nil, limit: 10_000).last?.sequence ?? 0
+        try await world.application().test(.router) { client in
+            var secrets: [String] = [password, "wrong-password-canary"]
+            let admin = world.token(.administrator)
+            _ = try await client.call(.post, "/sessions", json: #"{"username":"demo-reviewer","password":"wrong-password-canary"}"#)
+            let session = try await client.call(.post, "/sessions", json: #"{"username":"demo-reviewer","password":"\#(password)"}"#)
+            let bearer = try #require(session.object["token"] as? String)
+            secrets.append(bearer)
+            #expect(try await client.call(.delete, "/sessions/current", token: bearer).status == .noContent)
+            let issued = try await client.call(.post, "/tokens", token: admin, json: #"{"account":"demo-relying-party","scopes":["read"]}"#)
+            let tokenID = try #require(issued.object["id"] as? String)
+            secrets.append(try #require(issued.object["token"] as? String))
+            #expect(try await client.call(.delete, "/tokens/\(tokenID)", token: admin).status == .noContent)
+            #expect(try await client.call(.post, "/accounts", token: admin, json: #"{"id":"trail-auditor","role":"auditor","displayName":"Trail"}"#).status == .created)
+            #expect(try await client.call(.get, "/exports/entries?limit=1", token: world.token(.auditor)).status == .ok)
+
+            let page = try await client.call(.get, "/access-events?limit=200", token: world.token(.auditor))
+            #expect(page.status == .ok, "\(page.text)")
+            let events = page.items.filter { ($0["sequence"] as? Int).map { Int64($0) > before } ?? false }
+            let kinds = events.compactMap { $0["kind"] as? String }
+            #expect(kinds == ["sign-in-refused", "sign-in", "sign-out", "token-issued", "token-revoked", "account-created", "export"], "\(kinds)")
+            #expect(events[0]["target"] as? String == "demo-reviewer" && events[0]["actor"] == nil)
+            #expect(events[1]["actor"] as? String == "demo-reviewer")
+            #expect(events[2]["actor"] as? String == "demo-reviewer")
+            #expect(events[3]["actor"] as? String == "demo-admin" && events[3]["target"] as? String == tokenID)
+            #expect(events[4]["actor"] as? String == "demo-admin")
+            #expect(events[6]["actor"] as? String == "demo-auditor")
+            for secret in secrets { #expect(!page.text.contains(secret)) }
+            #expect(try await client.call(.get, "/access-events", token: world.token(.resident)).status == .forbidden)
+            #expect(try await client.call(.get, "/access-events").status == .unauthorized)
+        }
+    }
+}

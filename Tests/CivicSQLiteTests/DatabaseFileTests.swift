@@ -63,3 +63,23 @@ struct DatabaseFileTests {
         #expect(throws: CivicError.self) { _ = try SQLiteStore(path: path) }
     }
 }
+
+/// The access trail is append-only in the database itself, as the ledger is.
+@Suite("Access trail")
+struct AccessTrailStoreTests {
+    @Test func appendOnly() async throws {
+        let access = try SQLiteAccessStore.inMemory()
+        let first = try await access.recordAccessEvent(AccessEvent(at: 10, kind: .signIn, actor: "a", target: "t-1"))
+        let second = try await access.recordAccessEvent(AccessEvent(at: 11, kind: .tokenRevoked, actor: nil, target: "t-1"))
+        #expect(second > first)
+        #expect(try await access.accessEvents(after: nil, limit: 10).map(\.kind) == [.signIn, .tokenRevoked])
+        #expect(try await access.accessEvents(after: first, limit: 10).map(\.sequence) == [second])
+        await #expect(throws: (any Error).self) {
+            try await access.writer.write { try $0.execute(sql: "UPDATE access_event SET actor = 'someone-else'") }
+        }
+        await #expect(throws: (any Error).self) {
+            try await access.writer.write { try $0.execute(sql: "DELETE FROM access_event") }
+        }
+        #expect(try await access.accessEvents(after: nil, limit: 10).first?.actor == "a")
+    }
+}

@@ -45,6 +45,7 @@ tags:
   - name: due-process
   - name: certificates
   - name: transparency
+  - name: audit
 paths:
   /livez:
     get:
@@ -245,6 +246,54 @@ paths:
       responses:
         "204":
           description: Revoked.
+        default:
+          $ref: "#/components/responses/Problem"
+  /access-events:
+    get:
+      operationId: listAccessEvents
+      summary: The access trail, oldest first; append-only.
+      description: |
+        Every sign-in (and refused sign-in to a known account), sign-out, token issued or revoked,
+        account created, households assigned and export, with who (the acting account; none from the
+        command line), when (Unix seconds) and from which address. Ids only: never a password, a token's
+        secret or a personal record. The store refuses to change or delete an event.
+      tags: [audit]
+      parameters:
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of events.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items:
+                    type: array
+                    items:
+                      type: object
+                      required: [sequence, at, kind]
+                      properties:
+                        sequence:
+                          type: integer
+                          format: int64
+                        at:
+                          type: integer
+                          format: int64
+                          description: Unix seconds.
+                        kind:
+                          type: string
+                          enum: [sign-in, sign-in-refused, sign-out, token-issued, token-revoked, account-created, households-assigned, export]
+                        actor:
+                          type: string
+                        target:
+                          type: string
+                        address:
+                          type: string
+                  nextCursor:
+                    type: string
         default:
           $ref: "#/components/responses/Problem"
   /jurisdictions:

@@ -32,8 +32,7 @@ extension APIHandlers {
 
     func deleteCurrentSession(_ input: Operations.DeleteCurrentSession.Input) async throws -> Operations.DeleteCurrentSession.Output {
         guard let token = caller.token else { throw APIError.unauthorized }
-        _ = try await services.access.revokeToken(token.id, at: services.now())
-        services.authenticator.forget(token: token.id)
+        try await services.revokeToken(token.id.rawValue, kind: .signOut)
         return .noContent(.init())
     }
 
@@ -56,6 +55,7 @@ extension APIHandlers {
             id: body.id, role: AccessRole(rawValue: body.role.rawValue) ?? .auditor, displayName: body.displayName,
             password: body.password, actor: body.actor, measures: body.measures ?? [])
         try await services.access.insert(account)
+        try await services.audit(.accountCreated, target: account.id.rawValue)
         return .created(.init(body: .json(Mapping.principal(account))))
     }
 
@@ -77,6 +77,7 @@ extension APIHandlers {
             households.append(subject.id)
         }
         try await services.access.setHouseholds(households, of: account.id)
+        try await services.audit(.householdsAssigned, target: account.id.rawValue)
         services.authenticator.forget(account: account.id)
         guard let updated = try await services.access.account(account.id) else { throw APIError(.notFound, "no account '\(id)'") }
         return .ok(.init(body: .json(Mapping.principal(updated))))

@@ -178,6 +178,7 @@ extension APIHandlers {
         } ?? 0
         let entries = try await store.entries(after: after, limit: paging.limit + 1)
         let items = Array(entries.prefix(paging.limit))
+        try await services.audit(.export, target: "entries after \(after)")
         let next = entries.count > paging.limit ? items.last.map { Paging.encode(String($0.sequence)) } : nil
         return .ok(.init(body: .json(.init(items: items.map(Mapping.entry), nextCursor: next))))
     }

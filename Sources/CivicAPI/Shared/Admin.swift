@@ -34,11 +34,19 @@ extension APIServices {
     }
 
     /// Revokes a token at once (the authenticator's cache forgets it too).
-    package func revokeToken(_ text: String) async throws {
+    package func revokeToken(_ text: String, kind: AccessEvent.Kind = .tokenRevoked) async throws {
         guard TokenRecord.ID.isValid(text), try await access.revokeToken(TokenRecord.ID(text), at: now()) else {
             throw APIError(.notFound, "no token '\(text.prefix(128))'")
         }
+        try await audit(kind, target: text)
         authenticator.forget(token: TokenRecord.ID(text))
+    }
+
+    /// Appends to the access trail an event by the caller of the request being served (nil from the
+    /// command line), from the request's address.
+    package func audit(_ kind: AccessEvent.Kind, target: String?) async throws {
+        try await access.recordAccessEvent(AccessEvent(at: now(), kind: kind, actor: Caller.current.account?.id, target: target,
+                                                       address: Authenticator.recorded(ClientAddress.current)))
     }
 
     /// A handbook source that must parse without errors before it is previewed or published.

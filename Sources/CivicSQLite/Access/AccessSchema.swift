@@ -11,6 +11,7 @@ enum AccessSchema {
         migrator.eraseDatabaseOnSchemaChange = false
         migrator.registerMigration("access-v1", migrate: createV1)
         migrator.registerMigration("access-v2", migrate: createV2)
+        migrator.registerMigration("access-v3", migrate: createV3)
         return migrator
     }
 
@@ -90,6 +91,26 @@ enum AccessSchema {
             );
 
             ALTER TABLE token ADD COLUMN issued_by TEXT;
+            """)
+    }
+
+    /// The access trail, append-only like the ledger: the database itself refuses updates and deletes.
+    private static func createV3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE access_event (
+                sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT,
+                target TEXT,
+                address TEXT
+            );
+
+            CREATE TRIGGER access_event_no_update BEFORE UPDATE ON access_event
+            BEGIN SELECT RAISE(ABORT, 'the access trail is append-only'); END;
+
+            CREATE TRIGGER access_event_no_delete BEFORE DELETE ON access_event
+            BEGIN SELECT RAISE(ABORT, 'the access trail is append-only'); END;
             """)
     }
 }

@@ -162,6 +162,28 @@ public final class SQLiteAccessStore: AccessStore {
         }
     }
 
+    // MARK: Access events
+
+    @discardableResult
+    public func recordAccessEvent(_ event: AccessEvent) async throws -> Int64 {
+        try await write("recording an access event") { db in
+            try db.execute(sql: "INSERT INTO access_event (at, kind, actor, target, address) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [event.at, event.kind.rawValue, event.actor?.rawValue, event.target, event.address])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func accessEvents(after sequence: Int64?, limit: Int) async throws -> [AccessEvent] {
+        try await read("reading the access trail") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM access_event WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                             arguments: [sequence ?? 0, limit]).map { row in
+                guard let kind = AccessEvent.Kind(rawValue: row["kind"]) else { throw CivicError(.corrupted, "access event has an unknown kind") }
+                return AccessEvent(sequence: row["sequence"], at: row["at"], kind: kind, actor: (row["actor"] as String?).map { Account.ID($0) },
+                                   target: row["target"], address: row["address"])
+            }
+        }
+    }
+
     // MARK: Tokens
 
     public func insert(_ token: TokenRecord) async throws {

@@ -27,6 +27,7 @@ extension WebServices {
                     throw APIError(.conflict, page.text("admin.accountExists", ["id": account.id.rawValue]), at: "id")
                 }
                 try await self.api.access.insert(account)
+                try await self.api.audit(.accountCreated, target: account.id.rawValue)
                 return page.redirect("/admin/parties/" + Page.escapeQuery(account.id.rawValue), done: "admin.partyCreated")
             } catch let error as APIError {
                 let field = error.location.map { $0.hasPrefix("measures") ? "measures" : $0 } ?? "id"

@@ -40,8 +40,7 @@ extension WebServices {
 
         post(router, "/logout") { page in
             if let token = page.caller.token, token.kind == .session {
-                _ = try await self.api.access.revokeToken(token.id, at: self.api.now())
-                self.api.authenticator.forget(token: token.id)
+                try await self.api.revokeToken(token.id.rawValue, kind: .signOut)
             }
             var response = page.redirect("/", done: "flash.signedOut")
             response.setCookie(self.expired(WebCookie.session))
