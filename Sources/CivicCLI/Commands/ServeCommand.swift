@@ -40,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
     var certificateKey: String?
     @Option(name: .customLong("token-rate"), help: "Requests a second per token, unless the token sets its own.") var tokenRate: Int = 50
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
+    @Option(name: .customLong("password-checks-queued"), help: "Sign-ins that may wait for a password check before the rest get 429.")
+    var passwordChecksQueued: Int = 16
+    @Option(name: .customLong("password-checks-per-address"), help: "Sign-ins one address may have checked or waiting at once before the rest get 429.")
+    var passwordChecksPerAddress: Int = 2
     @Flag(name: .customLong("secure-cookies"), help: "Mark the pages' cookies Secure: use it whenever browsers reach the server over HTTPS (behind a TLS proxy).")
     var secureCookies = false
     @Option(name: .customLong("spool-root"), help: ArgumentHelp("The directory spool channels added over the API must be inside; without it, the API adds no spool channels.", valueName: "path"))
@@ -84,6 +88,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.deliveryGuard = DeliveryGuard(allowPrivateNetworks: allowPrivateWebhooks, spoolRoot: spoolRoot)
         configuration.requestsPerSecondDefault = tokenRate
         configuration.anonymousRequestsPerSecond = anonymousRate
+        guard (0...10_000).contains(passwordChecksQueued), (1...10_000).contains(passwordChecksPerAddress) else {
+            throw CivicError(.invalidInput, "--password-checks-queued must be from 0 and --password-checks-per-address from 1, to 10000")
+        }
+        configuration.passwordChecksQueuedMax = passwordChecksQueued
+        configuration.passwordChecksPerAddressMax = passwordChecksPerAddress
         let keyPath = certificateKey ?? store.database + ".certificate-key"
         var key: CertificateSigningKey?
         if FileManager.default.fileExists(atPath: keyPath) {
