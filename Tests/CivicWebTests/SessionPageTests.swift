@@ -108,6 +108,36 @@ import Testing
         }
     }
 
+    /// Past the bounds on password checks the sign-in form comes back with 429, Retry-After and the
+    /// catalog's words in the reader's language, and nothing is counted against the account.
+    @Test func busySignInSpeaksTheReadersLanguage() async throws {
+        let web = try await WebWorld.make(api: { configuration in
+            configuration.passwordChecksConcurrentMax = 1
+            configuration.passwordChecksQueuedMax = 0
+        })
+        let hasher = web.world.services.authenticator.hasher
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await hasher.withPlace(address: "198.51.100.20") {
+                holding.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in held { break }
+        try await web.application().test(.router) { client in
+            let browser = Browser(client, language: "zh-CN")
+            let busy = try await browser.signIn("demo-resident", web.world.passwords["demo-resident"]!)
+            #expect(busy.status == .tooManyRequests)
+            #expect(busy.headers[.retryAfter] == "1")
+            #expect(busy.text.contains("当前正在核验的登录过多"))
+            #expect(browser.cookies["civic_session"] == nil)
+            #expect(try await web.world.access.signInFailures("demo-resident", from: "unknown").failures == 0)
+        }
+        releasing.yield()
+        try await holder.value
+    }
+
     /// The anti-forgery token is bound to the session: an attacker's own form cookie and token, sent
     /// with a victim's session cookie, are refused and change nothing (the victim stays signed in).
     @Test func formTokenIsBoundToTheSession() async throws {

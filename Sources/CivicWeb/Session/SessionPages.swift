@@ -2,6 +2,7 @@ import CivicAPI
 import CivicAccess
 import CivicCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 extension WebServices {
@@ -30,6 +31,12 @@ extension WebServices {
                 self.api.counters.signInFailures.increment()
                 return page.render("login", title: page.text("login.title"),
                                    model: Self.loginModel(page, username: username, error: page.text("login.refused")), status: .unauthorized)
+            } catch let error as APIError where error.status == .tooManyRequests {
+                // Past the bounds on password checks: the form again, in the reader's language, with Retry-After.
+                var response = page.render("login", title: page.text("login.title"),
+                                           model: Self.loginModel(page, username: username, error: page.text("login.busy")), status: .tooManyRequests)
+                for (name, value) in error.headers { if let field = HTTPField.Name(name) { response.headers[field] = value } }
+                return response
             }
             guard let account = try await self.api.access.account(token.account) else { throw PageError.signInRequired }
             let next = form["next"].flatMap(Self.safeNext) ?? Navigation.home(for: account.role)
