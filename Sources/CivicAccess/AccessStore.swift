@@ -24,6 +24,9 @@ public protocol AccessStore: Sendable {
     func beginSignIn(_ account: Account.ID, from address: String, at now: UnixTime, throttle: SignInThrottle) async throws -> SignInAttempt
     /// Forgets the failures of one account from one address after a good sign-in.
     func clearSignInFailures(_ account: Account.ID, from address: String) async throws
+    /// Forgets the failures of (account, address) pairs with no attempt since `cutoff` and no delay still
+    /// running; returns how many. Keeps the table from growing with every address that ever guessed.
+    func purgeSignInFailures(lastAttemptBefore cutoff: UnixTime) async throws -> Int
     /// Failures recorded for an account from an address, and the time before which it may not try again.
     func signInFailures(_ account: Account.ID, from address: String) async throws -> (failures: Int, blockedUntil: UnixTime?)
 

@@ -83,3 +83,18 @@ struct AccessTrailStoreTests {
         #expect(try await access.accessEvents(after: nil, limit: 10).first?.actor == "a")
     }
 }
+
+/// Sign-in failures are forgotten once an address has been quiet past the retention, never while a delay runs.
+@Suite("Sign-in throttle purge")
+struct SignInThrottlePurgeTests {
+    @Test func quietPairsAreForgotten() async throws {
+        let access = try SQLiteAccessStore.inMemory()
+        let throttle = SignInThrottle(freeFailures: 1, delaySecondsBase: 1_000, delaySecondsMax: 1_000)
+        #expect(try await access.beginSignIn("a", from: "198.51.100.1", at: 100, throttle: throttle) == .allowed)  // blocked until 1,100
+        #expect(try await access.beginSignIn("a", from: "198.51.100.2", at: 5_000, throttle: throttle) == .allowed)
+        #expect(try await access.purgeSignInFailures(lastAttemptBefore: 1_000) == 0)  // the first pair's delay still runs
+        #expect(try await access.purgeSignInFailures(lastAttemptBefore: 2_000) == 1)
+        #expect(try await access.signInFailures("a", from: "198.51.100.1").failures == 0)
+        #expect(try await access.signInFailures("a", from: "198.51.100.2").failures == 1)
+    }
+}

@@ -154,6 +154,14 @@ public final class SQLiteAccessStore: AccessStore {
         }
     }
 
+    public func purgeSignInFailures(lastAttemptBefore cutoff: UnixTime) async throws -> Int {
+        try await write("purging sign-in failures") { db in
+            try db.execute(sql: "DELETE FROM sign_in_throttle WHERE last_attempt_at < ? AND (blocked_until IS NULL OR blocked_until < ?)",
+                           arguments: [cutoff, cutoff])
+            return db.changesCount
+        }
+    }
+
     public func signInFailures(_ account: Account.ID, from address: String) async throws -> (failures: Int, blockedUntil: UnixTime?) {
         try await read("reading sign-in failures") { db in
             let row = try Row.fetchOne(db, sql: "SELECT failures, blocked_until FROM sign_in_throttle WHERE account = ? AND address = ?",
