@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "CivicAPI",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates", "CivicLog",
+                "CivicCore", "CivicHandbook", "CivicAccess", "CivicCertificates", "CivicLog", "CivicDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -71,6 +71,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
             swiftSettings: strict),

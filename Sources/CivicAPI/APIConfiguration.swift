@@ -1,5 +1,8 @@
 public import CivicLog
 import CivicCore
+public import CivicAccess
+public import CivicDelivery
+import NIOCore
 
 /// Every bound the server holds to, named in one place.
 public struct APIConfiguration: Sendable {
@@ -17,8 +20,14 @@ public struct APIConfiguration: Sendable {
     public var anonymousRequestsPerSecond = 20
     public var requestTimeoutSeconds: Double = 30
     public var sessionSeconds: Int64 = 8 * 3600
-    public var signInFailuresMax = 5
-    public var lockSeconds: Int64 = 15 * 60
+    /// Sign-in failures per account and address before the first delay, the first delay (doubling
+    /// with each further failure) and the longest.
+    public var signInThrottle = SignInThrottle(freeFailures: 5, delaySecondsBase: 15, delaySecondsMax: 15 * 60)
+    /// Password checks that run at once, that may wait behind them, and that one address may have
+    /// running or waiting; past these a sign-in is answered 429.
+    public var passwordChecksConcurrentMax = max(1, System.coreCount / 2)
+    public var passwordChecksQueuedMax = 16
+    public var passwordChecksPerAddressMax = 2
     public var bcryptCost: UInt8 = 12
     public var passwordLengthMin = 12
     public var idempotencyRetentionSeconds: Int64 = 24 * 3600
@@ -31,6 +40,13 @@ public struct APIConfiguration: Sendable {
     public var witnesses: [CosignatureVerifier] = []
     /// The longest the server waits before signing a checkpoint when the log has grown.
     public var checkpointIntervalSeconds: Double = 600
+
+    /// Sends `Strict-Transport-Security` on every response: set it when browsers reach the server over
+    /// HTTPS only (`civic serve --secure-cookies`).
+    public var strictTransportSecurity = false
+    /// Where notice channels added over the API may point: no private networks, spool directories only
+    /// inside a root (`civic serve --spool-root`, `--allow-private-webhooks`).
+    public var deliveryGuard = DeliveryGuard()
 
     public init() {}
 }

@@ -6,7 +6,7 @@ import OpenAPIRuntime
 /// Builds the router: the middleware stack every route passes through, the generated operations,
 /// and the few routes written by hand (the liveness probe and the eligibility hot paths).
 ///
-/// Order, outside in: request log, metrics, problem documents, authentication and rate limits,
+/// Order, outside in: request log, metrics, security headers, problem documents, authentication and rate limits,
 /// body limits, idempotency; then the policy table (for generated operations in `PolicyMiddleware`,
 /// for the hand-written ones at the top of each handler).
 ///
@@ -18,6 +18,7 @@ public func buildRouter(
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: services.configuration.strictTransportSecurity))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator, limiter: services.limiter, tokenLimiter: services.tokenLimiter, configuration: services.configuration))
     router.add(middleware: BodyLimitMiddleware(configuration: services.configuration))
@@ -28,6 +29,7 @@ public func buildRouter(
         middlewares: [PolicyMiddleware(timeoutSeconds: services.configuration.requestTimeoutSeconds)])
     EligibilityRoutes(services: services).register(on: router)
     LogRoutes(services: services).register(on: router)
+    AuditRoutes(services: services).register(on: router)
     try additionalRoutes(router)
     return router
 }

@@ -1,7 +1,6 @@
 public import CivicAccess
 public import CivicCore
 import HummingbirdBcrypt
-import NIOPosix
 import Synchronization
 
 /// Turns a bearer token into a caller, and a username and password into a session token.
@@ -25,6 +24,8 @@ public final class Authenticator: Sendable {
     /// A bcrypt hash of a random text, checked against when the account does not exist, so a wrong
     /// username takes as long as a wrong password.
     private let decoyHash: String
+    /// bcrypt, bounded.
+    package let hasher: PasswordHasher
 
     struct Cached: Sendable {
         var token: TokenRecord
@@ -37,6 +38,8 @@ public final class Authenticator: Sendable {
         self.configuration = configuration
         self.now = now
         decoyHash = Bcrypt.hash(TokenSecret.random(24), cost: configuration.bcryptCost)
+        hasher = PasswordHasher(concurrencyMax: configuration.passwordChecksConcurrentMax, queueMax: configuration.passwordChecksQueuedMax,
+                                perAddressMax: configuration.passwordChecksPerAddressMax)
     }
 
     /// The caller for an `Authorization` header value; nil header means the public.
@@ -100,46 +103,63 @@ public final class Authenticator: Sendable {
         }
     }
 
-    /// Checks a password and issues a session token. Unknown accounts, wrong passwords and locked
-    /// accounts all answer with the same 401.
-    package func signIn(username: String, password: String) async throws -> (TokenRecord, bearer: String) {
+    /// Checks a password and issues a session token. Unknown accounts, wrong passwords and throttled
+    /// attempts all answer with the same 401 after the same work: one bcrypt check (against a decoy
+    /// hash where there is no real one to check), so neither the answer nor its time says which.
+    ///
+    /// The attempt is counted for (account, address) before the password is checked, in one store
+    /// transaction, so attempts sent at once are throttled exactly as attempts sent one by one; and
+    /// the throttle is per address, so guessing from one place does not lock the person out from another.
+    /// Past the hasher's bounds the answer is 429 before anything is counted.
+    package func signIn(username: String, password: String, address: String) async throws -> (TokenRecord, bearer: String) {
         let refused = APIError(.unauthorized, code: "invalid-credentials", "the username or password is wrong, or the account is locked for a while after repeated failures")
-        let time = now()
-        guard Account.ID.isValid(username), let account = try await access.account(Account.ID(username)),
-              let hash = account.passwordHash, !account.disabled else {
-            _ = await Self.verify(password, hash: decoyHash)
-            throw refused
+        return try await hasher.withPlace(address: address) {
+            let time = now()
+            guard Account.ID.isValid(username), let account = try await access.account(Account.ID(username)),
+                  let hash = account.passwordHash, !account.disabled else {
+                _ = await hasher.verify(password, hash: decoyHash, decoy: true)
+                throw refused
+            }
+            let attempt = try await access.beginSignIn(account.id, from: address, at: time, throttle: configuration.signInThrottle)
+            let refusal = AccessEvent(at: time, kind: .signInRefused, actor: nil, target: account.id.rawValue, address: Self.recorded(address))
+            guard attempt == .allowed else {
+                _ = await hasher.verify(password, hash: decoyHash, decoy: true)
+                try await access.recordAccessEvent(refusal)
+                throw refused
+            }
+            guard await hasher.verify(password, hash: hash) else {
+                try await access.recordAccessEvent(refusal)
+                throw refused
+            }
+            try await access.clearSignInFailures(account.id, from: address)
+            let (id, bearer, secretHash) = TokenSecret.make()
+            let token = TokenRecord(id: id, account: account.id, kind: .session, secretHash: secretHash, scopes: [.read, .write],
+                                    createdAt: time, expiresAt: time + configuration.sessionSeconds, issuedBy: account.id)
+            try await access.insert(token)
+            try await access.recordAccessEvent(AccessEvent(at: time, kind: .signIn, actor: account.id, target: token.id.rawValue,
+                                                           address: Self.recorded(address)))
+            return (token, bearer)
         }
-        if account.isLocked(at: time) { throw refused }
-        guard await Self.verify(password, hash: hash) else {
-            _ = try await access.recordFailedSignIn(account.id, at: time, lockAfter: configuration.signInFailuresMax,
-                                                    lockSeconds: configuration.lockSeconds)
-            throw refused
-        }
-        try await access.recordSignIn(account.id)
-        let (id, bearer, secretHash) = TokenSecret.make()
-        let token = TokenRecord(id: id, account: account.id, kind: .session, secretHash: secretHash, scopes: [.read, .write],
-                                createdAt: time, expiresAt: time + configuration.sessionSeconds)
-        try await access.insert(token)
-        return (token, bearer)
     }
 
-    /// Issues an API token for an account.
-    public func issue(for account: Account.ID, scopes: Set<TokenScope>, days: Int, requestsPerSecond: Int?) async throws -> (TokenRecord, bearer: String) {
+    /// An address worth keeping in the access trail: nil when the request had none (the command line, tests).
+    static func recorded(_ address: String) -> String? { address == "unknown" ? nil : address }
+
+    /// Issues an API token for an account. `issuer` is the account that asked for it (nil from the
+    /// command line); who may issue a token to whom is decided by `APIServices.issueToken`.
+    public func issue(for account: Account.ID, scopes: Set<TokenScope>, days: Int, requestsPerSecond: Int?,
+                      issuedBy issuer: Account.ID? = nil) async throws -> (TokenRecord, bearer: String) {
         let time = now()
         let (id, bearer, secretHash) = TokenSecret.make()
         let token = TokenRecord(id: id, account: account, kind: .api, secretHash: secretHash, scopes: scopes, createdAt: time,
-                                expiresAt: time + Int64(days) * 86_400, requestsPerSecond: requestsPerSecond)
+                                expiresAt: time + Int64(days) * 86_400, requestsPerSecond: requestsPerSecond, issuedBy: issuer)
         try await access.insert(token)
+        try await access.recordAccessEvent(AccessEvent(at: time, kind: .tokenIssued, actor: issuer, target: token.id.rawValue,
+                                                       address: Self.recorded(ClientAddress.current)))
         return (token, bearer)
     }
 
-    /// bcrypt off the event loops: it takes a quarter of a second at cost 12.
-    static func verify(_ password: String, hash: String) async -> Bool {
-        (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
-    }
-
     public static func hashPassword(_ password: String, cost: UInt8) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try await PasswordHasher.hash(password, cost: cost)
     }
 }

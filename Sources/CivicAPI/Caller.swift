@@ -20,6 +20,12 @@ public struct Caller: Sendable {
     var principalKey: String? { account.map { "account:\($0.id.rawValue)" } }
 }
 
+/// The network address of the request being served (the peer of the connection; never a header a
+/// client can write), set by the authentication middleware. Sign-in throttles and bcrypt bounds key on it.
+public enum ClientAddress {
+    @TaskLocal public static var current = "unknown"
+}
+
 /// Decides whether a caller with a given reach may see a subject. Not being allowed to see a subject
 /// and the subject not existing answer alike.
 package struct SubjectVisibility {

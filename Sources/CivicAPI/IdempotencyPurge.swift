@@ -1,7 +1,8 @@
 import CivicAccess
 public import ServiceLifecycle
 
-/// Deletes idempotency records past their retention, once at start and then hourly, until shutdown.
+/// Deletes idempotency records past their retention, and sign-in failures with no attempt for as long,
+/// once at start and then hourly, until shutdown.
 public struct IdempotencyPurge: Service {
     let services: APIServices
 
@@ -11,6 +12,7 @@ public struct IdempotencyPurge: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let cutoff = services.now() - services.configuration.idempotencyRetentionSeconds
             _ = try? await services.access.purgeIdempotencyRecords(before: cutoff)
+            _ = try? await services.access.purgeSignInFailures(lastAttemptBefore: cutoff)
             try? await gracefulShutdownOrCancellation { try await Task.sleep(for: .seconds(3600)) }
         }
     }

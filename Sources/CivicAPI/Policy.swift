@@ -7,7 +7,7 @@ public import CivicAccess
 public enum APIOperation: String, CaseIterable, Sendable {
     case getLiveness, getOpenAPIDocument, getMetrics
     case createSession, deleteCurrentSession, getCurrentPrincipal
-    case listAccounts, createAccount, assignHouseholds, issueToken, revokeToken
+    case listAccounts, createAccount, assignHouseholds, issueToken, revokeToken, listAccessEvents
     case listJurisdictions, createJurisdiction, listActors, createActor
     case getCurrentHandbook, publishHandbook, lintHandbook
     case listSubjects, createSubjects, getSubject, listHouseholdMembers, explainScore, listSubjectEntries, listSubjectReports
@@ -119,6 +119,7 @@ public enum Policy {
         case .importAuthorityRecords, .addNoticeChannel, .refreshStandings: return .only(.write, [.administrator: .everything])
         case .getNotice, .getAppeal: return .only(.read, staffAndSubjects)
         case .listNoticeChannels, .verifyStandings: return .only(.read, [.administrator: .everything, .auditor: .everything])
+        case .listAccessEvents: return .only(.read, [.administrator: .everything, .auditor: .everything])
         }
     }
 

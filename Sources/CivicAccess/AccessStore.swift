@@ -17,11 +17,26 @@ public protocol AccessStore: Sendable {
     func insert(_ account: Account) async throws
     /// Replaces the households an assessor covers.
     func setHouseholds(_ households: [Subject.ID], of account: Account.ID) async throws
-    /// Counts a failed sign-in; locks the account for `lockSeconds` when the count reaches `lockAfter`.
-    /// Returns the account as it now stands.
-    func recordFailedSignIn(_ account: Account.ID, at now: UnixTime, lockAfter: Int, lockSeconds: Int64) async throws -> Account?
-    /// Clears the failure count after a good sign-in.
-    func recordSignIn(_ account: Account.ID) async throws
+    /// Counts a sign-in attempt from one address before its password is checked, in one transaction, so
+    /// attempts sent at once are counted one after the other and cannot all slip past the throttle.
+    /// The attempt counts as a failure until `clearSignInFailures` says it succeeded. Returns whether
+    /// the password may be checked at all (`allowed`), or the time before which it may not.
+    func beginSignIn(_ account: Account.ID, from address: String, at now: UnixTime, throttle: SignInThrottle) async throws -> SignInAttempt
+    /// Forgets the failures of one account from one address after a good sign-in.
+    func clearSignInFailures(_ account: Account.ID, from address: String) async throws
+    /// Forgets the failures of (account, address) pairs with no attempt since `cutoff` and no delay still
+    /// running; returns how many. Keeps the table from growing with every address that ever guessed.
+    func purgeSignInFailures(lastAttemptBefore cutoff: UnixTime) async throws -> Int
+    /// Failures recorded for an account from an address, and the time before which it may not try again.
+    func signInFailures(_ account: Account.ID, from address: String) async throws -> (failures: Int, blockedUntil: UnixTime?)
+
+    // MARK: Access events
+    /// Appends an event to the access trail (sign-ins, tokens, accounts, exports); returns its sequence.
+    /// The trail is append-only: the store refuses to change or delete an event.
+    @discardableResult
+    func recordAccessEvent(_ event: AccessEvent) async throws -> Int64
+    /// Events in sequence order after `sequence`, at most `limit`.
+    func accessEvents(after sequence: Int64?, limit: Int) async throws -> [AccessEvent]
 
     // MARK: Tokens
     func insert(_ token: TokenRecord) async throws
@@ -42,6 +57,73 @@ public protocol AccessStore: Sendable {
     /// Stores content under its digest; false if the same digest was already stored.
     func storeBlob(_ blob: EvidenceBlob) async throws -> Bool
     func blob(digest: String) async throws -> EvidenceBlob?
+}
+
+/// How sign-in failures slow down guessing: a few free attempts per account and address, then a
+/// delay that doubles with each further failure, up to a ceiling. Keyed by address as well as account,
+/// so nobody can lock a person out from elsewhere by guessing wrong on purpose.
+public struct SignInThrottle: Sendable, Hashable {
+    /// Failures allowed before the first delay.
+    public var freeFailures: Int
+    /// The first delay; each further failure doubles it.
+    public var delaySecondsBase: Int64
+    public var delaySecondsMax: Int64
+
+    public init(freeFailures: Int = 5, delaySecondsBase: Int64 = 15, delaySecondsMax: Int64 = 15 * 60) {
+        self.freeFailures = freeFailures
+        self.delaySecondsBase = delaySecondsBase
+        self.delaySecondsMax = delaySecondsMax
+    }
+
+    /// The wait after `failures` failures: none up to `freeFailures`, then base, 2 x base, 4 x base... up to the ceiling.
+    public func delaySeconds(afterFailures failures: Int) -> Int64 {
+        guard failures >= freeFailures else { return 0 }
+        let doublings = min(failures - freeFailures, 40)
+        let delay = delaySecondsBase.multipliedReportingOverflow(by: Int64(1) << Int64(doublings))
+        return delay.overflow ? delaySecondsMax : min(delay.partialValue, delaySecondsMax)
+    }
+}
+
+/// One entry of the access trail: who did what to which account or token, when, from where. Never a
+/// password, a token's secret or a personal record: only ids.
+public struct AccessEvent: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        case signIn = "sign-in"
+        /// A password check that failed, or an attempt held back by the throttle (known accounts only).
+        case signInRefused = "sign-in-refused"
+        case signOut = "sign-out"
+        case tokenIssued = "token-issued"
+        case tokenRevoked = "token-revoked"
+        case accountCreated = "account-created"
+        case householdsAssigned = "households-assigned"
+        case export
+    }
+
+    /// Its place in the trail, given by the store (0 before it is recorded).
+    public var sequence: Int64
+    public var at: UnixTime
+    public var kind: Kind
+    /// The account acting; nil from the command line (whoever runs the server).
+    public var actor: Account.ID?
+    /// The account, token or export the event is about.
+    public var target: String?
+    /// The network address of the request, when there was one.
+    public var address: String?
+
+    public init(sequence: Int64 = 0, at: UnixTime, kind: Kind, actor: Account.ID?, target: String? = nil, address: String? = nil) {
+        self.sequence = sequence
+        self.at = at
+        self.kind = kind
+        self.actor = actor
+        self.target = target
+        self.address = address
+    }
+}
+
+/// Whether a sign-in attempt may check its password.
+public enum SignInAttempt: Sendable, Hashable {
+    case allowed
+    case delayed(until: UnixTime)
 }
 
 /// Seconds since 1970-01-01T00:00:00Z.
@@ -104,6 +186,10 @@ public struct Account: Hashable, Sendable, Codable, Identifiable {
     }
 
     public func isLocked(at now: UnixTime) -> Bool { lockedUntil.map { now < $0 } ?? false }
+
+    /// Whether the account is a person's (it signs in with a password or acts as an actor of the
+    /// registry) rather than a service's. Only a person may hold a token that acts as that person.
+    public var isPerson: Bool { passwordHash != nil || actor != nil || subject != nil }
 }
 
 /// What a token lets its bearer do besides its account's role.
@@ -136,11 +222,15 @@ public struct TokenRecord: Hashable, Sendable, Codable, Identifiable {
     public var revokedAt: UnixTime?
     /// Requests a second this token may make; nil for the server's default.
     public var requestsPerSecond: Int?
+    /// The account that issued the token: the account itself for a session, an administrator for a
+    /// service token; nil for tokens issued from the command line by whoever runs the server.
+    public var issuedBy: Account.ID?
 
     public init(
         id: ID, account: Account.ID, kind: Kind, secretHash: String, scopes: Set<TokenScope>, createdAt: UnixTime,
-        expiresAt: UnixTime, revokedAt: UnixTime? = nil, requestsPerSecond: Int? = nil
+        expiresAt: UnixTime, revokedAt: UnixTime? = nil, requestsPerSecond: Int? = nil, issuedBy: Account.ID? = nil
     ) {
+        self.issuedBy = issuedBy
         self.id = id
         self.account = account
         self.kind = kind

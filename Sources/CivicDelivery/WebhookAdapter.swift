@@ -11,11 +11,29 @@ import FoundationNetworking
 /// whose answer was lost is sent again) and, when the channel has a secret, `X-Civic-Signature:
 /// sha256=<hex HMAC-SHA256 of the body>`. Any answer other than 2xx, or no answer within the
 /// timeout, is a failure that the outbox retries later.
+///
+/// The URL is checked at every delivery (`DeliveryGuard`): its host, once resolved, must not be on
+/// this machine or a private network unless the operator allowed that, and a redirect is never
+/// followed (a public gateway cannot bounce the request inside).
 public struct WebhookAdapter: NoticeChannelAdapter {
     public let kind = DeliveryChannel.Kind.webhook
     public var timeoutSeconds: Double
+    public var guard_: DeliveryGuard
 
-    public init(timeoutSeconds: Double = 10) { self.timeoutSeconds = timeoutSeconds }
+    public init(timeoutSeconds: Double = 10, guard deliveryGuard: DeliveryGuard = DeliveryGuard()) {
+        self.timeoutSeconds = timeoutSeconds
+        self.guard_ = deliveryGuard
+    }
+
+    /// Answers every redirect with "do not follow": the 3xx itself comes back, and counts as a failure.
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+    }
+
+    static let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
 
     public static func signature(of body: Data, secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
@@ -23,9 +41,11 @@ public struct WebhookAdapter: NoticeChannelAdapter {
     }
 
     public func deliver(_ notice: Notice, subject: Subject, through channel: DeliveryChannel) async throws {
-        guard let url = URL(string: channel.target), url.scheme == "https" || url.scheme == "http" else {
+        guard let url = URL(string: channel.target), url.scheme == "https" || url.scheme == "http", let host = url.host else {
             throw CivicError(.invalidInput, "channel '\(channel.id)' has no usable URL")
         }
+        try guard_.checkWebhook(channel.target)
+        try guard_.checkResolved(host: host)
         let body = try NoticePayload(channel: channel.id, notice: notice).encoded()
         var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
         request.httpMethod = "POST"
@@ -35,7 +55,7 @@ public struct WebhookAdapter: NoticeChannelAdapter {
         if let secret = channel.secret { request.setValue(Self.signature(of: body, secret: secret), forHTTPHeaderField: "X-Civic-Signature") }
         let response: URLResponse
         do {
-            (_, response) = try await URLSession.shared.data(for: request)
+            (_, response) = try await Self.session.data(for: request)
         } catch {
             throw CivicError(.storage, "webhook \(url.host ?? "?") did not answer: \(error.localizedDescription)")
         }
@@ -46,14 +66,16 @@ public struct WebhookAdapter: NoticeChannelAdapter {
 }
 
 /// Writes each notice as a JSON file into the channel's directory, for a program that prints
-/// letters or sends messages to pick up. The file appears whole (written aside, then renamed).
+/// letters or sends messages to pick up. The file appears whole (written aside, then renamed). The
+/// directory must be inside the configured spool root, symbolic links resolved.
 public struct SpoolAdapter: NoticeChannelAdapter {
     public let kind = DeliveryChannel.Kind.spool
+    public var guard_: DeliveryGuard
 
-    public init() {}
+    public init(guard deliveryGuard: DeliveryGuard = DeliveryGuard()) { self.guard_ = deliveryGuard }
 
     public func deliver(_ notice: Notice, subject: Subject, through channel: DeliveryChannel) async throws {
-        let directory = URL(fileURLWithPath: channel.target, isDirectory: true)
+        let directory = try guard_.checkSpool(channel.target)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CivicError(.notFound, "spool directory '\(channel.target)' does not exist")

@@ -45,9 +45,11 @@ public final class SQLiteStore: Store {
         var configuration = SQLiteStore.configuration(options)
         configuration.maximumReaderCount = options.readersMax
         configuration.journalMode = .wal
+        try DatabaseFile.prepare(path)
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            DatabaseFile.restrict(path)
             // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL,
             // after `prepareDatabase` ran; the writer connection lives as long as
             // the pool, so setting it once here holds for every commit.

@@ -48,8 +48,9 @@ public struct WebConfiguration: Sendable {
     /// page, such as a certificate's QR code; without it, the address the browser used.
     public var publicURL: String?
 
+    /// Cookies are `Secure` when asked, and whenever the public address is an https one.
     public init(secureCookies: Bool = false, publicURL: String? = nil) {
-        self.secureCookies = secureCookies
+        self.secureCookies = secureCookies || publicURL?.lowercased().hasPrefix("https://") == true
         self.publicURL = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
 }

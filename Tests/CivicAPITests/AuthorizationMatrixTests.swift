@@ -137,10 +137,11 @@ import Testing
             let assessor = try await world.account(.assessor)
             let list = assessor.households.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
             return Call(method: .put, path: "/accounts/demo-assessor/households", json: #"{"households":[\#(list)]}"#)
-        case .issueToken: return Call(method: .post, path: "/tokens", json: #"{"account":"demo-auditor","scopes":["read"]}"#)
+        case .issueToken: return Call(method: .post, path: "/tokens", json: #"{"account":"demo-relying-party","scopes":["read"]}"#)
         case .revokeToken:
             let (token, _) = try await world.services.authenticator.issue(for: "demo-auditor", scopes: [.read], days: 1, requestsPerSecond: nil)
             return Call(method: .delete, path: "/tokens/\(token.id.rawValue)")
+        case .listAccessEvents: return Call(method: .get, path: "/access-events?limit=5")
         case .listJurisdictions: return Call(method: .get, path: "/jurisdictions")
         case .createJurisdiction:
             return Call(method: .post, path: "/jurisdictions", json: #"{"id":"matrix-town-\#(n)","name":{"en":"Town","zh":"镇"},"parent":"rongcheng"}"#)
@@ -218,7 +219,7 @@ import Testing
         case .getAppeal: return Call(method: .get, path: "/appeals/no-such-appeal")
         case .listNoticeChannels: return Call(method: .get, path: "/notice-channels")
         case .addNoticeChannel:
-            return Call(method: .post, path: "/notice-channels", json: #"{"id":"matrix-ch-\#(n)","kind":"spool","target":"/var/spool/civic-matrix"}"#)
+            return Call(method: .post, path: "/notice-channels", json: #"{"id":"matrix-ch-\#(n)","kind":"webhook","target":"https://gateway.example/matrix-\#(n)"}"#)
         case .refreshStandings: return Call(method: .post, path: "/standings/refresh", json: "{}")
         case .verifyStandings: return Call(method: .get, path: "/standings/verification")
         case .getLogCheckpoint: return Call(method: .get, path: "/log/checkpoint")

@@ -28,7 +28,7 @@ import Testing
         }
     }
 
-    @Test("five wrong passwords lock the account: then even the right one is refused until the lock ends")
+    @Test("five wrong passwords from one address hold it back: then even the right one is refused until the delay ends")
     func lockout() async throws {
         let world = try await TestWorld.make()
         let password = world.passwords["demo-auditor"]!
@@ -38,7 +38,7 @@ import Testing
             }
             let locked = try await client.call(.post, "/sessions", json: #"{"username":"demo-auditor","password":"\#(password)"}"#)
             #expect(locked.status == .unauthorized)
-            world.clock.advance(world.services.configuration.lockSeconds + 1)
+            world.clock.advance(world.services.configuration.signInThrottle.delaySecondsBase)
             let later = try await client.call(.post, "/sessions", json: #"{"username":"demo-auditor","password":"\#(password)"}"#)
             #expect(later.status == .created)
         }
@@ -110,7 +110,7 @@ import Testing
     func tokenIssueIsNotReplayed() async throws {
         let world = try await TestWorld.make()
         try await world.application().test(.router) { client in
-            let request = #"{"account":"demo-auditor","scopes":["read"]}"#
+            let request = #"{"account":"demo-relying-party","scopes":["read"]}"#
             let first = try await client.call(.post, "/tokens", token: world.token(.administrator), json: request, headers: ["Idempotency-Key": "t-1"])
             #expect(first.status == .created)
             let retry = try await client.call(.post, "/tokens", token: world.token(.administrator), json: request, headers: ["Idempotency-Key": "t-1"])

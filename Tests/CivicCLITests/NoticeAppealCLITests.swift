@@ -106,7 +106,9 @@ struct NoticeAppealCLITests {
         try cli.expectSuccess(civic.run(["review", "--id", "d-1", "--report", "r-1", "--decision", "approve", "--by", "rev-1", "--as-of", "2026-03-25"]))
         try cli.expectSuccess(civic.run(["cycle", "close", "--jurisdiction", "testville", "--month", "2026-03", "--by", "admin", "--as-of", "2026-03-31"]))
 
-        let pass = try civic.run(["notice", "deliver", "--timeout", "5"])
+        // The test's webhook listens on loopback, which deliveries reach only when allowed explicitly.
+        let confined = ["--spool-root", civic.path("."), "--allow-private-webhooks"]
+        let pass = try civic.run(["notice", "deliver", "--timeout", "5"] + confined)
         try cli.expectSuccess(pass)
         // One notice (the deed), three channels: two delivered, the dead one failed and kept for later.
         #expect(pass.stdout.contains("3 attempted, 2 delivered, 1 failed"))
@@ -118,7 +120,7 @@ struct NoticeAppealCLITests {
         #expect(shown.stdout.contains("delivery via down: pending after 1 attempt(s)"))
         #expect(shown.stdout.contains("delivery via sms: delivered"))
         // Nothing more is due right now: the failed one waits for its pause.
-        let again = try civic.run(["notice", "deliver"])
+        let again = try civic.run(["notice", "deliver"] + confined)
         #expect(again.stdout.contains("0 attempted"))
     }
 

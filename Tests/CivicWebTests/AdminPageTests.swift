@@ -173,6 +173,23 @@ import Testing
         }
     }
 
+    /// The token form refuses a token acting as another person (a reviewer, an assessor): the
+    /// administrator would otherwise decide as them. The page says why, and no token is made.
+    @Test func noTokenActingAsAnotherPerson() async throws {
+        let web = try await WebWorld.make(residents: 20)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.signedIn(client, web)
+            for person in ["demo-reviewer", "demo-assessor"] {
+                let before = try await web.world.access.tokens(of: Account.ID(person)).count
+                let refused = try await browser.post("/admin/parties/\(person)/tokens", [("scopes", "read"), ("scopes", "write"), ("days", "30")],
+                                                     tokenFrom: "/admin/parties/\(person)")
+                #expect(refused.status == .forbidden)
+                #expect(refused.text.contains("only that person may hold a token"))
+                #expect(try await web.world.access.tokens(of: Account.ID(person)).count == before)
+            }
+        }
+    }
+
     /// The auditor reads every page with the forms hidden and is refused every change; a resident is refused the pages.
     @Test func auditorReadsOnlyAndResidentIsRefused() async throws {
         let web = try await WebWorld.make(residents: 20)

@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite struct PublicPageTests {
@@ -101,6 +102,7 @@ import Testing
             let issued = try await browser.post("/portal/certificate", [("scheme", scheme), ("validDays", "30")], tokenFrom: "/portal/certificate")
             #expect(issued.status == .created)
             #expect(issued.text.contains("<svg"))
+            #expect(issued.text.contains("href=\"\(WebWorld.publicURL)/verify?c="))
             let token = try #require(issued.text.firstMatch(of: /CC1\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+/).map { String($0.output) })
             let verified = try await Browser(client).get("/verify?c=" + token)
             #expect(verified.text.contains("Genuine"))
@@ -147,4 +149,74 @@ extension Browser {
 
 extension HTTPField.Name {
     static let contentDisposition = HTTPField.Name("Content-Disposition")!
+}
+
+/// Links and headers that an attacker's request must not shape (issue 13, items 11 and 13).
+@Suite struct SecurityPageTests {
+    /// Certificate links come from the configured public address only: the request's own host (here the
+    /// test client's `localhost`, which a client chooses freely) never reaches the link or the QR code,
+    /// and without a public address there is no link at all.
+    @Test func certificateLinksIgnoreTheHostHeader() async throws {
+        for configured in [true, false] {
+            let web = try await WebWorld.make(configuration: WebConfiguration(publicURL: configured ? WebWorld.publicURL : nil))
+            try await web.application().test(.router) { client in
+                let browser = Browser(client)
+                _ = try await browser.signIn("demo-resident", web.world.passwords["demo-resident"]!)
+                let form = try await browser.get("/portal/certificate")
+                let scheme = try #require(Browser.optionValue(of: "scheme", in: form.text))
+                let token = try await browser.formToken("/portal/certificate")
+                let body = "scheme=\(Browser.escape(scheme))&validDays=30&csrf=\(token)"
+                var headers = HTTPFields()
+                headers[.cookie] = browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                let issued = try await client.execute(uri: "/portal/certificate", method: .post, headers: headers, body: ByteBuffer(string: body))
+                #expect(issued.status == .created)
+                #expect(!issued.text.contains("evil.example") && !issued.text.contains("localhost/verify"))
+                #expect(issued.text.contains("<svg") == configured)
+                #expect(issued.text.contains("\(WebWorld.publicURL)/verify?c=") == configured)
+                let certificate = try #require(issued.text.firstMatch(of: /CC1\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+/).map { String($0.output) })
+                headers[.contentType] = nil
+                let download = try await client.execute(uri: "/portal/certificate/download?c=" + certificate, method: .get, headers: headers)
+                #expect(download.status == .ok)
+                #expect(!download.text.contains("evil.example"))
+                #expect(download.text.contains("/verify?c=") == configured)
+            }
+        }
+    }
+
+    /// Every response carries the security headers, whatever made it: a page, a redirect, a static
+    /// file, a problem document, a missing route, the JSON API; HSTS only when asked for; cookies are
+    /// Secure whenever the public address is https.
+    @Test func securityHeadersOnEveryResponse() async throws {
+        let web = try await WebWorld.make(api: { $0.strictTransportSecurity = true })
+        try await web.application().test(.router) { client in
+            let responses = [
+                try await client.execute(uri: "/", method: .get),
+                try await client.execute(uri: "/portal", method: .get),  // a redirect to sign in
+                try await client.execute(uri: "/static/style.css", method: .get),
+                try await client.execute(uri: "/no/such/page", method: .get),
+                try await client.execute(uri: "/subjects", method: .get),  // 401 problem document
+                try await client.execute(uri: "/jurisdictions", method: .get),
+                try await client.execute(uri: "/login", method: .post),  // a form without its token
+            ]
+            for response in responses {
+                let policy = response.headers[HTTPField.Name("Content-Security-Policy")!] ?? ""
+                #expect(policy.contains("frame-ancestors 'none'"), "\(response.status): \(policy)")
+                #expect(!policy.contains("unsafe-inline"))
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                #expect(response.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
+                #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!]?.hasPrefix("max-age=") == true)
+            }
+            #expect(responses[0].headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)
+            #expect(responses[5].headers[HTTPField.Name("Content-Security-Policy")!]?.contains("sandbox") == true)
+            let cookies = responses[0].headers[values: .setCookie]
+            #expect(!cookies.isEmpty && cookies.allSatisfy { $0.contains("Secure") })
+        }
+        let plain = try await WebWorld.make(configuration: WebConfiguration(publicURL: "http://127.0.0.1:8080"))
+        try await plain.application().test(.router) { client in
+            let home = try await client.execute(uri: "/", method: .get)
+            #expect(home.headers[HTTPField.Name("Strict-Transport-Security")!] == nil)
+            #expect(home.headers[values: .setCookie].allSatisfy { !$0.contains("Secure") })
+        }
+    }
 }

@@ -44,7 +44,7 @@ import Testing
             #expect(page.text.contains("role=\"alert\""))
             #expect(page.text.contains("value=\"demo-resident\""))
             #expect(browser.cookies["civic_session"] == nil)
-            #expect(try await web.world.access.account(Account.ID("demo-resident"))?.failedSignIns == 1)
+            #expect(try await web.world.access.signInFailures(Account.ID("demo-resident"), from: "unknown").failures == 1)
         }
     }
 
@@ -82,6 +82,86 @@ import Testing
             let returned = try await back.post("/login", [("username", "demo-admin"), ("password", web.world.passwords["demo-admin"]!),
                                                          ("next", "/admin/subjects")], csrf: form)
             #expect(returned.location == "/admin/subjects")
+        }
+    }
+
+    /// `next` after sign-in only leads into the site's own page areas: a tab, a backslash, an escaped
+    /// slash, a scheme or an unknown area all send the person to their home page instead.
+    @Test func signInNextIsAllowListed() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let hostile = ["/\t/evil.example", "/\\evil.example", "/%5Cevil.example", "/%2F%2Fevil.example", "/\r\nLocation: x",
+                           "/ /evil.example", "https://evil.example/", "//evil.example", "/login", "/anything/else", "/portal/../..//evil.example",
+                           "/portal/%2e%2e", "/admin?x=\"><script>"]
+            for next in hostile {
+                let browser = Browser(client)
+                let token = try await browser.formToken("/login")
+                let signedIn = try await browser.post("/login", [("username", "demo-resident"), ("password", web.world.passwords["demo-resident"]!),
+                                                                ("next", next)], csrf: token)
+                #expect(signedIn.location == "/portal", "next=\(next.debugDescription) led to \(signedIn.location ?? "nothing")")
+            }
+            let browser = Browser(client)
+            let token = try await browser.formToken("/login")
+            let kept = try await browser.post("/login", [("username", "demo-resident"), ("password", web.world.passwords["demo-resident"]!),
+                                                        ("next", "/portal/entries?page=2")], csrf: token)
+            #expect(kept.location == "/portal/entries?page=2")
+        }
+    }
+
+    /// Past the bounds on password checks the sign-in form comes back with 429, Retry-After and the
+    /// catalog's words in the reader's language, and nothing is counted against the account.
+    @Test func busySignInSpeaksTheReadersLanguage() async throws {
+        let web = try await WebWorld.make(api: { configuration in
+            configuration.passwordChecksConcurrentMax = 1
+            configuration.passwordChecksQueuedMax = 0
+        })
+        let hasher = web.world.services.authenticator.hasher
+        let (held, holding) = AsyncStream.makeStream(of: Void.self)
+        let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await hasher.withPlace(address: "198.51.100.20") {
+                holding.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in held { break }
+        try await web.application().test(.router) { client in
+            let browser = Browser(client, language: "zh-CN")
+            let busy = try await browser.signIn("demo-resident", web.world.passwords["demo-resident"]!)
+            #expect(busy.status == .tooManyRequests)
+            #expect(busy.headers[.retryAfter] == "1")
+            #expect(busy.text.contains("当前正在核验的登录过多"))
+            #expect(browser.cookies["civic_session"] == nil)
+            #expect(try await web.world.access.signInFailures("demo-resident", from: "unknown").failures == 0)
+        }
+        releasing.yield()
+        try await holder.value
+    }
+
+    /// The anti-forgery token is bound to the session: an attacker's own form cookie and token, sent
+    /// with a victim's session cookie, are refused and change nothing (the victim stays signed in).
+    @Test func formTokenIsBoundToTheSession() async throws {
+        let web = try await WebWorld.make()
+        try await web.application().test(.router) { client in
+            let attacker = Browser(client)
+            let attackerToken = try await attacker.formToken("/login")
+            let attackerFormCookie = try #require(attacker.cookies["civic_form"])
+
+            let victim = Browser(client)
+            _ = try await victim.signIn("demo-reviewer", web.world.passwords["demo-reviewer"]!)
+            let session = try #require(victim.cookies["civic_session"])
+            // The victim's own token works with their session; the attacker's pair does not.
+            let forged = Browser(client)
+            forged.cookies = ["civic_session": session, "civic_form": attackerFormCookie]
+            let refused = try await forged.post("/logout", [], csrf: attackerToken)
+            #expect(refused.status == .forbidden)
+            #expect(try await victim.get("/").text.contains("Demo reviewer"))
+            // A token made before signing in stops working once the session exists.
+            let before = Browser(client)
+            let early = try await before.formToken("/login")
+            _ = try await before.signIn("demo-admin", web.world.passwords["demo-admin"]!)
+            #expect(try await before.post("/logout", [], csrf: early).status == .forbidden)
+            #expect(try await before.post("/logout", []).status == .seeOther)
         }
     }
 

@@ -13,9 +13,12 @@ struct WebWorld {
     let world: TestWorld
     let web: WebServices
 
-    static func make(residents: Int = 60) async throws -> WebWorld {
-        let world = try await TestWorld.make(residents: residents)
-        return WebWorld(world: world, web: try await WebServices(api: world.services))
+    static let publicURL = "https://credit.example.gov"
+
+    static func make(residents: Int = 60, configuration: WebConfiguration = WebConfiguration(publicURL: WebWorld.publicURL),
+                     api: (inout APIConfiguration) -> Void = { _ in }) async throws -> WebWorld {
+        let world = try await TestWorld.make(residents: residents, configure: api)
+        return WebWorld(world: world, web: try await WebServices(api: world.services, configuration: configuration))
     }
 
     func application() throws -> some ApplicationProtocol {

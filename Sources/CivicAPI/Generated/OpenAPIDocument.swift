@@ -16,10 +16,16 @@ info:
     documents (`application/problem+json`) that say what went wrong and where.
 
     Authentication: `Authorization: Bearer <token>`, where the token is a session token from
-    `POST /sessions` (people, passwords hashed with bcrypt, lockout after repeated failures) or an API
-    token issued by an administrator (relying parties and services; stored hashed, scoped, revocable,
-    expiring). Every write accepts an `Idempotency-Key`: a retry returns the first response byte for
-    byte, the same key with a different request is a 422.
+    `POST /sessions` (people, passwords hashed with bcrypt, growing delays after repeated failures
+    from one address) or an API token issued by an administrator (relying parties and services, or a
+    person's own; stored hashed, scoped, revocable, expiring, recording who issued it). Every write
+    accepts an `Idempotency-Key`: a retry returns the first response byte for byte, the same key with
+    a different request is a 422.
+
+    Bodies are held to their schema before anything is decoded: a field the schema does not name, a
+    key given twice in one object, or a control character in a string (other than line feed and tab)
+    is a 400 naming the place (`body.subjects[0].name`); a query value outside its type or range is a
+    400 at `query NAME`.
 
     Lists are paged: `limit` (1 to 200, default 50) and the `nextCursor` of the previous page.
   license:
@@ -45,6 +51,7 @@ tags:
   - name: due-process
   - name: certificates
   - name: transparency
+  - name: audit
 paths:
   /livez:
     get:
@@ -100,8 +107,11 @@ paths:
       operationId: createSession
       summary: Sign in with a username and password; returns a session token.
       description: |
-        Unknown usernames and wrong passwords answer alike. After repeated failures the account is locked
-        for a while; a locked account answers like a wrong password.
+        Unknown usernames, wrong passwords and held-back attempts answer alike, after the same bcrypt
+        work. Each attempt is counted for the account and the caller's address before the password is
+        checked; after five failures from one address that address waits 15 s, then twice as long after
+        each further failure, up to 15 minutes (other addresses are not held back). Past the bounds on
+        concurrent password checks (overall and per address) the answer is 429 with Retry-After.
       tags: [sessions]
       security: []
       parameters:
@@ -212,6 +222,11 @@ paths:
     post:
       operationId: issueToken
       summary: Issue an API token for an account; the secret is shown once.
+      description: |
+        A token acts as its account. A person's account (one with a password, an actor or a subject)
+        gets a token only from that person: an administrator asking for another person's is refused
+        with 403 `token-for-another-person` at `body.account`. Tokens for other accounts (relying
+        parties, feeds) are service tokens. The token records the account that issued it.
       tags: [accounts]
       parameters:
         - $ref: "#/components/parameters/IdempotencyKey"
@@ -245,6 +260,54 @@ paths:
       responses:
         "204":
           description: Revoked.
+        default:
+          $ref: "#/components/responses/Problem"
+  /access-events:
+    get:
+      operationId: listAccessEvents
+      summary: The access trail, oldest first; append-only.
+      description: |
+        Every sign-in (and refused sign-in to a known account), sign-out, token issued or revoked,
+        account created, households assigned and export, with who (the acting account; none from the
+        command line), when (Unix seconds) and from which address. Ids only: never a password, a token's
+        secret or a personal record. The store refuses to change or delete an event.
+      tags: [audit]
+      parameters:
+        - $ref: "#/components/parameters/Limit"
+        - $ref: "#/components/parameters/Cursor"
+      responses:
+        "200":
+          description: A page of events.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items]
+                properties:
+                  items:
+                    type: array
+                    items:
+                      type: object
+                      required: [sequence, at, kind]
+                      properties:
+                        sequence:
+                          type: integer
+                          format: int64
+                        at:
+                          type: integer
+                          format: int64
+                          description: Unix seconds.
+                        kind:
+                          type: string
+                          enum: [sign-in, sign-in-refused, sign-out, token-issued, token-revoked, account-created, households-assigned, export]
+                        actor:
+                          type: string
+                        target:
+                          type: string
+                        address:
+                          type: string
+                  nextCursor:
+                    type: string
         default:
           $ref: "#/components/responses/Problem"
   /jurisdictions:
@@ -2636,7 +2699,11 @@ components:
           $ref: "#/components/schemas/NoticeChannelKind"
         target:
           type: string
-          description: The webhook's URL, or the spool's absolute directory path.
+          description: |
+            The webhook's URL, or the spool's absolute directory path. A webhook may not point at this
+            machine or a private, link-local or shared network (unless the server runs with
+            --allow-private-webhooks); a spool directory must be inside the server's --spool-root. Both
+            are refused with 422 at body.target.
           minLength: 1
           maxLength: 2000
         jurisdiction:

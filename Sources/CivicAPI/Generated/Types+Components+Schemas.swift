@@ -2416,7 +2416,11 @@ extension Components {
             internal var id: Components.Schemas.Id
             /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/kind`.
             internal var kind: Components.Schemas.NoticeChannelKind
-            /// The webhook's URL, or the spool's absolute directory path.
+            /// The webhook's URL, or the spool's absolute directory path. A webhook may not point at this
+            /// machine or a private, link-local or shared network (unless the server runs with
+            /// --allow-private-webhooks); a spool directory must be inside the server's --spool-root. Both
+            /// are refused with 422 at body.target.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/NoticeChannelInput/target`.
             internal var target: Swift.String
@@ -2433,7 +2437,7 @@ extension Components {
             /// - Parameters:
             ///   - id:
             ///   - kind:
-            ///   - target: The webhook's URL, or the spool's absolute directory path.
+            ///   - target: The webhook's URL, or the spool's absolute directory path. A webhook may not point at this
             ///   - jurisdiction: Only notices to subjects of this jurisdiction (and below); all when absent.
             ///   - secret: The webhook's signing key; stored, never returned.
             internal init(

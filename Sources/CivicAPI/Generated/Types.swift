@@ -17,8 +17,11 @@ internal protocol APIProtocol: Sendable {
     func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output
     /// Sign in with a username and password; returns a session token.
     ///
-    /// Unknown usernames and wrong passwords answer alike. After repeated failures the account is locked
-    /// for a while; a locked account answers like a wrong password.
+    /// Unknown usernames, wrong passwords and held-back attempts answer alike, after the same bcrypt
+    /// work. Each attempt is counted for the account and the caller's address before the password is
+    /// checked; after five failures from one address that address waits 15 s, then twice as long after
+    /// each further failure, up to 15 minutes (other addresses are not held back). Past the bounds on
+    /// concurrent password checks (overall and per address) the answer is 429 with Retry-After.
     ///
     ///
     /// - Remark: HTTP `POST /sessions`.
@@ -50,6 +53,12 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: Generated from `#/paths//accounts/{accountId}/households/put(assignHouseholds)`.
     func assignHouseholds(_ input: Operations.AssignHouseholds.Input) async throws -> Operations.AssignHouseholds.Output
     /// Issue an API token for an account; the secret is shown once.
+    ///
+    /// A token acts as its account. A person's account (one with a password, an actor or a subject)
+    /// gets a token only from that person: an administrator asking for another person's is refused
+    /// with 403 `token-for-another-person` at `body.account`. Tokens for other accounts (relying
+    /// parties, feeds) are service tokens. The token records the account that issued it.
+    ///
     ///
     /// - Remark: HTTP `POST /tokens`.
     /// - Remark: Generated from `#/paths//tokens/post(issueToken)`.
@@ -334,8 +343,11 @@ extension APIProtocol {
     }
     /// Sign in with a username and password; returns a session token.
     ///
-    /// Unknown usernames and wrong passwords answer alike. After repeated failures the account is locked
-    /// for a while; a locked account answers like a wrong password.
+    /// Unknown usernames, wrong passwords and held-back attempts answer alike, after the same bcrypt
+    /// work. Each attempt is counted for the account and the caller's address before the password is
+    /// checked; after five failures from one address that address waits 15 s, then twice as long after
+    /// each further failure, up to 15 minutes (other addresses are not held back). Past the bounds on
+    /// concurrent password checks (overall and per address) the answer is 429 with Retry-After.
     ///
     ///
     /// - Remark: HTTP `POST /sessions`.
@@ -405,6 +417,12 @@ extension APIProtocol {
         ))
     }
     /// Issue an API token for an account; the secret is shown once.
+    ///
+    /// A token acts as its account. A person's account (one with a password, an actor or a subject)
+    /// gets a token only from that person: an administrator asking for another person's is refused
+    /// with 403 `token-for-another-person` at `body.account`. Tokens for other accounts (relying
+    /// parties, feeds) are service tokens. The token records the account that issued it.
+    ///
     ///
     /// - Remark: HTTP `POST /tokens`.
     /// - Remark: Generated from `#/paths//tokens/post(issueToken)`.

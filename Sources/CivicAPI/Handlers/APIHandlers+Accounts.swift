@@ -15,7 +15,8 @@ extension APIHandlers {
     func createSession(_ input: Operations.CreateSession.Input) async throws -> Operations.CreateSession.Output {
         guard case .json(let credentials) = input.body else { throw APIError(.unsupportedMediaType, "send credentials as application/json") }
         do {
-            let (token, bearer) = try await services.authenticator.signIn(username: credentials.username, password: credentials.password)
+            let (token, bearer) = try await services.authenticator.signIn(username: credentials.username, password: credentials.password,
+                                                                                 address: ClientAddress.current)
             return .created(.init(body: .json(issued(token, bearer: bearer))))
         } catch let error as APIError where error.status == .unauthorized {
             services.counters.signInFailures.increment()
@@ -31,8 +32,7 @@ extension APIHandlers {
 
     func deleteCurrentSession(_ input: Operations.DeleteCurrentSession.Input) async throws -> Operations.DeleteCurrentSession.Output {
         guard let token = caller.token else { throw APIError.unauthorized }
-        _ = try await services.access.revokeToken(token.id, at: services.now())
-        services.authenticator.forget(token: token.id)
+        try await services.revokeToken(token.id.rawValue, kind: .signOut)
         return .noContent(.init())
     }
 
@@ -55,6 +55,7 @@ extension APIHandlers {
             id: body.id, role: AccessRole(rawValue: body.role.rawValue) ?? .auditor, displayName: body.displayName,
             password: body.password, actor: body.actor, measures: body.measures ?? [])
         try await services.access.insert(account)
+        try await services.audit(.accountCreated, target: account.id.rawValue)
         return .created(.init(body: .json(Mapping.principal(account))))
     }
 
@@ -76,6 +77,7 @@ extension APIHandlers {
             households.append(subject.id)
         }
         try await services.access.setHouseholds(households, of: account.id)
+        try await services.audit(.householdsAssigned, target: account.id.rawValue)
         services.authenticator.forget(account: account.id)
         guard let updated = try await services.access.account(account.id) else { throw APIError(.notFound, "no account '\(id)'") }
         return .ok(.init(body: .json(Mapping.principal(updated))))
@@ -83,9 +85,10 @@ extension APIHandlers {
 
     func issueToken(_ input: Operations.IssueToken.Input) async throws -> Operations.IssueToken.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the request as application/json") }
+        guard let issuer = caller.account else { throw APIError.unauthorized }
         let (token, bearer) = try await services.issueToken(
             account: body.account, scopes: Set(body.scopes.compactMap { TokenScope(rawValue: $0.rawValue) }), days: body.expiresInDays,
-            requestsPerSecond: body.requestsPerSecond, field: "body.")
+            requestsPerSecond: body.requestsPerSecond, issuer: issuer, field: "body.")
         return .created(.init(body: .json(issued(token, bearer: bearer))))
     }
 
@@ -105,6 +108,7 @@ public struct AccountFactory: Sendable {
         guard Account.ID.isValid(id) else { throw APIError(.badRequest, "account id is not valid: \(Account.ID.syntax)", at: "id") }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else { throw APIError(.badRequest, "displayName must be 1 to 200 characters", at: "displayName") }
+        try Text.check(name, field: "displayName")
         var hash: String?
         if let password {
             guard password.count >= services.configuration.passwordLengthMin, password.utf8.count <= 72 else {

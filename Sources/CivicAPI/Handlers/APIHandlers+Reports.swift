@@ -16,6 +16,9 @@ extension APIHandlers {
     func fileReport(_ input: Operations.FileReport.Input) async throws -> Operations.FileReport.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the report as application/json") }
         guard let account = caller.account else { throw APIError.unauthorized }
+        if let days = body.durationDays, !(0...Limits.durationDaysMax).contains(days) {
+            throw APIError(.badRequest, "durationDays must be from 0 to \(Limits.durationDaysMax)", at: "body.durationDays")
+        }
         // The subject must be within the caller's reach; one out of reach answers like one that does not exist.
         let subject = try await visibility.require(body.subject)
         guard let occurredOn = Day(iso: body.occurredOn), (1900...2999).contains(occurredOn.year) else {
@@ -175,6 +178,7 @@ extension APIHandlers {
         } ?? 0
         let entries = try await store.entries(after: after, limit: paging.limit + 1)
         let items = Array(entries.prefix(paging.limit))
+        try await services.audit(.export, target: "entries after \(after)")
         let next = entries.count > paging.limit ? items.last.map { Paging.encode(String($0.sequence)) } : nil
         return .ok(.init(body: .json(.init(items: items.map(Mapping.entry), nextCursor: next))))
     }

@@ -1,5 +1,6 @@
 import CivicAccess
 import CivicCore
+import CivicDelivery
 import Foundation
 
 /// Remedies, corrections, authority feeds, single notices and appeals, delivery channels, and the
@@ -132,6 +133,15 @@ extension APIHandlers {
         guard (1...2000).contains(body.target.count) else { throw APIError(.badRequest, "a target is 1 to 2000 characters", at: "body.target") }
         if let secret = body.secret, !(16...256).contains(secret.count) {
             throw APIError(.badRequest, "a signing secret is 16 to 256 characters", at: "body.secret")
+        }
+        // A webhook must not point at this machine or a private network, a spool directory must be inside
+        // the server's spool root (none configured: no spool channels over the API).
+        do {
+            if body.kind == .spool { _ = try services.configuration.deliveryGuard.checkSpool(body.target) } else {
+                try services.configuration.deliveryGuard.checkWebhook(body.target)
+            }
+        } catch {
+            throw APIError(error.code == .refused ? .unprocessableContent : .badRequest, code: error.code.rawValue, error.message, at: "body.target")
         }
         let channel = DeliveryChannel(
             id: try Identifier(validating: body.id, field: "id"), kind: body.kind == .spool ? .spool : .webhook, target: body.target,

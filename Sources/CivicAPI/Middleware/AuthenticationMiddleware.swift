@@ -29,8 +29,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.caller = caller
-        return try await Caller.$current.withValue(caller) {
-            try await next(request, context)
+        return try await ClientAddress.$current.withValue(address) {
+            try await Caller.$current.withValue(caller) {
+                try await next(request, context)
+            }
         }
     }
 

@@ -1,7 +1,11 @@
 import Hummingbird
+import NIOCore
 
 /// Reads the whole request body before anything else sees it, refusing bodies over the limit with
-/// 413 (evidence uploads have their own, larger limit). Nothing downstream streams unbounded input.
+/// 413 (evidence uploads have their own, larger limit), whether the size was declared or the body came
+/// in chunks; then refuses JSON with a key given twice or a control character in a string, a field
+/// the operation's schema does not name, or a query parameter outside its declared type (400).
+/// Nothing downstream streams unbounded input.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let configuration: APIConfiguration
@@ -16,8 +20,21 @@ struct BodyLimitMiddleware: RouterMiddleware {
         }
         var request = request
         do {
-            _ = try await request.collectBody(upTo: limit)
+            let body = try await request.collectBody(upTo: limit)
+            // JSON bodies are read once for what decoders let pass: keys given twice, control characters.
+            var json: [UInt8]?
+            if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") || type.contains("+json") {
+                json = Array(buffer: body)
+                try StrictJSON.check(json!)
+            }
+            // Fields the operation does not know, query parameters outside their type: named, before decoding.
+            if json != nil || request.uri.query?.isEmpty == false {
+                try RequestContract.served.check(request.method, path: request.uri.path, query: request.uri.query, json: json)
+            }
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "the request body is larger than the \(limit) bytes this operation accepts")
+        } catch is NIOTooManyBytesError {
+            // A chunked body carries no Content-Length: the limit is found while reading it.
             throw APIError(.contentTooLarge, "the request body is larger than the \(limit) bytes this operation accepts")
         }
         return try await next(request, context)

@@ -42,6 +42,7 @@ struct AccountCommand: AsyncParsableCommand {
                 let account = try await AccountFactory(services: services).make(
                     id: id, role: accessRole, displayName: name, password: password, actor: actor, measures: measures)
                 try await services.access.insert(account)
+                try await services.audit(.accountCreated, target: account.id.rawValue)
             } catch let error as APIError {
                 throw CivicError(error.status.code == 404 ? .notFound : error.status.code == 409 ? .conflict : .invalidInput,
                                  error.detail, at: error.location.map { "--\($0)" })
@@ -71,6 +72,7 @@ struct AccountCommand: AsyncParsableCommand {
                 ids.append(subject.id)
             }
             try await services.access.setHouseholds(ids, of: account.id)
+            try await services.audit(.householdsAssigned, target: account.id.rawValue)
             print("account '\(id)' covers \(ids.count) households")
         }
     }
@@ -138,6 +140,7 @@ struct TokenCommand: AsyncParsableCommand {
             guard try await services.access.revokeToken(try identifier(id, field: "token id"), at: APIServices.wallClockSeconds()) else {
                 throw CivicError(.notFound, "no token '\(id)'")
             }
+            try await services.audit(.tokenRevoked, target: id)
             print("revoked token '\(id)'")
         }
     }

@@ -66,10 +66,15 @@ struct NoticeCommand: AsyncParsableCommand {
         @Option(help: "Keep delivering, a pass every this many seconds, until interrupted.") var every: Int?
         @Option(help: "At most this many deliveries per pass.") var limit: Int = 500
         @Option(help: "Seconds to wait for a webhook to answer.") var timeout: Double = 10
+        @Option(name: .customLong("spool-root"), help: ArgumentHelp("The directory every spool channel must be inside; spool channels are not delivered without it.", valueName: "path"))
+        var spoolRoot: String?
+        @Flag(name: .customLong("allow-private-webhooks"), help: "Let webhooks reach loopback, link-local and private addresses (a gateway on this host or network).")
+        var allowPrivateWebhooks = false
 
         func run() async throws {
             let engine = try await store.engine()
-            let adapters: [any NoticeChannelAdapter] = [WebhookAdapter(timeoutSeconds: timeout), SpoolAdapter()]
+            let deliveryGuard = DeliveryGuard(allowPrivateNetworks: allowPrivateWebhooks, spoolRoot: spoolRoot)
+            let adapters: [any NoticeChannelAdapter] = [WebhookAdapter(timeoutSeconds: timeout, guard: deliveryGuard), SpoolAdapter(guard: deliveryGuard)]
             repeat {
                 let pass = try await engine.deliverDue(now: Int64(Date().timeIntervalSince1970), adapters: adapters, limit: limit)
                 if output.json { try Terminal.printJSON(pass) } else {

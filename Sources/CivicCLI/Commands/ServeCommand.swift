@@ -3,6 +3,7 @@ import CivicAccess
 import CivicAPI
 import CivicCertificates
 import CivicCore
+import CivicDelivery
 import CivicDemo
 import CivicLog
 import CivicSQLite
@@ -39,9 +40,17 @@ struct ServeCommand: AsyncParsableCommand {
     var certificateKey: String?
     @Option(name: .customLong("token-rate"), help: "Requests a second per token, unless the token sets its own.") var tokenRate: Int = 50
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
+    @Option(name: .customLong("password-checks-queued"), help: "Sign-ins that may wait for a password check before the rest get 429.")
+    var passwordChecksQueued: Int = 16
+    @Option(name: .customLong("password-checks-per-address"), help: "Sign-ins one address may have checked or waiting at once before the rest get 429.")
+    var passwordChecksPerAddress: Int = 2
     @Flag(name: .customLong("secure-cookies"), help: "Mark the pages' cookies Secure: use it whenever browsers reach the server over HTTPS (behind a TLS proxy).")
     var secureCookies = false
-    @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (default: the address the browser used).", valueName: "url"))
+    @Option(name: .customLong("spool-root"), help: ArgumentHelp("The directory spool channels added over the API must be inside; without it, the API adds no spool channels.", valueName: "path"))
+    var spoolRoot: String?
+    @Flag(name: .customLong("allow-private-webhooks"), help: "Let webhook channels added over the API point at loopback, link-local or private addresses.")
+    var allowPrivateWebhooks = false
+    @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (https makes cookies Secure). Without it, certificates carry no link, except with --demo, which links to the address it listens on.", valueName: "url"))
     var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
     @OptionGroup var logKeys: LogCommand.KeyOptions
@@ -75,8 +84,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw CivicError(.invalidInput, "--token-rate and --anonymous-rate must be from 1 to 1000000")
         }
         var configuration = APIConfiguration()
+        configuration.strictTransportSecurity = secureCookies
+        configuration.deliveryGuard = DeliveryGuard(allowPrivateNetworks: allowPrivateWebhooks, spoolRoot: spoolRoot)
         configuration.requestsPerSecondDefault = tokenRate
         configuration.anonymousRequestsPerSecond = anonymousRate
+        guard (0...10_000).contains(passwordChecksQueued), (1...10_000).contains(passwordChecksPerAddress) else {
+            throw CivicError(.invalidInput, "--password-checks-queued must be from 0 and --password-checks-per-address from 1, to 10000")
+        }
+        configuration.passwordChecksQueuedMax = passwordChecksQueued
+        configuration.passwordChecksPerAddressMax = passwordChecksPerAddress
         let keyPath = certificateKey ?? store.database + ".certificate-key"
         var key: CertificateSigningKey?
         if FileManager.default.fileExists(atPath: keyPath) {
@@ -123,7 +139,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) || publicURL.contains("?") {
             throw CivicError(.invalidInput, "--public-url must be an http:// or https:// address without a query, like https://credit.example.gov")
         }
-        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies, publicURL: publicURL))
+        // Links that leave a page (a certificate's QR code) are built from the public address only, never
+        // from a request's Host header. The demo links to the address it listens on.
+        var linkBase = publicURL
+        if linkBase == nil, demo { linkBase = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+        if linkBase == nil { Terminal.error("no --public-url: certificates are issued without a verification link or QR code") }
+        let web = try await WebServices(api: services, configuration: WebConfiguration(secureCookies: secureCookies, publicURL: linkBase))
         let application = try buildApplication(services, host: host, port: port, logger: logger, additionalRoutes: web.register(on:))
         let purge = IdempotencyPurge(services: services)
         let checkpoints = CheckpointSigner(services: services, logger: logger)

@@ -33,6 +33,7 @@ extension Engine {
             guard !statement.isEmpty, statement.count <= Limits.statementLengthMax else {
                 throw CivicError(.invalidInput, "an appeal needs a statement of 1 to \(Limits.statementLengthMax) characters")
             }
+            try Text.check(statement, field: "statement", lineBreaks: true)
             guard request.evidence.count <= Limits.evidencePerReportMax else {
                 throw CivicError(.invalidInput, "at most \(Limits.evidencePerReportMax) pieces of evidence")
             }
@@ -115,6 +116,7 @@ extension Engine {
             guard !reason.isEmpty, reason.count <= Limits.statementLengthMax else {
                 throw CivicError(.invalidInput, "an appeal decision needs reasons (1 to \(Limits.statementLengthMax) characters)")
             }
+            try Text.check(reason, field: "reason", lineBreaks: true)
             let reviewer = try await requireActor(reviewerID)
             guard reviewer.roles.contains(.reviewer) || reviewer.roles.contains(.administrator) else {
                 throw CivicError(.refused, "actor '\(reviewerID)' may not decide appeals (needs reviewer or administrator)")

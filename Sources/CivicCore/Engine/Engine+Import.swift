@@ -56,6 +56,8 @@ extension Engine {
                 guard !row.sourceRecord.isEmpty, row.sourceRecord.count <= 200 else {
                     throw CivicError(.invalidInput, "source record must be 1 to 200 characters", at: location)
                 }
+                try Text.check(row.sourceRecord, field: "source record", at: location)
+                try Text.check(row.statement, field: "statement", lineBreaks: true, at: location)
                 switch row.kind {
                 case .record:
                     guard let rule = row.rule else { throw CivicError(.invalidInput, "a record needs a rule", at: location) }

@@ -114,6 +114,7 @@ extension Engine {
         let effective = request.on ?? today
         guard effective <= today else { throw CivicError(.invalidInput, "a remedy cannot be dated in the future (\(effective))") }
         guard Entry.ID.isValid(request.id.rawValue) else { throw CivicError(.invalidInput, "id is not valid: \(Entry.ID.syntax)") }
+        try Text.check(request.note, field: "note", lineBreaks: true)
         switch request.target {
         case .report(let reportID):
             guard let record = try await store.report(reportID) else { throw CivicError(.notFound, "no report '\(reportID)'") }
@@ -161,6 +162,7 @@ extension Engine {
                 throw CivicError(.refused, "actor '\(actor)' may not correct entries")
             }
             guard !reason.trimmingWhitespace().isEmpty else { throw CivicError(.invalidInput, "a correction needs a reason") }
+            try Text.check(reason, field: "reason", lineBreaks: true)
             guard let target = try await store.entry(targetID) else { throw CivicError(.notFound, "no entry '\(targetID)'") }
             guard target.kind == .deed || target.kind == .rating else { throw CivicError(.refused, "entry '\(targetID)' is a \(target.kind.rawValue); only deeds and ratings can be corrected") }
             // Nobody corrects an entry about themself or their household, or one that came from their own report.

@@ -271,6 +271,11 @@ struct ReportContext {
         guard !statement.isEmpty, statement.count <= Limits.statementLengthMax else {
             throw CivicError(.invalidInput, "statement must be 1 to \(Limits.statementLengthMax) characters")
         }
+        try Text.check(statement, field: "statement", lineBreaks: true)
+        if let days = request.durationDays, !(0...Limits.durationDaysMax).contains(days) {
+            throw CivicError(.invalidInput, "durationDays must be from 0 to \(Limits.durationDaysMax)", at: "durationDays")
+        }
+        if let record = request.sourceRecord { try Text.check(record, field: "sourceRecord") }
         guard request.evidence.count <= Limits.evidencePerReportMax else {
             throw CivicError(.invalidInput, "at most \(Limits.evidencePerReportMax) pieces of evidence")
         }
@@ -336,6 +341,7 @@ public enum Review {
         }
         let reason = decision.reason.trimmingWhitespace()
         guard reason.count <= Limits.statementLengthMax else { throw CivicError(.invalidInput, "reason is longer than \(Limits.statementLengthMax) characters") }
+        try Text.check(reason, field: "reason", lineBreaks: true)
         switch decision.outcome {
         case .approve:
             break

@@ -54,6 +54,8 @@ public struct Engine: Sendable {
 extension Engine {
     public func register(_ jurisdiction: Jurisdiction) async throws -> WriteResult {
         try await commitPlanned {
+            try Text.check(jurisdiction.name.en, field: "name.en")
+            try Text.check(jurisdiction.name.zh, field: "name.zh")
             let existing = try await store.jurisdictions()
             if let same = existing.first(where: { $0.id == jurisdiction.id }) {
                 guard same == jurisdiction else { throw CivicError(.conflict, "jurisdiction '\(jurisdiction.id)' already exists with different details") }
@@ -88,6 +90,7 @@ extension Engine {
                 guard !subject.name.trimmingWhitespace().isEmpty, subject.name.count <= 200 else {
                     throw CivicError(.invalidInput, "name must be 1 to 200 characters", at: location)
                 }
+                try Text.check(subject.name, field: "name", at: location)
                 if subject.household != nil && subject.kind != .person {
                     throw CivicError(.invalidInput, "only a person can belong to a household", at: location)
                 }
@@ -132,6 +135,7 @@ extension Engine {
             guard try await store.jurisdictions().contains(where: { $0.id == actor.jurisdiction }) else {
                 throw CivicError(.notFound, "actor '\(actor.id)': no jurisdiction '\(actor.jurisdiction)'")
             }
+            try Text.check(actor.name, field: "name", at: "actor '\(actor.id)'")
             if let subject = actor.subject, try await store.subject(subject) == nil {
                 throw CivicError(.notFound, "actor '\(actor.id)': no subject '\(subject)'")
             }

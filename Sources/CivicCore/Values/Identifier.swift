@@ -66,6 +66,8 @@ public enum Language: String, Sendable, Codable, CaseIterable { case en, zh }
 public enum Limits {
     public static let identifierLengthMax = 128
     public static let statementLengthMax = 4_000
+    /// The longest a deed may be said to have lasted (about a hundred years; openapi.yaml says the same).
+    public static let durationDaysMax = 36_500
     public static let evidencePerReportMax = 20
     public static let rulesPerSchemeMax = 2_000
     public static let schemesPerHandbookMax = 50

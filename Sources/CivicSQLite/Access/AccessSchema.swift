@@ -10,6 +10,8 @@ enum AccessSchema {
         var migrator = DatabaseMigrator()
         migrator.eraseDatabaseOnSchemaChange = false
         migrator.registerMigration("access-v1", migrate: createV1)
+        migrator.registerMigration("access-v2", migrate: createV2)
+        migrator.registerMigration("access-v3", migrate: createV3)
         return migrator
     }
 
@@ -73,6 +75,42 @@ enum AccessSchema {
                 uploaded_by TEXT NOT NULL,
                 uploaded_at INTEGER NOT NULL
             );
+            """)
+    }
+
+    /// Sign-in failures per account and address (a throttle nobody else can trigger), and who issued each token.
+    private static func createV2(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE sign_in_throttle (
+                account TEXT NOT NULL,
+                address TEXT NOT NULL,
+                failures INTEGER NOT NULL,
+                blocked_until INTEGER,
+                last_attempt_at INTEGER NOT NULL,
+                PRIMARY KEY (account, address)
+            );
+
+            ALTER TABLE token ADD COLUMN issued_by TEXT;
+            """)
+    }
+
+    /// The access trail, append-only like the ledger: the database itself refuses updates and deletes.
+    private static func createV3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE access_event (
+                sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT,
+                target TEXT,
+                address TEXT
+            );
+
+            CREATE TRIGGER access_event_no_update BEFORE UPDATE ON access_event
+            BEGIN SELECT RAISE(ABORT, 'the access trail is append-only'); END;
+
+            CREATE TRIGGER access_event_no_delete BEFORE DELETE ON access_event
+            BEGIN SELECT RAISE(ABORT, 'the access trail is append-only'); END;
             """)
     }
 }

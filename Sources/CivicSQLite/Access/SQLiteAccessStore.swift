@@ -17,8 +17,10 @@ public final class SQLiteAccessStore: AccessStore {
     public convenience init(path: String) throws {
         var configuration = SQLiteAccessStore.configuration()
         configuration.journalMode = .wal
+        try DatabaseFile.prepare(path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            DatabaseFile.restrict(path)
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try self.init(writer: pool)
         } catch {
@@ -129,22 +131,64 @@ public final class SQLiteAccessStore: AccessStore {
         }
     }
 
-    public func recordFailedSignIn(_ account: Account.ID, at now: UnixTime, lockAfter: Int, lockSeconds: Int64) async throws -> Account? {
-        try await write("recording a failed sign-in") { db in
+    public func beginSignIn(_ account: Account.ID, from address: String, at now: UnixTime, throttle: SignInThrottle) async throws -> SignInAttempt {
+        try await write("counting a sign-in attempt") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT failures, blocked_until FROM sign_in_throttle WHERE account = ? AND address = ?",
+                                       arguments: [account.rawValue, address])
+            let failures: Int = row?["failures"] ?? 0
+            if let blockedUntil: UnixTime = row?["blocked_until"], now < blockedUntil { return .delayed(until: blockedUntil) }
+            // Counted as a failure now; a good password clears it afterwards.
+            let delay = throttle.delaySeconds(afterFailures: failures + 1)
             try db.execute(sql: """
-                UPDATE account SET failed_sign_ins = failed_sign_ins + 1,
-                    locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END
-                WHERE id = ?
-                """, arguments: [lockAfter, now + lockSeconds, account.rawValue])
-            // A lock starts a fresh count, so the next lock needs as many failures again.
-            try db.execute(sql: "UPDATE account SET failed_sign_ins = 0 WHERE id = ? AND failed_sign_ins >= ?", arguments: [account.rawValue, lockAfter])
-            return try Self.account(account, db)
+                INSERT INTO sign_in_throttle (account, address, failures, blocked_until, last_attempt_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (account, address) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until,
+                    last_attempt_at = excluded.last_attempt_at
+                """, arguments: [account.rawValue, address, failures + 1, delay > 0 ? now + delay : nil, now])
+            return .allowed
         }
     }
 
-    public func recordSignIn(_ account: Account.ID) async throws {
-        try await write("recording a sign-in") { db in
-            try db.execute(sql: "UPDATE account SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", arguments: [account.rawValue])
+    public func clearSignInFailures(_ account: Account.ID, from address: String) async throws {
+        try await write("clearing sign-in failures") { db in
+            try db.execute(sql: "DELETE FROM sign_in_throttle WHERE account = ? AND address = ?", arguments: [account.rawValue, address])
+        }
+    }
+
+    public func purgeSignInFailures(lastAttemptBefore cutoff: UnixTime) async throws -> Int {
+        try await write("purging sign-in failures") { db in
+            try db.execute(sql: "DELETE FROM sign_in_throttle WHERE last_attempt_at < ? AND (blocked_until IS NULL OR blocked_until < ?)",
+                           arguments: [cutoff, cutoff])
+            return db.changesCount
+        }
+    }
+
+    public func signInFailures(_ account: Account.ID, from address: String) async throws -> (failures: Int, blockedUntil: UnixTime?) {
+        try await read("reading sign-in failures") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT failures, blocked_until FROM sign_in_throttle WHERE account = ? AND address = ?",
+                                       arguments: [account.rawValue, address])
+            return (row?["failures"] ?? 0, row?["blocked_until"])
+        }
+    }
+
+    // MARK: Access events
+
+    @discardableResult
+    public func recordAccessEvent(_ event: AccessEvent) async throws -> Int64 {
+        try await write("recording an access event") { db in
+            try db.execute(sql: "INSERT INTO access_event (at, kind, actor, target, address) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [event.at, event.kind.rawValue, event.actor?.rawValue, event.target, event.address])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func accessEvents(after sequence: Int64?, limit: Int) async throws -> [AccessEvent] {
+        try await read("reading the access trail") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM access_event WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                             arguments: [sequence ?? 0, limit]).map { row in
+                guard let kind = AccessEvent.Kind(rawValue: row["kind"]) else { throw CivicError(.corrupted, "access event has an unknown kind") }
+                return AccessEvent(sequence: row["sequence"], at: row["at"], kind: kind, actor: (row["actor"] as String?).map { Account.ID($0) },
+                                   target: row["target"], address: row["address"])
+            }
         }
     }
 
@@ -153,11 +197,11 @@ public final class SQLiteAccessStore: AccessStore {
     public func insert(_ token: TokenRecord) async throws {
         try await write("issuing a token") { db in
             try db.execute(sql: """
-                INSERT INTO token (id, account, kind, secret_hash, scopes, created_at, expires_at, revoked_at, requests_per_second)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO token (id, account, kind, secret_hash, scopes, created_at, expires_at, revoked_at, requests_per_second, issued_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [token.id.rawValue, token.account.rawValue, token.kind.rawValue, token.secretHash,
                                  token.scopes.map(\.rawValue).sorted().joined(separator: " "), token.createdAt, token.expiresAt,
-                                 token.revokedAt, token.requestsPerSecond])
+                                 token.revokedAt, token.requestsPerSecond, token.issuedBy?.rawValue])
         }
     }
 
@@ -167,7 +211,8 @@ public final class SQLiteAccessStore: AccessStore {
         return TokenRecord(
             id: TokenRecord.ID(row["id"] as String), account: Account.ID(row["account"] as String), kind: kind,
             secretHash: row["secret_hash"], scopes: Set(scopes), createdAt: row["created_at"], expiresAt: row["expires_at"],
-            revokedAt: row["revoked_at"], requestsPerSecond: row["requests_per_second"])
+            revokedAt: row["revoked_at"], requestsPerSecond: row["requests_per_second"],
+            issuedBy: (row["issued_by"] as String?).map { Account.ID($0) })
     }
 
     public func token(_ id: TokenRecord.ID) async throws -> TokenRecord? {

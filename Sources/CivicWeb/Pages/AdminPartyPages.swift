@@ -27,6 +27,7 @@ extension WebServices {
                     throw APIError(.conflict, page.text("admin.accountExists", ["id": account.id.rawValue]), at: "id")
                 }
                 try await self.api.access.insert(account)
+                try await self.api.audit(.accountCreated, target: account.id.rawValue)
                 return page.redirect("/admin/parties/" + Page.escapeQuery(account.id.rawValue), done: "admin.partyCreated")
             } catch let error as APIError {
                 let field = error.location.map { $0.hasPrefix("measures") ? "measures" : $0 } ?? "id"
@@ -50,12 +51,15 @@ extension WebServices {
             guard let days = Int(daysText.isEmpty ? "90" : daysText) else {
                 return try await self.accountPage(page, issued: nil, error: page.text("admin.daysInvalid"), status: .badRequest)
             }
+            guard let issuer = page.caller.account else { throw PageError.signInRequired }
             do {
-                let (token, bearer) = try await self.api.issueToken(account: id, scopes: scopes, days: days, requestsPerSecond: nil)
+                let (token, bearer) = try await self.api.issueToken(account: id, scopes: scopes, days: days, requestsPerSecond: nil, issuer: issuer)
                 // The secret goes out in this answer only; the store keeps its hash.
                 return try await self.accountPage(page, issued: (token, bearer), error: nil, status: .created)
             } catch let error as APIError where error.status == .badRequest {
                 return try await self.accountPage(page, issued: nil, error: error.detail, status: .badRequest)
+            } catch let error as APIError where error.code == "token-for-another-person" {
+                return try await self.accountPage(page, issued: nil, error: page.text("admin.tokenForPerson"), status: .forbidden)
             }
         }
 

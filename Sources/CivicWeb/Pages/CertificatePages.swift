@@ -40,7 +40,7 @@ extension WebServices {
             headers[.contentType] = "text/plain; charset=utf-8"
             headers[.contentDisposition] = "attachment; filename=\"certificate-\(certificate.serial).txt\""
             headers[.cacheControl] = "no-store"
-            let body = "\(text)\n\n\(Self.verifyURL(page, token: text))\n"
+            let body = "\(text)\n" + (Self.verifyURL(page, token: text).map { "\n\($0)\n" } ?? "")
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         }
     }
@@ -59,13 +59,13 @@ extension WebServices {
 
     static func certificatePage(_ page: Page, _ token: String, _ certificate: Certificate) async throws -> Response {
         let url = verifyURL(page, token: token)
-        let qr = try QRCode(url, correction: .medium)
+        let qr = try url.map { try QRCode($0, correction: .medium) }
         let jurisdictions = try await page.store.jurisdictions()
         let issuer = jurisdictions.first { $0.id == certificate.issuer }.map { page.text($0.name) } ?? certificate.issuer.rawValue
         let scheme = try await page.engine.handbooks().scheme(certificate.scheme).map { page.text($0.scheme.title) } ?? certificate.scheme.rawValue
         let model: [String: Any] = [
-            "qr": qr.svg(moduleSize: 4, quietZone: 4, title: page.text("certificate.scan")),
-            "url": url, "token": token, "download": "/portal/certificate/download?c=" + Page.escapeQuery(token),
+            "qr": qr?.svg(moduleSize: 4, quietZone: 4, title: page.text("certificate.scan")) as Any,
+            "url": url as Any, "token": token, "download": "/portal/certificate/download?c=" + Page.escapeQuery(token),
             "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
             "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
             "issuer": issuer, "serial": certificate.serial, "log": WebServices.logChecked(page, certificate) as Any,
@@ -73,13 +73,11 @@ extension WebServices {
         return page.render("public/certificate", title: page.text("certificate.issuedTitle"), model: model, status: .created)
     }
 
-    /// The verification page's address with the certificate filled in: on the public address if one is
-    /// configured, else on the host the browser used.
-    static func verifyURL(_ page: Page, token: String) -> String {
-        if let base = page.web.configuration.publicURL { return "\(base)/verify?c=\(Page.escapeQuery(token))" }
-        let host = page.request.head.authority ?? "localhost"
-        let scheme = page.web.configuration.secureCookies ? "https" : "http"
-        return "\(scheme)://\(host)/verify?c=\(Page.escapeQuery(token))"
+    /// The verification page's address with the certificate filled in, on the configured public
+    /// address only: never on the request's `Host` header, which whoever sends the request chooses.
+    /// Without a public address there is no link (and no QR code); the certificate text still verifies.
+    static func verifyURL(_ page: Page, token: String) -> String? {
+        page.web.configuration.publicURL.map { "\($0)/verify?c=\(Page.escapeQuery(token))" }
     }
 }
 

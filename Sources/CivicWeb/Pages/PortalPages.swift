@@ -101,6 +101,7 @@ extension WebServices {
                 _ = try page.admit(operation)
             }
             let data = try await PortalModel.export(page, me)
+            try await self.api.audit(.export, target: "portal \(me.subject.id.rawValue)")
             var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
             headers[HTTPField.Name("Content-Disposition")!] = "attachment; filename=\"civic-record-\(me.subject.id.rawValue).json\""
             headers[.xContentTypeOptions] = "nosniff"

@@ -57,13 +57,15 @@ public struct Form: Sendable {
                 let type = part.headers.first(name: "Content-Type") ?? "application/octet-stream"
                 files[name, default: []].append(File(filename: filename, contentType: type, bytes: Array(buffer: part.body)))
             } else {
-                fields[name, default: []].append(String(buffer: part.body))
+                fields[name, default: []].append(String(buffer: part.body).replacingOccurrences(of: "\r\n", with: "\n"))
             }
         }
     }
 
+    /// Browsers send a textarea's line breaks as CR LF; the store keeps them as LF (a lone CR is a
+    /// control character the engine refuses).
     static func decode(_ text: Substring) -> String {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+        (String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "").replacingOccurrences(of: "\r\n", with: "\n")
     }
 
     /// `name="value"` from a header like Content-Disposition.

@@ -64,12 +64,15 @@ extension WebServices {
             cookies.append(cookie(WebCookie.form, formCookie, maxAge: nil))
         }
         return Page(web: self, request: request, context: context, language: language, catalog: catalog(language), caller: caller,
-                    formToken: formToken(cookie: formCookie), cookies: cookies)
+                    formToken: formToken(cookie: formCookie, session: caller.token?.id), cookies: cookies)
     }
 
-    /// The anti-forgery token for a form cookie: only this server can make it, only that browser has the cookie.
-    func formToken(cookie: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(("form:" + cookie).utf8), using: SymmetricKey(data: formKey))
+    /// The anti-forgery token for a form cookie and the session it is used in: only this server can
+    /// make it, only that browser has the cookie, and it is good only with the session it was made for,
+    /// so another person's form cookie and token do not work beside a victim's session cookie.
+    func formToken(cookie: String, session: TokenRecord.ID?) -> String {
+        let bound = "form:" + cookie + "\u{1F}session:" + (session?.rawValue ?? "")
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(bound.utf8), using: SymmetricKey(data: formKey))
         return TokenSecret.hex(mac)
     }
 

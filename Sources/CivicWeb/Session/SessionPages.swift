@@ -2,6 +2,7 @@ import CivicAPI
 import CivicAccess
 import CivicCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 extension WebServices {
@@ -24,11 +25,18 @@ extension WebServices {
             let token: TokenRecord
             let bearer: String
             do {
-                (token, bearer) = try await self.api.authenticator.signIn(username: username, password: password)
+                (token, bearer) = try await self.api.authenticator.signIn(username: username, password: password,
+                                                                                        address: ClientAddress.current)
             } catch let error as APIError where error.status == .unauthorized {
                 self.api.counters.signInFailures.increment()
                 return page.render("login", title: page.text("login.title"),
                                    model: Self.loginModel(page, username: username, error: page.text("login.refused")), status: .unauthorized)
+            } catch let error as APIError where error.status == .tooManyRequests {
+                // Past the bounds on password checks: the form again, in the reader's language, with Retry-After.
+                var response = page.render("login", title: page.text("login.title"),
+                                           model: Self.loginModel(page, username: username, error: page.text("login.busy")), status: .tooManyRequests)
+                for (name, value) in error.headers { if let field = HTTPField.Name(name) { response.headers[field] = value } }
+                return response
             }
             guard let account = try await self.api.access.account(token.account) else { throw PageError.signInRequired }
             let next = form["next"].flatMap(Self.safeNext) ?? Navigation.home(for: account.role)
@@ -39,8 +47,7 @@ extension WebServices {
 
         post(router, "/logout") { page in
             if let token = page.caller.token, token.kind == .session {
-                _ = try await self.api.access.revokeToken(token.id, at: self.api.now())
-                self.api.authenticator.forget(token: token.id)
+                try await self.api.revokeToken(token.id.rawValue, kind: .signOut)
             }
             var response = page.redirect("/", done: "flash.signedOut")
             response.setCookie(self.expired(WebCookie.session))
@@ -52,10 +59,25 @@ extension WebServices {
         ["username": username, "error": error as Any, "next": page.query("next").flatMap(safeNext) ?? ""]
     }
 
-    /// Only a path on this site: never another host (`//evil`, `https://...`), so sign-in cannot bounce elsewhere.
+    /// The first path segments that sign-in may lead back to: the site's own page areas, nothing else.
+    static let nextAreas: Set<Substring> = ["portal", "assessor", "committee", "admin", "board", "verify"]
+
+    /// Only a path into one of the site's own page areas (`nextAreas`), written with plain characters:
+    /// no scheme, no host, no backslash, tab or other control character, no `..`, no percent-escapes in
+    /// the path (browsers turn `/\t/evil` or `/%5Cevil` into another host); anything else goes home.
     static func safeNext(_ next: String) -> String? {
-        guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\r"), !next.contains("\n"),
-              next.utf8.count <= 512, next != "/login" else { return nil }
+        guard next.utf8.count <= 512, next.hasPrefix("/") else { return nil }
+        let parts = next.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts[0]
+        let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        guard let area = segments.first, nextAreas.contains(area) else { return nil }
+        func plain(_ byte: UInt8, extra: String) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || extra.utf8.contains(byte)
+        }
+        for segment in segments {
+            guard !segment.isEmpty, segment != ".", segment != "..", segment.utf8.allSatisfy({ plain($0, extra: "-._~") }) else { return nil }
+        }
+        if parts.count == 2, !parts[1].utf8.allSatisfy({ plain($0, extra: "-._~%=&+") }) { return nil }
         return next
     }
 }
