@@ -74,32 +74,32 @@ enum SimulationRunner {
 
     @Test(.disabled(if: longRun)) func referenceStoreSlice() async throws {
         // Proves the engine keeps every invariant on the reference store under commit faults and races.
-        try await slice(.reference, seeds: 200, operations: 150)
+        try await slice(.reference, seeds: 60, operations: 150)
     }
 
     @Test(.disabled(if: longRun)) func sqliteInMemorySlice() async throws {
         // Proves the same on SQLite in memory, with the transparency log audited after every step.
-        try await slice(.sqliteMemory, seeds: 40, operations: 150)
+        try await slice(.sqliteMemory, seeds: 5, operations: 100)
     }
 
     @Test(.disabled(if: longRun)) func sqliteOnDiskSlice() async throws {
         // Proves the same on SQLite on disk, where a crash reopens the store from its file.
-        try await slice(.sqliteFile, seeds: 10, operations: 120)
+        try await slice(.sqliteFile, seeds: 3, operations: 100)
     }
 
     @Test(.disabled(if: longRun || !postgresAvailable)) func postgresSlice() async throws {
         // Proves the same on PostgreSQL, where a crash closes the pool and reconnects.
-        try await slice(.postgres, seeds: 4, operations: 100)
+        try await slice(.postgres, seeds: 1, operations: 40)
     }
 
     @Test(.disabled(if: longRun)) func aSeedReplaysExactly() async throws {
         // Proves determinism: the same seed gives the same trace and final state, and another seed does not.
         for kind in [StoreKind.reference, .sqliteFile] {
-            let first = try await Simulation.run(seed: 42, operations: 150, on: kind)
-            let second = try await Simulation.run(seed: 42, operations: 150, on: kind)
-            let other = try await Simulation.run(seed: 43, operations: 150, on: kind)
+            let first = try await Simulation.run(seed: 42, operations: 100, on: kind)
+            let second = try await Simulation.run(seed: 42, operations: 100, on: kind)
+            let other = try await Simulation.run(seed: 43, operations: 100, on: kind)
             #expect(first.violation == nil)
-            #expect(first.trace.count > 150)
+            #expect(first.trace.count > 100)
             #expect(first.trace == second.trace)
             #expect(first.digest == second.digest)
             #expect(first.digest != other.digest)
