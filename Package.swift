@@ -198,6 +198,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
+        // Deterministic simulation: one seed drives a random world, random commands and faults at the store
+        // boundary on every store, with the invariants checked after every step (scripts/simulate).
+        .testTarget(
+            name: "CivicSimulationTests",
+            dependencies: ["CivicCore", "CivicTesting", "CivicSQLite", "CivicPostgres", "CivicLog"],
+            swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",
             dependencies: ["CivicCLI", "CivicCore", "CivicTesting", "CivicCertificates", "CivicPostgres", "CivicSQLite", "CivicDemo", "CivicLog"],
