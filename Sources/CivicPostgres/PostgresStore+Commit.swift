@@ -67,7 +67,7 @@ extension PostgresStore {
         try await replace(changes.standings, on: connection)
         try await insert(changes.cycles, into: Cycle.table, as: .cycle, on: connection) { $0.bind(&$1) }
         try await applyDueProcess(changes, on: connection)
-        if changes.appendsToLog { try await appendToLog(changes.loggedRecords, on: connection) }
+        if changes.appendsToLog { try await appendToLog(changes, on: connection) }
     }
 
     /// From this many rows, entries, standings and listings go in by COPY rather than multi-row INSERTs.

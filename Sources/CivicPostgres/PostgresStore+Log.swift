@@ -9,13 +9,30 @@ import PostgresNIO
 extension PostgresStore: TransparencyLogStore {
     static let logName = "ledger"
 
-    /// Appends `records` as leaves and grows the tiles, inside the commit's transaction.
+    /// A record's leaf before it is numbered.
+    typealias HashedRecord = (kind: LoggedRecord.Kind, key: String, hash: LogHash)
+
+    /// Appends `records` as leaves and grows the tiles, inside the migration's transaction.
     static func appendToLog(_ records: [LoggedRecord], on connection: PostgresConnection) async throws {
+        try await appendToLog(hashed: records.map { ($0.kind, $0.key, Merkle.leafHash($0.bytes)) }, on: connection)
+    }
+
+    /// Appends a commit's records as leaves, each hashed as it is encoded (`ChangeSet.forEachLoggedRecord`), so a
+    /// close's hundreds of thousands of notices are never held as bytes all at once.
+    static func appendToLog(_ changes: ChangeSet, on connection: PostgresConnection) async throws {
+        var hashed: [HashedRecord] = []
+        hashed.reserveCapacity(changes.loggableCount)
+        changes.forEachLoggedRecord { hashed.append(($0, $1, Merkle.leafHash($2))) }
+        try await appendToLog(hashed: hashed, on: connection)
+    }
+
+    /// Numbers hashed records after the log's last leaf, under the log's lock, and grows the tiles.
+    private static func appendToLog(hashed records: [HashedRecord], on connection: PostgresConnection) async throws {
         if records.isEmpty { return }
         try await connection.query("LOCK TABLE log_leaf IN SHARE ROW EXCLUSIVE MODE", logger: logger)
         let size = try await logSize(connection)
         let leaves = records.enumerated().map { offset, record in
-            LogLeaf(index: size + UInt64(offset), kind: record.kind, key: record.key, hash: Merkle.leafHash(record.bytes))
+            LogLeaf(index: size + UInt64(offset), kind: record.kind, key: record.key, hash: record.hash)
         }
         try await append(leaves, size: size, on: connection)
     }
