@@ -116,28 +116,36 @@ extension SQLiteStore: TransparencyLogStore {
 
     /// The log's size and its right-edge tiles, read before a commit so that its tiles can be grown in the background.
     static func edge(_ db: Database) throws -> LogEdge {
-        let size = try logSize(db)
-        return LogEdge(size: size, tiles: TileSet(try tiles(TlogTiles.edgeTiles(size: size), in: db)))
+        try edge(size: try logSize(db), in: db)
+    }
+
+    /// The right-edge tiles of the log at `size`.
+    static func edge(size: UInt64, in db: Database) throws -> LogEdge {
+        LogEdge(size: size, tiles: TileSet(try tiles(TlogTiles.edgeTiles(size: size), in: db)))
     }
 
     /// Appends leaves numbered from `size`: where each record's leaf is, and the tiles grown by their hashes.
     static func append(_ leaves: [PendingLeaf], size: UInt64, in db: Database) throws {
-        let edge = try tiles(TlogTiles.edgeTiles(size: size), in: db)
-        try write(try GrownLog(leaves, from: LogEdge(size: size, tiles: TileSet(edge))), in: db)
+        try write(try GrownLog(leaves, from: try edge(size: size, in: db)), in: db)
+    }
+
+    /// Inserts tiles that are new and replaces those that grew (a partial tile only grows, under its trigger).
+    static func upsert(_ tiles: [Tile], log: String, in db: Database) throws {
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO log_tile (log, level, idx, hashes) VALUES (?, ?, ?, ?)
+            ON CONFLICT (log, level, idx) DO UPDATE SET hashes = excluded.hashes
+            """)
+        for tile in tiles {
+            upsert.setUncheckedArguments([log, Int64(tile.key.level), Int64(tile.key.index), Data(tile.serialized)])
+            try upsert.execute()
+        }
     }
 
     /// Writes grown leaves: their places, every tile that is new or grew, and the upper interior of every tile completed.
     static func write(_ grown: GrownLog, in db: Database) throws {
         try RecordKind.logLeaf.mappingErrors {
             try placeLeaves(grown.leaves, from: grown.size, log: logName, in: db)
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO log_tile (log, level, idx, hashes) VALUES (?, ?, ?, ?)
-                ON CONFLICT (log, level, idx) DO UPDATE SET hashes = excluded.hashes
-                """)
-            for tile in grown.tiles {
-                upsert.setUncheckedArguments([logName, Int64(tile.key.level), Int64(tile.key.index), Data(tile.serialized)])
-                try upsert.execute()
-            }
+            try upsert(grown.tiles, log: logName, in: db)
             let interior = try db.cachedStatement(sql: """
                 INSERT INTO log_tile_interior (log, level, idx, nodes) VALUES (?, ?, ?, ?) ON CONFLICT (log, level, idx) DO NOTHING
                 """)
@@ -175,15 +183,7 @@ extension SQLiteStore: TransparencyLogStore {
     /// Writes the level-0 tiles of leaves numbered from `size` whose tiles above are already stored (a migration's move).
     static func writeLeafTiles(_ hashes: [LogHash], from size: UInt64, log: String, in db: Database) throws {
         let edge = try tiles([TlogTiles.edgeTiles(size: size).first { $0.level == 0 }].compactMap { $0 }, in: db, log: log)
-        let grown = try TlogTiles.append(size: size, edge: edge, leaves: hashes).filter { $0.key.level == 0 }
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO log_tile (log, level, idx, hashes) VALUES (?, 0, ?, ?)
-            ON CONFLICT (log, level, idx) DO UPDATE SET hashes = excluded.hashes
-            """)
-        for tile in grown {
-            upsert.setUncheckedArguments([log, Int64(tile.key.index), Data(tile.serialized)])
-            try upsert.execute()
-        }
+        try upsert(try TlogTiles.append(size: size, edge: edge, leaves: hashes).filter { $0.key.level == 0 }, log: log, in: db)
     }
 
     public func importLog(_ leaves: [LogLeaf]) async throws {
@@ -245,12 +245,17 @@ extension SQLiteStore: TransparencyLogStore {
     /// Reads tiles from `log_tile`. A tile the store holds with fewer hashes than asked for is absent from the answer.
     static func tiles(_ keys: [TileKey], in db: Database, log: String = logName) throws -> [TileKey: [LogHash]] {
         var out: [TileKey: [LogHash]] = [:]
+        for (key, hashes) in try stored(keys, in: db, log: log) where hashes.count >= key.width { out[key] = Array(hashes.prefix(key.width)) }
+        return out
+    }
+
+    /// The tiles at these keys' (level, index) as stored, whatever their width.
+    private static func stored(_ keys: [TileKey], in db: Database, log: String = logName) throws -> [TileKey: [LogHash]] {
+        var out: [TileKey: [LogHash]] = [:]
         let statement = try db.cachedStatement(sql: "SELECT hashes FROM log_tile WHERE log = ? AND level = ? AND idx = ?")
         for key in keys {
             guard let blob = try Data.fetchOne(statement, arguments: [log, Int64(key.level), Int64(key.index)]) else { continue }
-            let hashes = try Tile.hashes(parsing: Array(blob))
-            guard hashes.count >= key.width else { continue }
-            out[key] = Array(hashes.prefix(key.width))
+            out[key] = try Tile.hashes(parsing: Array(blob))
         }
         return out
     }
@@ -290,12 +295,7 @@ extension SQLiteStore: TransparencyLogStore {
             if let interior = cached.interior, !key.isPartial { set.insert(interior: interior, level: key.level, index: key.index) }
         }
         guard !missing.isEmpty else { return set }
-        let statement = try db.cachedStatement(sql: "SELECT hashes FROM log_tile WHERE log = ? AND level = ? AND idx = ?")
-        var stored: [TileKey: [LogHash]] = [:]
-        for key in missing {
-            guard let blob = try Data.fetchOne(statement, arguments: [logName, Int64(key.level), Int64(key.index)]) else { continue }
-            stored[key] = try Tile.hashes(parsing: Array(blob))
-        }
+        let stored = try stored(missing, in: db)
         let interiors = try self.interiors(stored.filter { $0.value.count == TileKey.fullWidth }.map(\.key), in: db)
         for (key, hashes) in stored where hashes.count >= key.width {
             if hashes.count == TileKey.fullWidth {
