@@ -202,7 +202,7 @@ let package = Package(
         // boundary on every store, with the invariants checked after every step (scripts/simulate).
         .testTarget(
             name: "CivicSimulationTests",
-            dependencies: ["CivicCore", "CivicTesting", "CivicSQLite", "CivicPostgres", "CivicLog"],
+            dependencies: ["CivicCore", "CivicTesting", "CivicSQLite", "CivicPostgres", "CivicLog", "CivicDemo"],
             swiftSettings: strict),
         .testTarget(
             name: "CivicCLITests",

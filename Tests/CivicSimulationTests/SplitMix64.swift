@@ -1,19 +1,16 @@
+import CivicDemo
+
 /// The simulation's only source of randomness: SplitMix64 (Steele, Lea and Flood, 2014), seeded once.
 ///
 /// No wall clock and no global generator anywhere in a run: the same seed gives the same world,
 /// the same operations and the same faults, so a failure replays exactly.
 struct SplitMix64: RandomNumberGenerator {
-    private(set) var state: UInt64
+    /// The demo's SplitMix64, so the project has one implementation of it.
+    private var source: SeededRandom
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { source = SeededRandom(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { source.next() }
 
     /// A number in `0..<bound`.
     mutating func below(_ bound: Int) -> Int {
