@@ -216,7 +216,7 @@ func registerCycleBenchmarks() {
         benchmark.startMeasurement()
         let summary = try await engine.closeCycle(BenchWorld.city, month: month, by: BenchWorld.administrator) { _ in pages.tick() }
         benchmark.stopMeasurement()
-        log("closed \(month): \(summary.standingsComputed) standings; \(pages.report())")
+        log("closed \(month): \(summary.standingsComputed) standings, \(summary.standingsHeld) of them still holding; \(pages.report())")
         guard summary.standingsComputed == database.subjects else {
             return benchmark.error("closing \(month) computed \(summary.standingsComputed) standings, expected \(database.subjects)")
         }

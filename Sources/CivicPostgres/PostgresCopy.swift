@@ -127,7 +127,7 @@ extension Standing {
         text.field(Int64(earned.year)); text.field(earned.thisYear.hundredths); text.field(earned.previousYear.hundredths)
         text.field(quota.map { Int64($0.year) }); text.field(quota?.required.hundredths); text.field(quota?.earned.hundredths)
         text.field(quota.map { Int64($0.exemptMembers) }); text.field(quota.map { Int64($0.members) })
-        text.field(Int64(listings.count))
+        text.field(Int64(listings.count)); text.field(nextChange); text.field(foldedThrough)
     }
 }
 

@@ -346,12 +346,13 @@ extension Entry {
 }
 
 extension Standing {
-    /// 22 columns; `Listing.table` columns follow them in joined reads.
+    /// 24 columns; `Listing.table` columns follow them in joined reads.
     static let table = TableColumns(
         table: "standing",
         names: ["subject", "scheme", "as_of", "score", "grade", "lock_grade", "lock_since", "lock_until", "capped_by", "dimensions",
                 "active_entries", "active_rules", "last_sequence", "earned_year", "earned_this_year", "earned_previous_year",
-                "quota_year", "quota_required", "quota_earned", "quota_exempt_members", "quota_members", "listing_count"],
+                "quota_year", "quota_required", "quota_earned", "quota_exempt_members", "quota_members", "listing_count",
+                "next_change", "folded_through"],
         casts: ["dimensions": "jsonb"])
 
     func bind(_ bindings: inout PostgresBindings) throws {
@@ -363,7 +364,7 @@ extension Standing {
         bindings.append(Int64(earned.year)); bindings.append(earned.thisYear.hundredths); bindings.append(earned.previousYear.hundredths)
         bindings.append(quota.map { Int64($0.year) }); bindings.append(quota?.required.hundredths); bindings.append(quota?.earned.hundredths)
         bindings.append(quota.map { Int64($0.exemptMembers) }); bindings.append(quota.map { Int64($0.members) })
-        bindings.append(Int64(listings.count))
+        bindings.append(Int64(listings.count)); bindings.append(nextChange?.stored); bindings.append(foldedThrough)
     }
 
     /// A standing without its listings, from `Standing.table`.
@@ -391,9 +392,12 @@ extension Standing {
             quota = QuotaStatus(year: year, required: try reader.points(), earned: try reader.points(),
                                 exemptMembers: try reader.int(), members: try reader.int())
         }
+        // The quota columns are read only when present, so the last two are found by place.
+        var tail = ColumnReader(row, table: "standing", startingAt: 22)
         self.init(subject: subject, scheme: scheme, asOf: asOf, score: score, grade: grade, lock: lock, cappedBy: cappedBy,
                   dimensions: dimensions, listings: [], activeEntries: activeEntries, activeRules: activeRules,
-                  lastSequence: lastSequence, earned: earned, quota: quota)
+                  lastSequence: lastSequence, earned: earned, quota: quota,
+                  nextChange: try tail.optionalDay(), foldedThrough: try tail.optionalInteger())
     }
 }
 

@@ -50,7 +50,15 @@ enum PostgresSchema {
         Migration(version: 4, name: "projections", sql: projections),
         Migration(version: 5, name: "due-process", sql: dueProcess),
         Migration(version: 6, name: "transparency-log", sql: transparencyLog, then: PostgresStore.backfillLog),
+        Migration(version: 7, name: "standings-hold", sql: standingsHold),
     ]
+
+    /// The day a standing may next change and the last entry its fold saw, so a cycle close folds again
+    /// only what may have changed; standings stored before have neither and are folded at the next close.
+    static let standingsHold = """
+        ALTER TABLE standing ADD COLUMN next_change BIGINT;
+        ALTER TABLE standing ADD COLUMN folded_through BIGINT CHECK (folded_through IS NULL OR folded_through >= 0);
+        """
 
     /// The newest version this program knows.
     static var latestVersion: Int64 { migrations.last?.version ?? 0 }

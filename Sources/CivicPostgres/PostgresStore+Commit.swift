@@ -65,6 +65,7 @@ extension PostgresStore {
             try await insert(changes.entries, into: Entry.table, as: .entry, on: connection) { $0.bind(&$1) }
         }
         try await replace(changes.standings, on: connection)
+        if let held = changes.heldStandings { try await hold(held, on: connection) }
         try await insert(changes.cycles, into: Cycle.table, as: .cycle, on: connection) { $0.bind(&$1) }
         try await applyDueProcess(changes, on: connection)
         if changes.appendsToLog { try await appendToLog(changes, on: connection) }
@@ -140,6 +141,18 @@ extension PostgresStore {
                 try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: PostgresStore.logger)
             }
             start = end
+        }
+    }
+
+    /// Moves the day of standings that still hold, in one statement; a standing stored for a later day keeps its own.
+    private static func hold(_ held: HeldStandings, on connection: PostgresConnection) async throws {
+        if held.keys.isEmpty { return }
+        let subjects = held.keys.map(\.subject.rawValue), schemes = held.keys.map(\.scheme.rawValue), day = held.asOf.stored
+        try await RecordKind.standing.mappingErrors {
+            try await connection.query("""
+                UPDATE standing SET as_of = \(day) FROM unnest(\(subjects)::text[], \(schemes)::text[]) AS k (subject, scheme)
+                WHERE standing.subject = k.subject AND standing.scheme = k.scheme AND standing.as_of <= \(day)
+                """, logger: PostgresStore.logger)
         }
     }
 

@@ -165,29 +165,67 @@ extension PostgresStore {
     public func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] {
         precondition(limit >= 0, "a page limit is never negative")
         return try await read("reading ledgers") { connection in
-            let subjects = try await connection.query(PostgresStore.subjectsQuery(after: cursor, limit: limit), logger: PostgresStore.logger)
-                .collect().map(Subject.init(reading:))
-            guard let first = subjects.first?.id.rawValue, let last = subjects.last?.id.rawValue else { return [] }
+            try await PostgresStore.ledgerPage(connection, after: cursor, limit: limit, wanted: nil)
+        }
+    }
 
-            var entries: [Subject.ID: [Entry]] = [:]
-            let entryRows = try await connection.query(
+    /// The page's subjects and standings, then each subject's last sequence from the entry index alone;
+    /// entries are decoded only for the subjects `wanted` names: in one pass over the range when they
+    /// are most of the page, otherwise by subject (`= ANY`), as the SQLite store does.
+    public func ledgers(after cursor: Subject.ID?, limit: Int,
+                        readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading ledgers") { connection in
+            try await PostgresStore.ledgerPage(connection, after: cursor, limit: limit, wanted: wanted)
+        }
+    }
+
+    private static func ledgerPage(_ connection: PostgresConnection, after cursor: Subject.ID?, limit: Int,
+                                   wanted: (@Sendable (Subject, [Standing], Int64) -> Bool)?) async throws -> [SubjectLedger] {
+        let subjects = try await connection.query(PostgresStore.subjectsQuery(after: cursor, limit: limit), logger: PostgresStore.logger)
+            .collect().map(Subject.init(reading:))
+        guard let first = subjects.first?.id.rawValue, let last = subjects.last?.id.rawValue else { return [] }
+
+        var standings: [Subject.ID: [Standing]] = [:]
+        var bindings = PostgresBindings()
+        bindings.append(first)
+        bindings.append(last)
+        for standing in try await PostgresStore.standings(connection, where: "subject >= $1 AND subject <= $2", bindings: bindings) {
+            standings[standing.subject, default: []].append(standing)
+        }
+
+        // Whose entries to read: everyone's, or those `wanted` names given their last sequence.
+        var reading: Set<Subject.ID>?
+        if let wanted {
+            var lastEntry: [Subject.ID: Int64] = [:]
+            let heads = try await connection.query(
+                "SELECT subject, MAX(sequence) FROM entry WHERE subject >= \(first) AND subject <= \(last) GROUP BY subject",
+                logger: PostgresStore.logger)
+            for try await (subject, sequence) in heads.decode((String, Int64).self) { lastEntry[Subject.ID(subject)] = sequence }
+            reading = Set(subjects.lazy.filter { wanted($0, standings[$0.id] ?? [], lastEntry[$0.id] ?? 0) }.map(\.id))
+        }
+
+        var entries: [Subject.ID: [Entry]] = [:]
+        let entryRows: PostgresRowSequence
+        if let reading, reading.count * 2 < subjects.count {
+            let ids = reading.map(\.rawValue)
+            entryRows = try await connection.query(
+                "SELECT \(unescaped: Entry.table.list) FROM entry WHERE subject = ANY(\(ids)::text[]) ORDER BY subject, sequence",
+                logger: PostgresStore.logger)
+        } else {
+            entryRows = try await connection.query(
                 "SELECT \(unescaped: Entry.table.list) FROM entry WHERE subject >= \(first) AND subject <= \(last) ORDER BY subject, sequence",
                 logger: PostgresStore.logger)
-            for try await row in entryRows {
-                let entry = try Entry(reading: row)
-                entries[entry.subject, default: []].append(entry)
-            }
-
-            var standings: [Subject.ID: [Standing]] = [:]
-            var bindings = PostgresBindings()
-            bindings.append(first)
-            bindings.append(last)
-            for standing in try await PostgresStore.standings(connection, where: "subject >= $1 AND subject <= $2", bindings: bindings) {
-                standings[standing.subject, default: []].append(standing)
-            }
-            return subjects.map {
-                SubjectLedger(subject: $0, entries: entries[$0.id] ?? [], standings: standings[$0.id] ?? [])
-            }
+        }
+        for try await row in entryRows {
+            let entry = try Entry(reading: row)
+            if let reading, !reading.contains(entry.subject) { continue }
+            entries[entry.subject, default: []].append(entry)
+        }
+        return subjects.map { subject in
+            let read = reading?.contains(subject.id) ?? true
+            return SubjectLedger(subject: subject, entries: read ? entries[subject.id] ?? [] : [], standings: standings[subject.id] ?? [],
+                                 entriesRead: read)
         }
     }
 

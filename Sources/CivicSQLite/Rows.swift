@@ -283,13 +283,14 @@ extension Entry {
 }
 
 extension Standing {
-    /// 22 columns; `Listing.columns` follow them in joined reads.
+    /// 24 columns; `Listing.columns` follow them in joined reads.
     static let columns = """
         subject, scheme, as_of, score, grade, lock_grade, lock_since, lock_until, capped_by, dimensions, \
         active_entries, active_rules, last_sequence, earned_year, earned_this_year, earned_previous_year, \
-        quota_year, quota_required, quota_earned, quota_exempt_members, quota_members, listing_count
+        quota_year, quota_required, quota_earned, quota_exempt_members, quota_members, listing_count, \
+        next_change, folded_through
         """
-    static let columnCount = 22
+    static let columnCount = 24
 
     var arguments: StatementArguments {
         [subject.rawValue, scheme.rawValue, Int64(asOf.ordinal), score.hundredths, grade?.rawValue,
@@ -299,7 +300,7 @@ extension Standing {
          activeEntries, activeRules.isEmpty ? "[]" : JSONColumn.array(activeRules.lazy.map(\.rawValue)), lastSequence,
          earned.year, earned.thisYear.hundredths, earned.previousYear.hundredths,
          quota?.year, quota?.required.hundredths, quota?.earned.hundredths, quota?.exemptMembers, quota?.members,
-         listings.count]
+         listings.count, nextChange.map { Int64($0.ordinal) }, foldedThrough]
     }
 
     /// A standing without its listings, from `Standing.columns`.
@@ -327,9 +328,12 @@ extension Standing {
             quota = QuotaStatus(year: year, required: try reader.points(), earned: try reader.points(),
                                 exemptMembers: try reader.int(), members: try reader.int())
         }
+        // The quota columns are read only when present, so the last two are found by place.
+        var tail = RowReader(row, table: "standing", startingAt: 22)
         self.init(subject: subject, scheme: scheme, asOf: asOf, score: score, grade: grade, lock: lock, cappedBy: cappedBy,
                   dimensions: dimensions, listings: [], activeEntries: activeEntries, activeRules: activeRules,
-                  lastSequence: lastSequence, earned: earned, quota: quota)
+                  lastSequence: lastSequence, earned: earned, quota: quota,
+                  nextChange: try tail.optionalDay(), foldedThrough: try tail.optionalInteger())
     }
 }
 

@@ -85,6 +85,7 @@ extension SQLiteStore {
             $0.arguments
         }
         try replace(changes.standings, in: db)
+        if let held = changes.heldStandings { try hold(held, in: db) }
         try insert(changes.cycles, as: .cycle, sql: "INSERT INTO cycle (\(Cycle.columns)) VALUES (?, ?, ?, ?)", in: db) {
             $0.arguments
         }
@@ -146,6 +147,18 @@ extension SQLiteStore {
         }
     }
 
+    /// Moves the day of standings that still hold; a standing stored for a later day keeps its own.
+    private static func hold(_ held: HeldStandings, in db: Database) throws {
+        try RecordKind.standing.mappingErrors {
+            let update = try db.cachedStatement(sql: "UPDATE standing SET as_of = ?1 WHERE subject = ?2 AND scheme = ?3 AND as_of <= ?1")
+            let day = Int64(held.asOf.ordinal)
+            for key in held.keys {
+                update.setUncheckedArguments([day, key.subject.rawValue, key.scheme.rawValue])
+                try update.execute()
+            }
+        }
+    }
+
     /// Inserts or replaces each standing with its listings. Replacing a
     /// standing rewrites its `listing_count`, and a trigger then drops the old
     /// listings, only where there were some.
@@ -157,7 +170,7 @@ extension SQLiteStore {
                 .joined(separator: ", ")
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO standing (\(Standing.columns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)
                 """)
             let list = try db.cachedStatement(sql: """

@@ -206,27 +206,59 @@ extension SQLiteStore {
     /// in index order and split by subject.
     public func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] {
         precondition(limit >= 0, "a page limit is never negative")
-        return try await read("reading ledgers") { db in
-            let subjects = try SQLiteStore.subjects(db, after: cursor, limit: limit)
-            guard let first = subjects.first?.id.rawValue, let last = subjects.last?.id.rawValue else { return [] }
+        return try await read("reading ledgers") { db in try SQLiteStore.ledgerPage(db, after: cursor, limit: limit, wanted: nil) }
+    }
 
-            var entries: [Subject.ID: [Entry]] = [:]
-            let entryStatement = try db.cachedStatement(sql: """
+    /// The page's subjects and standings, then each subject's last sequence from the entry index alone;
+    /// entries are decoded only for the subjects `wanted` names: in one pass over the range when they
+    /// are most of the page, otherwise one indexed read each.
+    public func ledgers(after cursor: Subject.ID?, limit: Int,
+                        readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
+        precondition(limit >= 0, "a page limit is never negative")
+        return try await read("reading ledgers") { db in try SQLiteStore.ledgerPage(db, after: cursor, limit: limit, wanted: wanted) }
+    }
+
+    private static func ledgerPage(_ db: Database, after cursor: Subject.ID?, limit: Int,
+                                   wanted: (@Sendable (Subject, [Standing], Int64) -> Bool)?) throws -> [SubjectLedger] {
+        let subjects = try SQLiteStore.subjects(db, after: cursor, limit: limit)
+        guard let first = subjects.first?.id.rawValue, let last = subjects.last?.id.rawValue else { return [] }
+
+        var standings: [Subject.ID: [Standing]] = [:]
+        for standing in try SQLiteStore.standings(db, where: "subject >= ? AND subject <= ?", arguments: [first, last]) {
+            standings[standing.subject, default: []].append(standing)
+        }
+
+        // Whose entries to read: everyone's, or those `wanted` names given their last sequence.
+        var reading: Set<Subject.ID>?
+        if let wanted {
+            var lastEntry: [Subject.ID: Int64] = [:]
+            let heads = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT subject, MAX(sequence) FROM entry WHERE subject >= ? AND subject <= ? GROUP BY subject
+                """), arguments: [first, last])
+            while let row = try heads.next() { lastEntry[Subject.ID(try row.decode(String.self, atIndex: 0))] = try row.decode(Int64.self, atIndex: 1) }
+            reading = Set(subjects.lazy.filter { wanted($0, standings[$0.id] ?? [], lastEntry[$0.id] ?? 0) }.map(\.id))
+        }
+
+        var entries: [Subject.ID: [Entry]] = [:]
+        if let reading, reading.count * 2 < subjects.count {
+            let statement = try db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE subject = ? ORDER BY sequence")
+            for id in reading { entries[id] = try Row.fetchAll(statement, arguments: [id.rawValue]).map(Entry.init(reading:)) }
+        } else {
+            let statement = try db.cachedStatement(sql: """
                 SELECT \(Entry.columns) FROM entry WHERE subject >= ? AND subject <= ? ORDER BY subject, sequence
                 """)
-            let entryRows = try Row.fetchCursor(entryStatement, arguments: [first, last])
-            while let row = try entryRows.next() {
+            let rows = try Row.fetchCursor(statement, arguments: [first, last])
+            let subjectColumn = 3
+            while let row = try rows.next() {
+                if let reading, !reading.contains(Subject.ID(try row.decode(String.self, atIndex: subjectColumn))) { continue }
                 let entry = try Entry(reading: row)
                 entries[entry.subject, default: []].append(entry)
             }
-
-            var standings: [Subject.ID: [Standing]] = [:]
-            for standing in try SQLiteStore.standings(db, where: "subject >= ? AND subject <= ?", arguments: [first, last]) {
-                standings[standing.subject, default: []].append(standing)
-            }
-            return subjects.map {
-                SubjectLedger(subject: $0, entries: entries[$0.id] ?? [], standings: standings[$0.id] ?? [])
-            }
+        }
+        return subjects.map { subject in
+            let read = reading?.contains(subject.id) ?? true
+            return SubjectLedger(subject: subject, entries: read ? entries[subject.id] ?? [] : [], standings: standings[subject.id] ?? [],
+                                 entriesRead: read)
         }
     }
 

@@ -29,7 +29,18 @@ enum Schema {
         migrator.registerMigration("v2-due-process", migrate: createDueProcess)
         migrator.registerMigration("v3-transparency-log", migrate: createTransparencyLog)
         migrator.registerMigration("v4-log-leaves-in-tiles", migrate: moveLeavesIntoTiles)
+        migrator.registerMigration("v5-standings-hold", migrate: addStandingsHold)
         return migrator
+    }
+
+    /// The day a standing may next change and the last entry its fold saw (`Standing.nextChange`,
+    /// `Standing.foldedThrough`), so a cycle close folds again only what may have changed. Standings
+    /// stored before have neither and are folded at the next close.
+    private static func addStandingsHold(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE standing ADD COLUMN next_change INTEGER;
+            ALTER TABLE standing ADD COLUMN folded_through INTEGER CHECK (folded_through IS NULL OR folded_through >= 0);
+            """)
     }
 
     /// Jurisdictions, subjects and actors. References between them are not

@@ -162,11 +162,12 @@ public func makeStanding(
     subject: Subject.ID = "subject-1", scheme: Scheme.ID = "civic", asOf: Day = makeDay("2026-03-31"),
     score: Points = Points(1_000), grade: Grade? = "A", lock: Lock? = nil, cappedBy: Entry.ID? = nil,
     dimensions: [Dimension.ID: Points] = [:], listings: [Listing] = [], activeEntries: Int = 0,
-    activeRules: [Rule.ID] = [], lastSequence: Int64 = 0, earned: EarnedPoints = EarnedPoints(), quota: QuotaStatus? = nil
+    activeRules: [Rule.ID] = [], lastSequence: Int64 = 0, earned: EarnedPoints = EarnedPoints(), quota: QuotaStatus? = nil,
+    nextChange: Day? = nil, foldedThrough: Int64? = nil
 ) -> Standing {
     Standing(subject: subject, scheme: scheme, asOf: asOf, score: score, grade: grade, lock: lock, cappedBy: cappedBy,
              dimensions: dimensions, listings: listings, activeEntries: activeEntries, activeRules: activeRules,
-             lastSequence: lastSequence, earned: earned, quota: quota)
+             lastSequence: lastSequence, earned: earned, quota: quota, nextChange: nextChange, foldedThrough: foldedThrough)
 }
 
 /// A blacklisting under criterion "black-c" from `since`, open-ended unless `endsOn` is given.
@@ -194,7 +195,8 @@ public func makeStandingWithEveryField(subject: Subject.ID = "subject-1", scheme
         ],
         activeEntries: 3, activeRules: ["2.5", "4.1"], lastSequence: 7,
         earned: EarnedPoints(year: 2026, thisYear: Points(hundredths: 150), previousYear: Points(4)),
-        quota: QuotaStatus(year: 2025, required: Points(10), earned: Points(4), exemptMembers: 1, members: 5))
+        quota: QuotaStatus(year: 2025, required: Points(10), earned: Points(4), exemptMembers: 1, members: 5),
+        nextChange: makeDay("2026-06-14"), foldedThrough: 9)
 }
 
 /// A plain notice for `entry`, as the engine would write with it.

@@ -76,6 +76,16 @@ public actor InMemoryStore: Store {
             SubjectLedger(subject: subject, entries: entries(subject: subject.id), standings: standings(subject: subject.id))
         }
     }
+    public func ledgers(after cursor: Subject.ID?, limit: Int,
+                        readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) -> [SubjectLedger] {
+        subjects(after: cursor, limit: limit).map { subject in
+            let entries = entries(subject: subject.id), standings = standings(subject: subject.id)
+            guard wanted(subject, standings, entries.last?.sequence ?? 0) else {
+                return SubjectLedger(subject: subject, entries: [], standings: standings, entriesRead: false)
+            }
+            return SubjectLedger(subject: subject, entries: entries, standings: standings)
+        }
+    }
 
     public func standings(subject: Subject.ID) -> [Standing] {
         standingsByKey.values.filter { $0.subject == subject }.sorted { $0.scheme < $1.scheme }
@@ -142,6 +152,9 @@ public actor InMemoryStore: Store {
             ledger.append(entry)
         }
         for standing in changes.standings { standingsByKey[StandingKey(subject: standing.subject, scheme: standing.scheme)] = standing }
+        if let held = changes.heldStandings {
+            for key in held.keys where (standingsByKey[key]?.asOf).map({ $0 <= held.asOf }) ?? false { standingsByKey[key]!.asOf = held.asOf }
+        }
         closedCycles.append(contentsOf: changes.cycles)
         commitCount += 1
     }

@@ -1,5 +1,6 @@
 public import CivicCore
 public import Testing
+import Synchronization
 
 /// Builds a fresh, empty store; each check calls it once per store it needs.
 public typealias StoreFactory = @Sendable () async throws -> any Store
@@ -53,6 +54,8 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("subjects page in id order", subjectsPaging),
         StoreBehaviourCheck("entries page in sequence order", entriesPaging),
         StoreBehaviourCheck("ledgers page by subject with their entries and standings", ledgersPaging),
+        StoreBehaviourCheck("a selective ledger read decodes only the entries asked for", selectiveLedgerRead),
+        StoreBehaviourCheck("held standings move their day and nothing else", heldStandingsMoveOnlyTheirDay),
         StoreBehaviourCheck("an empty commit changes nothing", emptyCommitChangesNothing),
     ] + dueProcessChecks
 
@@ -578,6 +581,62 @@ public enum StoreBehaviour {
         #expect(all.first { $0.subject.id == "s-3" }?.entries.isEmpty == true)
         #expect(try await store.ledgers(after: "s-3", limit: 5).isEmpty)
         #expect(try await store.ledgers(after: nil, limit: 0).isEmpty)
+    }
+
+    /// `ledgers(after:limit:readingEntries:)` asks about every subject of the page with its stored
+    /// standings and the sequence of its last entry, and returns entries exactly for those it wants;
+    /// the rest come back marked unread, with their standings. Both a few and most of a page wanted.
+    public static func selectiveLedgerRead(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        let ids: [Subject.ID] = (1...8).map { Subject.ID("s-\($0)") }
+        let entries = (1...20).map { makeEntry(sequence: Int64($0), subject: ids[($0 * 3) % 7]) }  // s-8 has none
+        let standings = ids.map { makeStanding(subject: $0, nextChange: makeDay("2026-05-01"), foldedThrough: 4) }
+        try await store.commit(changes(head: 0) {
+            $0.subjects = ids.map { makeSubject(id: $0) }
+            $0.entries = entries
+            $0.standings = standings
+        })
+        for wantedIDs in [Set<Subject.ID>(["s-3"]), Set(ids.filter { $0 != "s-5" })] {
+            let asked = Mutex<[Subject.ID: (standings: [Standing], last: Int64)]>([:])
+            let page = try await store.ledgers(after: nil, limit: 100) { subject, stored, last in
+                asked.withLock { $0[subject.id] = (stored, last) }
+                return wantedIDs.contains(subject.id)
+            }
+            #expect(page.map(\.subject.id) == ids)
+            let questions = asked.withLock { $0 }
+            for id in ids {
+                let own = entries.filter { $0.subject == id }
+                #expect(questions[id]?.last == (own.last?.sequence ?? 0), "last entry of \(id)")
+                #expect(questions[id]?.standings == standings.filter { $0.subject == id }, "standings of \(id)")
+                let ledger = try #require(page.first { $0.subject.id == id })
+                #expect(ledger.standings == standings.filter { $0.subject == id })
+                #expect(ledger.entriesRead == wantedIDs.contains(id), "\(id) read")
+                #expect(ledger.entries == (wantedIDs.contains(id) ? own : []), "entries of \(id)")
+            }
+        }
+    }
+
+    /// A change set's held standings get the new day and keep every other field; one stored for a
+    /// later day keeps its own; standings and held standings in one commit both land.
+    public static func heldStandingsMoveOnlyTheirDay(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        let full = makeStandingWithEveryField(subject: "s-1")
+        let later = makeStanding(subject: "s-2", asOf: makeDay("2026-06-30"), nextChange: makeDay("2026-09-01"), foldedThrough: 0)
+        try await store.commit(changes(head: 0) {
+            $0.subjects = ["s-1", "s-2", "s-3"].map { makeSubject(id: $0) }
+            $0.standings = [full, later]
+        })
+        let replaced = makeStanding(subject: "s-3", asOf: makeDay("2026-04-30"), score: Points(990), nextChange: makeDay("2026-05-02"), foldedThrough: 0)
+        try await store.commit(changes {
+            $0.standings = [replaced]
+            $0.heldStandings = HeldStandings(asOf: makeDay("2026-04-30"), keys: [
+                StandingKey(subject: "s-1", scheme: full.scheme), StandingKey(subject: "s-2", scheme: later.scheme)])
+        })
+        var moved = full
+        moved.asOf = makeDay("2026-04-30")
+        #expect(try await store.standings(subject: "s-1") == [moved])
+        #expect(try await store.standings(subject: "s-2") == [later])
+        #expect(try await store.standings(subject: "s-3") == [replaced])
     }
 
     /// An empty change set commits and changes nothing, whatever head it names.

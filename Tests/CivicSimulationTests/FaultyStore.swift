@@ -97,6 +97,9 @@ actor FaultyStore: Store {
     func entries(subject: Subject.ID) async throws -> [Entry] { try await inner.entries(subject: subject) }
     func entries(after sequence: Int64, limit: Int) async throws -> [Entry] { try await inner.entries(after: sequence, limit: limit) }
     func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] { try await inner.ledgers(after: cursor, limit: limit) }
+    func ledgers(after cursor: Subject.ID?, limit: Int, readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
+        try await inner.ledgers(after: cursor, limit: limit, readingEntries: wanted)
+    }
     func standings(subject: Subject.ID) async throws -> [Standing] { try await inner.standings(subject: subject) }
     func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] { try await inner.standings(after: cursor, limit: limit) }
     func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {

@@ -18,6 +18,8 @@ struct RunResult: Sendable {
     var faults: [String: Int] = [:]
     var acknowledged = 0
     var refused = 0
+    /// Standings a cycle close found still holding, so only their day moved (the close's fast path).
+    var standingsHeld = 0
     var violation: String?
     /// The step at which the first violation was found (its prefix of operations fails).
     var failingStep: Int?
@@ -302,6 +304,7 @@ final class Simulation: @unchecked Sendable {
             return "\(result.rawValue) \(status.rawValue)"
         case .close(let jurisdiction, let month):
             let summary = try await engine.closeCycle(jurisdiction, month: month, by: SimWorld.admin)
+            result.standingsHeld += summary.standingsHeld
             return "\(summary.result.rawValue) entered \(summary.entered)"
         case .remedy(let request):
             let (result, entry) = try await engine.remedy(request.id, target: request.target, by: request.by, note: request.note)

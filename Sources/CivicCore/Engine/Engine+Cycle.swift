@@ -11,7 +11,11 @@ public struct CycleSummary: Sendable, Codable {
     public var awaitingGrace = 0
     /// Reports still waiting for review, carried to the next cycle.
     public var carriedOver = 0
+    /// Standings current after the close: those folded again plus those that still held.
     public var standingsComputed = 0
+    /// Of those, standings that still held as stored (nothing added, no change day since their fold), so
+    /// their entries were not read and only their day moved on.
+    public var standingsHeld = 0
     public var gradeFalls = 0
     public var gradeRises = 0
     public var listingsStarted: [String: Int] = [:]
@@ -57,13 +61,20 @@ extension Engine {
 
     static let rebuildPageSize = 5_000
 
-    /// Hands every subject's ledger to `body`, a page of `rebuildPageSize` subjects at a time, in id order.
-    func forEachLedgerPage(phase: String, progress: ProgressHandler?, _ body: ([SubjectLedger]) async throws -> Void) async throws {
+    /// Hands every subject's ledger to `body`, a page of `rebuildPageSize` subjects at a time, in id order;
+    /// with `wanted`, a subject's entries are read only where it says so.
+    func forEachLedgerPage(phase: String, progress: ProgressHandler?, readingEntries wanted: (@Sendable (Subject, [Standing], Int64) -> Bool)? = nil,
+                           _ body: ([SubjectLedger]) async throws -> Void) async throws {
         var cursor: Subject.ID?
         var done = 0
         let total = try await store.subjectCount()
         while true {
-            let page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
+            let page: [SubjectLedger]
+            if let wanted {
+                page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize, readingEntries: wanted)
+            } else {
+                page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
+            }
             guard let last = page.last else { return }
             cursor = last.subject.id
             try await body(page)
@@ -91,7 +102,18 @@ extension Engine {
             let scoped = scope.map { scope in
                 Set(context.jurisdictions.filter { context.jurisdictions.lineage(of: $0.id).contains(scope) }.map(\.id))
             }
-            let inScope: (Subject) -> Bool = { subject in scoped?.contains(subject.jurisdiction) ?? true }
+            let inScope: @Sendable (Subject) -> Bool = { subject in scoped?.contains(subject.jurisdiction) ?? true }
+            // A close folds again only the standings that may have changed since they were stored; a refresh folds all.
+            var holding: (@Sendable (Subject, [Standing], Int64) -> Bool)?
+            if cycle != nil {
+                let waitingSubjects = Set(waiting.keys)
+                holding = { (subject: Subject, stored: [Standing], lastEntry: Int64) -> Bool in
+                    guard inScope(subject) else { return false }
+                    if waitingSubjects.contains(subject.id) { return true }
+                    return !context.standingsHold(subject, stored: stored, lastEntry: lastEntry, on: asOf)
+                }
+            }
+            var held: [StandingKey] = []
 
             var planner = EntryPlanner(handbooks: context.handbooks, nextSequence: head + 1, today: asOf, recordedBy: cycle?.closedBy)
             let noticePlanner = NoticePlanner(handbooks: context.handbooks, schemes: context.currentSchemes, today: asOf)
@@ -101,9 +123,18 @@ extension Engine {
             var membersByHousehold: [Subject.ID: [(subject: Subject, standings: [Standing])]] = [:]
             var households: [Subject.ID: Subject] = [:]
             var cyclePoints: [StandingKey: Points] = [:]
-            try await forEachLedgerPage(phase: cycle == nil ? "standings folded" : "subjects closed", progress: progress) { page in
+            try await forEachLedgerPage(phase: cycle == nil ? "standings folded" : "subjects closed", progress: progress, readingEntries: holding) { page in
                 for ledger in page where inScope(ledger.subject) {
                     let subject = ledger.subject
+                    if !ledger.entriesRead {
+                        // Still holds: nothing to fold, announce or rewrite but the day it holds on.
+                        for standing in ledger.standings {
+                            held.append(StandingKey(subject: subject.id, scheme: standing.scheme))
+                            summary.gradeDistribution[standing.scheme.rawValue, default: [:]][standing.grade?.rawValue ?? "-", default: 0] += 1
+                        }
+                        if let household = subject.household { membersByHousehold[household, default: []].append((subject, ledger.standings)) }
+                        continue
+                    }
                     var entries = ledger.entries
                     var added: [(entry: Entry, report: Report)] = []
                     for record in (waiting[subject.id] ?? []).sorted(by: { ($0.report.occurredOn, $0.report.id) < ($1.report.occurredOn, $1.report.id) }) {
@@ -164,7 +195,9 @@ extension Engine {
             for standing in changes.standings {
                 summary.gradeDistribution[standing.scheme.rawValue, default: [:]][standing.grade?.rawValue ?? "-", default: 0] += 1
             }
-            summary.standingsComputed = changes.standings.count
+            summary.standingsHeld = held.count
+            summary.standingsComputed = changes.standings.count + held.count
+            if !held.isEmpty { changes.heldStandings = HeldStandings(asOf: asOf, keys: held) }
             summary.topSubjects = cyclePoints.sorted { ($0.value, $1.key.subject) > ($1.value, $0.key.subject) }
                 .prefix(CycleSummary.topSubjectsMax)
                 .map { CycleSummary.TopSubject(subject: $0.key.subject, scheme: $0.key.scheme, points: $0.value) }

@@ -70,6 +70,8 @@ struct StandingContext: Sendable {
     let firstPublished: [Scheme.ID: Day]
     /// Current schemes by id.
     let currentSchemes: [Scheme.ID: Scheme]
+    /// The day of the latest handbook publication: a standing folded before it may read another scheme.
+    let lastPublished: Day?
 
     struct RatedKey: Hashable, Sendable {
         var jurisdiction: Jurisdiction.ID
@@ -106,6 +108,7 @@ struct StandingContext: Sendable {
             }
         }
         self.firstPublished = firstPublished
+        lastPublished = handbooks.published.map(\.publishedOn).max()
     }
 
     static func load(engine: Engine) async throws -> StandingContext {
@@ -120,6 +123,22 @@ struct StandingContext: Sendable {
 
     func schemes(for subject: Subject) -> [(handbook: Handbook, scheme: Scheme)] {
         rating(subject).map { ($0.handbook, $0.scheme) }
+    }
+
+    /// Whether a subject's stored standings still hold on `day` without folding its entries again: every
+    /// scheme that rates it has a stored standing that still holds (`Standing.stillHolds`), and no handbook
+    /// was published since the oldest of them was folded. A household is always folded again: its quota
+    /// counts its members' points.
+    func standingsHold(_ subject: Subject, stored: [Standing], lastEntry: Int64, on day: Day) -> Bool {
+        guard subject.kind != .household else { return false }
+        let rated = rating(subject)
+        guard rated.count == stored.count, !stored.isEmpty else { return false }
+        for standing in stored {
+            guard standing.stillHolds(on: day, lastEntry: lastEntry),
+                  rated.contains(where: { $0.scheme.id == standing.scheme }) else { return false }
+            if let lastPublished, lastPublished >= standing.asOf { return false }
+        }
+        return true
     }
 
     /// The year whose quota is assessed on `day`: the last completed year, if the scheme covered all of it.

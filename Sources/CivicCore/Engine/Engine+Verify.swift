@@ -33,14 +33,35 @@ extension Engine {
                     } else {
                         fresh = context.fold(ledger.subject, entries: ledger.entries, asOf: stored.asOf).first { $0.scheme == stored.scheme }
                     }
-                    guard fresh != stored, report.mismatches.count < VerificationReport.mismatchesMax else { continue }
+                    guard !(fresh.map { stored.agrees(withFold: $0) } ?? false),
+                          report.mismatches.count < VerificationReport.mismatchesMax else { continue }
                     report.mismatches.append(.init(
                         subject: stored.subject, scheme: stored.scheme, asOf: stored.asOf,
-                        stored: "score \(stored.score) grade \(stored.grade?.rawValue ?? "-") listings \(stored.listings.count)",
-                        folded: fresh.map { "score \($0.score) grade \($0.grade?.rawValue ?? "-") listings \($0.listings.count)" } ?? "no such scheme"))
+                        stored: stored.verificationSummary, folded: fresh?.verificationSummary ?? "no such scheme"))
                 }
             }
         }
         return report
+    }
+}
+
+extension Standing {
+    /// Whether this stored standing agrees with `fresh`, a fold of the subject's ledger as it is now on the same
+    /// day. Entries about the subject recorded after the standing was stored (an appeal filed, say) leave its
+    /// substance as it was but move the fold's marks (`foldedThrough`, and `nextChange` with them); the stored
+    /// marks then stay behind, which is what makes the next cycle close fold it again, so only the rest is
+    /// compared. Otherwise everything is.
+    public func agrees(withFold fresh: Standing) -> Bool {
+        if fresh == self { return true }
+        guard let foldedThrough, let seen = fresh.foldedThrough, foldedThrough < seen else { return false }
+        var marked = fresh
+        marked.foldedThrough = self.foldedThrough
+        marked.nextChange = nextChange
+        return marked == self
+    }
+
+    /// What a verification report shows of a standing.
+    var verificationSummary: String {
+        "score \(score) grade \(grade?.rawValue ?? "-") listings \(listings.count) next change \(nextChange?.description ?? "-") folded through \(foldedThrough.map(String.init) ?? "-")"
     }
 }

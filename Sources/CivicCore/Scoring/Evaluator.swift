@@ -299,7 +299,9 @@ public struct Evaluator: Sendable {
             listings: listings, activeEntries: activeCount,
             activeRules: activeRules(timelines, asOf: asOf),
             lastSequence: lastSequence(entries, asOf: asOf),
-            earned: earned(timelines, asOf: asOf))
+            earned: earned(timelines, asOf: asOf),
+            nextChange: nextChange(timelines, locks: locks, listings: listings, asOf: asOf),
+            foldedThrough: foldedThrough(allEntries, subject: subject))
         return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons)
     }
 
@@ -392,6 +394,37 @@ public struct Evaluator: Sendable {
             position -= 1
         }
         return 0
+    }
+
+    /// The first day after `asOf` on which the fold could give another result. Everything the fold reads
+    /// changes only on an entry's days (taking effect, expiring, the end of its effect, a suspension's start
+    /// and end, which are the days of the appeal entries), at the end of a lock-in or a listing's term, or
+    /// when the year turns (points earned this year and last). Any of them after `asOf` may be a change, so
+    /// the earliest is taken: it may come sooner than a real change, never later.
+    func nextChange(_ timelines: [Timeline], locks: [(rank: Int, since: Day, until: Day)], listings: [Listing], asOf: Day) -> Day {
+        var next = Day.startOfYear(asOf.year + 1)
+        func consider(_ day: Day?) { if let day, day > asOf, day < next { next = day } }
+        for index in timelines.indices {
+            consider(timelines[index].entry.effectiveOn)
+            consider(timelines[index].pointsEnd)
+            consider(timelines[index].effectEnd)
+            for suspension in timelines[index].suspensions {
+                consider(suspension.from)
+                consider(suspension.until)
+            }
+        }
+        for lock in locks { consider(lock.until) }
+        for listing in listings { consider(listing.endsOn) }
+        return next
+    }
+
+    /// The highest sequence among `subject`'s entries in `entries`, whatever their scheme; 0 for none.
+    func foldedThrough(_ entries: [Entry], subject: Subject.ID) -> Int64 {
+        var highest: Int64 = 0
+        for index in entries.indices where entries[index].sequence > highest && entries[index].subject == subject {
+            highest = entries[index].sequence
+        }
+        return highest
     }
 
     /// Rules of deeds whose effect still holds on `asOf`, sorted, each once.

@@ -25,11 +25,19 @@ public struct Standing: Hashable, Sendable, Codable {
     public var earned: EarnedPoints
     /// Quota status of the last completed year, where the scheme has a quota (filled in by the engine for households).
     public var quota: QuotaStatus?
+    /// The first day after `asOf` on which a fold of the same entries could give another result: an entry
+    /// takes effect or expires, a lock-in or a listing ends, a new year begins. Until then the standing
+    /// holds as it is, so a cycle close need not fold it again. `nil` when not known (stored before it was kept).
+    public var nextChange: Day?
+    /// The highest ledger sequence among the subject's entries (any scheme) that this fold saw; a later entry
+    /// about the subject (an appeal filed, say) means the standing must be folded again. `nil` when not known.
+    public var foldedThrough: Int64?
 
     public init(
         subject: Subject.ID, scheme: Scheme.ID, asOf: Day, score: Points, grade: Grade?, lock: Lock? = nil,
         cappedBy: Entry.ID? = nil, dimensions: [Dimension.ID: Points] = [:], listings: [Listing] = [],
-        activeEntries: Int = 0, activeRules: [Rule.ID] = [], lastSequence: Int64 = 0, earned: EarnedPoints = EarnedPoints(), quota: QuotaStatus? = nil
+        activeEntries: Int = 0, activeRules: [Rule.ID] = [], lastSequence: Int64 = 0, earned: EarnedPoints = EarnedPoints(), quota: QuotaStatus? = nil,
+        nextChange: Day? = nil, foldedThrough: Int64? = nil
     ) {
         self.subject = subject
         self.scheme = scheme
@@ -45,6 +53,15 @@ public struct Standing: Hashable, Sendable, Codable {
         self.lastSequence = lastSequence
         self.earned = earned
         self.quota = quota
+        self.nextChange = nextChange
+        self.foldedThrough = foldedThrough
+    }
+
+    /// Whether this standing, folded on `asOf` from entries up to `foldedThrough`, still holds on `day` for a
+    /// subject whose last entry is `lastEntry`: nothing has been added since and no change day has come.
+    public func stillHolds(on day: Day, lastEntry: Int64) -> Bool {
+        guard let nextChange, let foldedThrough else { return false }
+        return asOf <= day && day < nextChange && foldedThrough == lastEntry
     }
 
     /// Listings active on `asOf`.

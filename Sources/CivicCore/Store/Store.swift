@@ -41,6 +41,11 @@ public protocol Store: Sendable {
     func entries(after sequence: Int64, limit: Int) async throws -> [Entry]
     /// Subjects after `cursor` in id order with all their entries and stored standings: the unit of a full rebuild.
     func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger]
+    /// The same page, but a subject's entries are read only where `wanted` says so, given the subject, its
+    /// stored standings and the sequence of its last entry (0 for none); the others come back with
+    /// `entriesRead == false` and no entries. A cycle close uses it to skip the standings that still hold.
+    func ledgers(after cursor: Subject.ID?, limit: Int,
+                 readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger]
 
     // MARK: Projections
     func standings(subject: Subject.ID) async throws -> [Standing]
@@ -78,11 +83,34 @@ public struct SubjectLedger: Sendable {
     public var entries: [Entry]
     /// As stored before this read, one per scheme.
     public var standings: [Standing]
+    /// `false` when the read left the entries out (`ledgers(after:limit:readingEntries:)`): `entries` is then empty.
+    public var entriesRead: Bool
 
-    public init(subject: Subject, entries: [Entry], standings: [Standing]) {
+    public init(subject: Subject, entries: [Entry], standings: [Standing], entriesRead: Bool = true) {
         self.subject = subject
         self.entries = entries
         self.standings = standings
+        self.entriesRead = entriesRead
+    }
+}
+
+extension Store {
+    /// Reads every ledger whole: correct for any store, and what a store without a cheaper way does.
+    public func ledgers(after cursor: Subject.ID?, limit: Int,
+                        readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
+        try await ledgers(after: cursor, limit: limit)
+    }
+}
+
+/// Standings that still hold as stored: only the day they hold on moves to `asOf` (a cycle close's day).
+/// The store updates each one's day and nothing else, and only where its stored day is not later.
+public struct HeldStandings: Sendable {
+    public var asOf: Day
+    public var keys: [StandingKey]
+
+    public init(asOf: Day, keys: [StandingKey]) {
+        self.asOf = asOf
+        self.keys = keys
     }
 }
 
@@ -155,6 +183,8 @@ public struct ChangeSet: Sendable {
     public var entries: [Entry] = []
     /// Standings to insert or replace (projections, not history).
     public var standings: [Standing] = []
+    /// Standings that still hold, whose day moves on (a cycle close); disjoint from `standings`.
+    public var heldStandings: HeldStandings?
     public var cycles: [Cycle] = []
     /// Written before the entries: an adverse deed is refused unless its notice exists.
     public var notices: [Notice] = []
@@ -175,7 +205,7 @@ public struct ChangeSet: Sendable {
         jurisdictions.isEmpty && subjects.isEmpty && actors.isEmpty && handbooks.isEmpty && reports.isEmpty
             && decisions.isEmpty && reportStatuses.isEmpty && entries.isEmpty && standings.isEmpty && cycles.isEmpty
             && notices.isEmpty && appeals.isEmpty && appealDecisions.isEmpty && deliveryChannels.isEmpty
-            && deliveries.isEmpty && deliveryAttempts.isEmpty
+            && deliveries.isEmpty && deliveryAttempts.isEmpty && (heldStandings?.keys.isEmpty ?? true)
     }
 }
 
