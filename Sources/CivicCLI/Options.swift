@@ -1,5 +1,6 @@
 import ArgumentParser
 import CivicCore
+import CivicSQLite
 import Foundation
 
 /// Where the data lives and what day it is.
@@ -10,6 +11,61 @@ struct StoreOptions: ParsableArguments {
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Act as if today were this day (YYYY-MM-DD).", valueName: "day"))
     var asOf: String?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "Directory for the files kept beside the data: signing keys and the access database (or CIVIC_DATA_DIR); default: beside a SQLite database file. Required with a PostgreSQL URL, which is not a file.",
+        valueName: "path"))
+    var dataDir: String? = ProcessInfo.processInfo.environment["CIVIC_DATA_DIR"]
+
+    /// A file kept beside the data.
+    enum DataFile: String {
+        case certificateKey = "certificate-key"
+        case logKey = "log-key"
+        case accessDatabase = "access database"
+
+        /// Its name inside `--data-dir`.
+        var fileName: String {
+            switch self {
+            case .certificateKey: "civic.certificate-key"
+            case .logKey: "civic.log-key"
+            case .accessDatabase: "civic-access.db"
+            }
+        }
+    }
+
+    /// Where `file` lives: inside `--data-dir` when given; otherwise beside a SQLite database file
+    /// (civic.db -> civic.db.certificate-key, civic.db.log-key, civic-access.db). A PostgreSQL URL is no
+    /// place for a file, so there the directory must be named.
+    func path(of file: DataFile) throws -> String {
+        if let dataDir {
+            guard !dataDir.isEmpty else { throw CivicError(.invalidInput, "--data-dir is empty") }
+            return URL(fileURLWithPath: dataDir).appendingPathComponent(file.fileName).path
+        }
+        switch try location {
+        case .sqlite(let path):
+            switch file {
+            case .certificateKey, .logKey: return path + "." + file.rawValue
+            case .accessDatabase: return SQLiteAccessStore.path(besideLedger: path)
+            }
+        case .postgres:
+            throw CivicError(.invalidInput, "with a PostgreSQL database, name a directory for the \(file.rawValue) with --data-dir (or CIVIC_DATA_DIR)")
+        }
+    }
+
+    /// Creates `--data-dir` (readable by its owner only) if it does not exist yet; refuses a path that is not a directory.
+    func createDataDirIfNeeded() throws {
+        guard let dataDir else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CivicError(.invalidInput, "--data-dir: '\(dataDir)' is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CivicError(.storage, "--data-dir: cannot create '\(dataDir)': \(error.localizedDescription)")
+        }
+    }
 
     func today() throws -> Day {
         if let asOf { return try parseDay(asOf, field: "--as-of") }

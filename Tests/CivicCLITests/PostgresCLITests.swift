@@ -1,5 +1,8 @@
 import CivicPostgres
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// The CLI on PostgreSQL: `--database postgres://...` and `civic migrate-store`.
@@ -106,5 +109,53 @@ struct PostgresCLITests {
         #expect(unreachable.status == 74)
         #expect(unreachable.stderr.contains("127.0.0.1:1"))
         #expect(!unreachable.stderr.contains("hunter2"))
+    }
+
+    @Test func serveDemoKeepsItsFilesInTheDataDirectory() async throws {
+        // A PostgreSQL URL is not a file: without --data-dir the server says where its keys and accounts must go;
+        // with it, the demo starts, its keys and access database are made there readable by their owner only,
+        // and the log signs with the key it made.
+        let civic = try CivicRunner()
+        defer { civic.remove() }
+        try await withScratchURL { url in
+            let without = try civic.run(["serve", "--demo", "--demo-residents", "20", "--database", url, "--port", "1"], database: nil)
+            #expect(without.status == 65, "stderr: \(without.stderr)")
+            #expect(without.stderr.contains("--data-dir"))
+            #expect(!without.stderr.contains("certificate-key'"), "it no longer tries to write beside the URL")
+
+            let data = civic.path("data")
+            let port = Int.random(in: 20_000...40_000)
+            let server = Process()
+            server.executableURL = CivicRunner.executable
+            server.arguments = ["serve", "--demo", "--demo-residents", "20", "--database", url, "--data-dir", data,
+                                "--port", String(port), "--log-level", "warning"]
+            server.environment = ProcessInfo.processInfo.environment.filter { $0.key != "CIVIC_DATABASE" && $0.key != "CIVIC_DATA_DIR" }
+            server.standardError = FileHandle.nullDevice
+            server.standardOutput = FileHandle.nullDevice
+            try server.run()
+            defer { if server.isRunning { server.terminate() } }
+            var checkpoint: String?
+            for _ in 0..<600 where checkpoint == nil && server.isRunning {
+                if let (body, response) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/log/checkpoint")!),
+                   (response as? HTTPURLResponse)?.statusCode == 200 {
+                    checkpoint = String(decoding: body, as: UTF8.self)
+                } else {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            let served = try #require(checkpoint, "the server on PostgreSQL with --data-dir did not serve a checkpoint")
+            #expect(served.hasPrefix("civiccredit.example/demo-ledger\n"))
+            for name in ["civic.certificate-key", "civic.log-key", "civic-access.db"] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: data + "/" + name)
+                #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(name) is readable by others")
+            }
+            let directory = try FileManager.default.attributesOfItem(atPath: data)
+            #expect((directory[.posixPermissions] as? Int) == 0o700)
+            let key = try civic.run(["log", "key", "--database", url, "--data-dir", data], database: nil)
+            expectSuccess(key)
+            #expect(key.stdout.hasPrefix("civiccredit.example/demo-ledger+"))
+            server.terminate()
+            server.waitUntilExit()
+        }
     }
 }

@@ -19,18 +19,14 @@ struct CertificateCommand: AsyncParsableCommand {
         @Option(name: .customLong("key-file"), help: ArgumentHelp("The issuer's private key file; default: DATABASE.certificate-key.", valueName: "path"))
         var keyFile: String?
 
-        /// The key file: `--key-file`, or beside a SQLite database file. A PostgreSQL database has no
-        /// directory of its own, so there the key file must be named.
-        func path(database: String) throws -> String {
+        /// The key file: `--key-file`, or in `--data-dir`, or beside a SQLite database file.
+        func path(_ store: StoreOptions) throws -> String {
             if let keyFile { return keyFile }
-            switch try StoreLocation(database) {
-            case .sqlite(let path): return path + ".certificate-key"
-            case .postgres: throw CivicError(.invalidInput, "with a PostgreSQL database, name the certificate key file with --key-file")
-            }
+            return try store.path(of: .certificateKey)
         }
 
-        func load(database: String) throws -> CertificateSigningKey {
-            let path = try path(database: database)
+        func load(_ store: StoreOptions) throws -> CertificateSigningKey {
+            let path = try path(store)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CivicError(.notFound, "no certificate key at '\(path)': run `civic certificate keygen` first, or pass --key-file")
             }
@@ -38,8 +34,9 @@ struct CertificateCommand: AsyncParsableCommand {
         }
 
         /// Writes a new key file readable by its owner only; never replaces an existing one.
-        func create(database: String) throws -> (CertificateSigningKey, String) {
-            let path = try path(database: database)
+        func create(_ store: StoreOptions) throws -> (CertificateSigningKey, String) {
+            try store.createDataDirIfNeeded()
+            let path = try path(store)
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw CivicError(.conflict, "a certificate key already exists at '\(path)'; certificates signed with it would no longer verify if it were replaced")
             }
@@ -57,7 +54,7 @@ struct CertificateCommand: AsyncParsableCommand {
         @OptionGroup var keys: KeyOptions
 
         func run() async throws {
-            let (key, path) = try keys.create(database: store.database)
+            let (key, path) = try keys.create(store)
             print("created \(path) (mode 0600); key id \(key.publicKey.id)")
             print("public key: \(key.publicKey.text)")
         }
@@ -70,7 +67,7 @@ struct CertificateCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let key = try keys.load(database: store.database).publicKey
+            let key = try keys.load(store).publicKey
             if output.json { return try Terminal.printJSON(["keyID": key.id, "publicKey": key.text, "algorithm": "Ed25519"]) }
             print("key id \(key.id)")
             print(key.text)
@@ -103,7 +100,7 @@ struct CertificateCommand: AsyncParsableCommand {
                 standing = only
             }
             guard let handbook = try await engine.handbooks().scheme(standing.scheme)?.handbook else { throw CivicError(.notFound, "no handbook for '\(standing.scheme)'") }
-            let key = try keys.load(database: store.database)
+            let key = try keys.load(store)
             var generator = SystemRandomNumberGenerator()
             let serial = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
             let checkpoint = try await (engine.store as? any TransparencyLogStore)?.latestCheckpoint()
@@ -137,8 +134,8 @@ struct CertificateCommand: AsyncParsableCommand {
         func run() async throws {
             let text = token.hasPrefix("@") ? try readText(String(token.dropFirst())) : token
             var trusted = try publicKeys.map { text throws(CivicError) in try CertificatePublicKey(text: text) }
-            let keyPath = try keys.path(database: store.database)
-            if FileManager.default.fileExists(atPath: keyPath) { trusted.append(try keys.load(database: store.database).publicKey) }
+            let keyPath = try keys.path(store)
+            if FileManager.default.fileExists(atPath: keyPath) { trusted.append(try keys.load(store).publicKey) }
             let day = try store.today()
             let verification = CertificateVerifier(trusting: trusted).verify(text, on: day)
             var current: Bool?

@@ -24,18 +24,17 @@ struct LogCommand: AsyncParsableCommand {
         @Option(name: .customLong("log-key-file"), help: ArgumentHelp("The log's private key file; default: DATABASE.log-key.", valueName: "path"))
         var keyFile: String?
 
-        func path(database: String) throws -> String {
+        /// The key file: `--log-key-file`, or in `--data-dir`, or beside a SQLite database file.
+        func path(_ store: StoreOptions) throws -> String {
             if let keyFile { return keyFile }
-            switch try StoreLocation(database) {
-            case .sqlite(let path): return path + ".log-key"
-            case .postgres: throw CivicError(.invalidInput, "with a PostgreSQL database, name the log key file with --log-key-file")
-            }
+            return try store.path(of: .logKey)
         }
 
-        /// The signer, or nil when there is no key file (and none was named; a PostgreSQL database has no file to sit beside).
-        func loadIfPresent(database: String) throws -> NoteSigner? {
-            if keyFile == nil, case .postgres = try StoreLocation(database) { return nil }
-            let path = try path(database: database)
+        /// The signer, or nil when there is no key file (and none was named; a PostgreSQL database without
+        /// `--data-dir` has no place for one).
+        func loadIfPresent(_ store: StoreOptions) throws -> NoteSigner? {
+            if keyFile == nil, store.dataDir == nil, case .postgres = try store.location { return nil }
+            let path = try path(store)
             guard FileManager.default.fileExists(atPath: path) else {
                 if keyFile != nil { throw CivicError(.notFound, "no log key at '\(path)'") }
                 return nil
@@ -43,9 +42,9 @@ struct LogCommand: AsyncParsableCommand {
             return try LogKeyFile.read(path)
         }
 
-        func load(database: String) throws -> NoteSigner {
-            guard let signer = try loadIfPresent(database: database) else {
-                throw CivicError(.notFound, "no log key at '\(try path(database: database))': run `civic log keygen` first, or pass --log-key-file")
+        func load(_ store: StoreOptions) throws -> NoteSigner {
+            guard let signer = try loadIfPresent(store) else {
+                throw CivicError(.notFound, "no log key at '\(try path(store))': run `civic log keygen` first, or pass --log-key-file")
             }
             return signer
         }
@@ -59,7 +58,8 @@ struct LogCommand: AsyncParsableCommand {
         var origin = "civiccredit.example/ledger"
 
         func run() async throws {
-            let path = try keys.path(database: store.database)
+            try store.createDataDirIfNeeded()
+            let path = try keys.path(store)
             let signer = try LogKeyFile.create(path, origin: origin)
             print("created \(path) (mode 0600)")
             print("log public key: \(signer.verifier.vkey)")
@@ -72,7 +72,7 @@ struct LogCommand: AsyncParsableCommand {
         @OptionGroup var keys: KeyOptions
 
         func run() async throws {
-            print(try keys.load(database: store.database).verifier.vkey)
+            print(try keys.load(store).verifier.vkey)
         }
     }
 
@@ -84,7 +84,7 @@ struct LogCommand: AsyncParsableCommand {
         @OptionGroup var keys: KeyOptions
 
         func run() async throws {
-            let signer = try keys.load(database: store.database)
+            let signer = try keys.load(store)
             let log = try await openLog(store)
             let checkpoint = try await log.checkpoint(signer: signer, at: Int64(Date().timeIntervalSince1970))
             print(checkpoint.note, terminator: "")

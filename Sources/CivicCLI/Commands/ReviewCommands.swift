@@ -55,7 +55,7 @@ struct CycleCommand: AsyncParsableCommand {
                 by: try identifier(by, field: "--by"), progress: Terminal.progress("cycle close"))
             Terminal.endProgress()
             // Every cycle close is followed by a signed checkpoint, when the log has a key.
-            if let signer = try logKeys.loadIfPresent(database: store.database) {
+            if let signer = try logKeys.loadIfPresent(store) {
                 try await openLog(store).checkpoint(signer: signer, at: Int64(Date().timeIntervalSince1970))
             }
             if output.json { return try Terminal.printJSON(summary) }

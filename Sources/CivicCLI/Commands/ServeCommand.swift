@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("demo-residents"), help: "Residents in the demo data.") var demoResidents: Int = 3_000
     @Option(name: .customLong("credentials-file"), help: ArgumentHelp("With --demo: also write the demo credentials as JSON to this file (mode 0600).", valueName: "path"))
     var credentialsFile: String?
-    @Option(name: .customLong("certificate-key"), help: ArgumentHelp("The issuer key for rating certificates; default: DATABASE.certificate-key if it exists (created with --demo).", valueName: "path"))
+    @Option(name: .customLong("certificate-key"), help: ArgumentHelp("The issuer key for rating certificates; default: DATA-DIR/civic.certificate-key or DATABASE.certificate-key if it exists (created with --demo).", valueName: "path"))
     var certificateKey: String?
     @Option(name: .customLong("token-rate"), help: "Requests a second per token, unless the token sets its own.") var tokenRate: Int = 50
     @Option(name: .customLong("anonymous-rate"), help: "Requests a second per address without a token.") var anonymousRate: Int = 20
@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.passwordChecksQueuedMax = passwordChecksQueued
         configuration.passwordChecksPerAddressMax = passwordChecksPerAddress
-        let keyPath = certificateKey ?? store.database + ".certificate-key"
+        let keyPath = try certificateKey ?? store.path(of: .certificateKey)
         var key: CertificateSigningKey?
         if FileManager.default.fileExists(atPath: keyPath) {
             key = try CertificateSigningKey(fileText: String(contentsOfFile: keyPath, encoding: .utf8))
@@ -111,9 +111,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.witnesses = try witnesses.map { text in
             do { return try CosignatureVerifier(vkey: text) } catch { throw CivicError(.invalidInput, "--witness: not a witness key: \(error)") }
         }
-        var logKey = try logKeys.loadIfPresent(database: store.database)
+        var logKey = try logKeys.loadIfPresent(store)
         if logKey == nil, demo {
-            logKey = try LogKeyFile.create(try logKeys.path(database: store.database), origin: "civiccredit.example/demo-ledger")
+            logKey = try LogKeyFile.create(try logKeys.path(store), origin: "civiccredit.example/demo-ledger")
         }
         if logKey == nil {
             Terminal.error("no log key: checkpoints of the transparency log are not signed; create one with `civic log keygen`")
@@ -155,20 +155,21 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Where the access database lives: beside a SQLite ledger by default; named explicitly for a
-/// PostgreSQL ledger (the access store has no PostgreSQL implementation yet).
+/// Where the access database lives: in `--data-dir`, or beside a SQLite ledger by default; a PostgreSQL
+/// ledger needs one of the two named (the access store has no PostgreSQL implementation yet).
 struct AccessOptions: ParsableArguments {
     @Option(name: .customLong("access-database"), help: ArgumentHelp(
-        "SQLite file for accounts, tokens and idempotency records (or CIVIC_ACCESS_DATABASE); default: beside a SQLite ledger (civic.db -> civic-access.db).",
+        "SQLite file for accounts, tokens and idempotency records (or CIVIC_ACCESS_DATABASE); default: DATA-DIR/civic-access.db, or beside a SQLite ledger (civic.db -> civic-access.db).",
         valueName: "path"))
     var accessDatabase: String?
 
     func open(_ store: StoreOptions) throws -> SQLiteAccessStore {
         if let path = accessDatabase ?? ProcessInfo.processInfo.environment["CIVIC_ACCESS_DATABASE"] { return try openAccessStore(at: path) }
-        guard case .sqlite(let path) = try store.location else {
-            throw CivicError(.invalidInput, "with a PostgreSQL database, name the access database with --access-database (a SQLite file)")
+        if store.dataDir == nil, case .postgres = try store.location {
+            throw CivicError(.invalidInput, "with a PostgreSQL database, name a directory for the access database with --data-dir (or a SQLite file with --access-database)")
         }
-        return try openAccessStore(at: SQLiteAccessStore.path(besideLedger: path))
+        try store.createDataDirIfNeeded()
+        return try openAccessStore(at: store.path(of: .accessDatabase))
     }
 }
 

@@ -26,7 +26,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let problems = try await integrityProblems(engine.store)
         var logAudit: LogAudit?
         if let logStore = engine.store as? any TransparencyLogStore {
-            let verifier = try logPublicKey.map(readVerifier) ?? keys.loadIfPresent(database: store.database)?.verifier
+            let verifier = try logPublicKey.map(readVerifier) ?? keys.loadIfPresent(store)?.verifier
             logAudit = try await LogAuditor(store: logStore, verifier: verifier).audit(progress: Terminal.progress("log"))
             Terminal.endProgress()
         }
