@@ -17,8 +17,8 @@ struct EligibilityRoutes {
             _ = try Policy.admit(context.caller, to: .getLiveness)
             return Self.json(Self.livenessBody)
         }
-        router.get("/eligibility/:measureId/subjects/:subjectId") { _, context -> Response in
-            try await check(context: context)
+        router.get("/eligibility/:measureId/subjects/:subjectId") { request, context -> Response in
+            try await check(request: request, context: context)
         }
         router.post("/eligibility/:measureId/checks") { request, context -> Response in
             try await batch(request: request, context: context)
@@ -32,20 +32,33 @@ struct EligibilityRoutes {
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    /// Admits the caller and checks the measure: a relying party asks only about its registered measures.
-    private func admit(_ operation: APIOperation, context: APIRequestContext) throws -> (Reach, Measure.ID) {
+    /// Admits the caller and checks the measure and the scheme named with it (`?scheme=`, needed where
+    /// several schemes define a measure of that id): a relying party asks only about its registered measures.
+    private func admit(_ operation: APIOperation, request: Request, context: APIRequestContext) throws -> (Reach, Measure.ID, Scheme.ID?) {
         let reach = try Policy.admit(context.caller, to: operation)
         let text = context.parameters.get("measureId") ?? ""
         guard Measure.ID.isValid(text) else { throw APIError(.badRequest, "measure id is not valid: \(Measure.ID.syntax)", at: "path measureId") }
         let measure = Measure.ID(text)
+        var scheme: Scheme.ID?
+        if let schemeText = request.uri.queryParameters.get("scheme") {
+            guard Scheme.ID.isValid(schemeText) else { throw APIError(.badRequest, "scheme id is not valid: \(Scheme.ID.syntax)", at: "query scheme") }
+            scheme = Scheme.ID(schemeText)
+        }
         if reach == .registeredMeasures, !(context.caller.account?.measures.contains(measure) ?? false) {
             throw APIError(.forbidden, code: "not-registered", "this relying party is not registered for measure '\(measure)'")
         }
-        return (reach, measure)
+        return (reach, measure, scheme)
     }
 
-    func check(context: APIRequestContext) async throws -> Response {
-        let (reach, measure) = try admit(.checkEligibility, context: context)
+    /// The engine's refusal of an unqualified or mismatched scheme names the query parameter.
+    private static func located(_ error: CivicError) -> CivicError {
+        var error = error
+        if error.location == "scheme" { error.location = "query scheme" }
+        return error
+    }
+
+    func check(request: Request, context: APIRequestContext) async throws -> Response {
+        let (reach, measure, scheme) = try admit(.checkEligibility, request: request, context: context)
         let subjectText = context.parameters.get("subjectId") ?? ""
         guard Subject.ID.isValid(subjectText) else { throw APIError.noSubject(subjectText) }
         let subject = Subject.ID(subjectText)
@@ -53,12 +66,17 @@ struct EligibilityRoutes {
             _ = try await SubjectVisibility(store: services.observed, caller: context.caller, reach: reach).require(subjectText)
         }
         // A cached answer is a lookup of bytes written once; only computing one is put under the request timeout.
-        if let cached = try await services.eligibility.cachedAnswer(subject: subject, measure: measure) {
+        if let cached = try await services.eligibility.cachedAnswer(subject: subject, measure: measure, scheme: scheme) {
             services.counters.eligibilityChecks.increment()
             return Self.json(cached)
         }
-        let decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-            try await services.eligibility.decision(subject: subject, measure: measure)
+        let decision: EligibilityDecision?
+        do {
+            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
+                try await services.eligibility.decision(subject: subject, measure: measure, scheme: scheme)
+            }
+        } catch let error as CivicError {
+            throw Self.located(error)
         }
         guard let decision else { throw APIError.noSubject(subjectText) }
         services.counters.eligibilityChecks.increment()
@@ -66,7 +84,7 @@ struct EligibilityRoutes {
     }
 
     func batch(request: Request, context: APIRequestContext) async throws -> Response {
-        let (_, measure) = try admit(.checkEligibilityBatch, context: context)
+        let (_, measure, scheme) = try admit(.checkEligibilityBatch, request: request, context: context)
         guard request.headers[.contentType].map({ $0.lowercased().hasPrefix("application/json") }) ?? false else {
             throw APIError(.unsupportedMediaType, "send the subjects as application/json")
         }
@@ -85,12 +103,18 @@ struct EligibilityRoutes {
             throw APIError(.badRequest, "not a valid subject id: \(Subject.ID.syntax)", at: "body.subjects[\(index)]")
         }
         let ids = input.subjects.map { Subject.ID($0) }
-        let decisions = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-            try await services.eligibility.decisions(subjects: ids, measure: measure)
+        let decisions: [EligibilityDecision?]
+        do {
+            decisions = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
+                try await services.eligibility.decisions(subjects: ids, measure: measure, scheme: scheme)
+            }
+        } catch let error as CivicError {
+            throw Self.located(error)
         }
         services.counters.eligibilityChecks.increment(by: Int64(ids.count))
         var out = JSONOut(capacity: 64 + ids.count * 72)
-        out.batch(measure: measure, asOf: services.engine.clock.today(), ids: ids, decisions: decisions)
+        out.batch(measure: measure, scheme: decisions.lazy.compactMap { $0?.scheme }.first ?? scheme, asOf: services.engine.clock.today(),
+                  ids: ids, decisions: decisions)
         return Self.json(out.buffer)
     }
 
@@ -149,6 +173,10 @@ struct JSONOut {
         string(decision.subject.rawValue)
         raw(",\"measure\":")
         string(decision.measure.rawValue)
+        if let scheme = decision.scheme {
+            raw(",\"scheme\":")
+            string(scheme.rawValue)
+        }
         raw(decision.kind == .reward ? ",\"kind\":\"reward\"" : ",\"kind\":\"sanction\"")
         raw(decision.applies ? ",\"applies\":true,\"reason\":" : ",\"applies\":false,\"reason\":")
         string(decision.reason)
@@ -158,9 +186,13 @@ struct JSONOut {
         raw("}")
     }
 
-    mutating func batch(measure: Measure.ID, asOf: Day, ids: [Subject.ID], decisions: [EligibilityDecision?]) {
+    mutating func batch(measure: Measure.ID, scheme: Scheme.ID?, asOf: Day, ids: [Subject.ID], decisions: [EligibilityDecision?]) {
         raw("{\"measure\":")
         string(measure.rawValue)
+        if let scheme {
+            raw(",\"scheme\":")
+            string(scheme.rawValue)
+        }
         raw(",\"asOf\":")
         string(asOf.description)
         raw(",\"results\":[")

@@ -20,6 +20,8 @@ final class EligibilityService: Sendable {
     struct Key: Hashable, Sendable {
         var subject: Subject.ID
         var measure: Measure.ID
+        /// The scheme as the question named it (nil: the measure id alone).
+        var scheme: Scheme.ID?
     }
 
     struct Cached: Sendable {
@@ -88,26 +90,26 @@ final class EligibilityService: Sendable {
         }
     }
 
-    private func remember(_ decisions: [EligibilityDecision], generation: UInt64, now: ContinuousClock.Instant) {
+    private func remember(_ decisions: [EligibilityDecision], asked scheme: Scheme.ID?, generation: UInt64, now: ContinuousClock.Instant) {
         state.withLock { state in
             // A commit landed while these were computed: they may be stale, so keep none of them.
             guard state.generation == generation else { return }
             if state.entries.count + decisions.count > configuration.eligibilityCacheEntriesMax { state.entries.removeAll(keepingCapacity: true) }
             for decision in decisions {
-                state.entries[Key(subject: decision.subject, measure: decision.measure)] = Cached(decision: decision, json: Self.json(decision), computedAt: now)
+                state.entries[Key(subject: decision.subject, measure: decision.measure, scheme: scheme)] = Cached(decision: decision, json: Self.json(decision), computedAt: now)
             }
         }
     }
 
     /// The cached answer, if there is a fresh one: the hot path, one lock, no store read and no task.
-    func cachedAnswer(subject: Subject.ID, measure: Measure.ID) async throws -> ByteBuffer? {
+    func cachedAnswer(subject: Subject.ID, measure: Measure.ID, scheme: Scheme.ID? = nil) async throws -> ByteBuffer? {
         let today = engine.clock.today()
         let now = ContinuousClock.now
         let generation = observed.standingsGeneration
         let interval = Duration.seconds(configuration.eligibilityRevalidateSeconds)
         let hit: ByteBuffer?? = state.withLock { state in
             guard state.day == today, state.generation == generation, let last = state.revalidatedAt, now - last < interval else { return .none }
-            guard let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
+            guard let hit = state.entries[Key(subject: subject, measure: measure, scheme: scheme)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
                 return .some(nil)
             }
             return .some(hit.json)
@@ -115,7 +117,7 @@ final class EligibilityService: Sendable {
         if case .some(let answer) = hit { return answer }
         try await revalidateIfDue(today: today)
         return state.withLock { state in
-            guard let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
+            guard let hit = state.entries[Key(subject: subject, measure: measure, scheme: scheme)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) else {
                 return nil
             }
             return hit.json
@@ -123,15 +125,15 @@ final class EligibilityService: Sendable {
     }
 
     /// The decision for one subject, or nil if there is no such subject.
-    func decision(subject: Subject.ID, measure: Measure.ID) async throws -> EligibilityDecision? {
+    func decision(subject: Subject.ID, measure: Measure.ID, scheme: Scheme.ID? = nil) async throws -> EligibilityDecision? {
         let today = engine.clock.today()
         try await revalidateIfDue(today: today)
         let now = ContinuousClock.now
-        if let hit = cached(Key(subject: subject, measure: measure), now: now) { return hit }
+        if let hit = cached(Key(subject: subject, measure: measure, scheme: scheme), now: now) { return hit }
         let generation = observed.standingsGeneration
         do {
-            let decision = try await engine.check(subject, measure: measure, asOf: today)
-            remember([decision], generation: generation, now: now)
+            let decision = try await engine.check(subject, measure: measure, scheme: scheme, asOf: today)
+            remember([decision], asked: scheme, generation: generation, now: now)
             return decision
         } catch let error as CivicError where error.code == .notFound && error.message.hasPrefix("no subject") {
             return nil
@@ -139,7 +141,7 @@ final class EligibilityService: Sendable {
     }
 
     /// Decisions for many subjects in the order given; nil where there is no such subject.
-    func decisions(subjects: [Subject.ID], measure: Measure.ID) async throws -> [EligibilityDecision?] {
+    func decisions(subjects: [Subject.ID], measure: Measure.ID, scheme: Scheme.ID? = nil) async throws -> [EligibilityDecision?] {
         let today = engine.clock.today()
         try await revalidateIfDue(today: today)
         let now = ContinuousClock.now
@@ -147,7 +149,7 @@ final class EligibilityService: Sendable {
         var missing: [Int] = []
         state.withLock { state in
             for (index, subject) in subjects.enumerated() {
-                if let hit = state.entries[Key(subject: subject, measure: measure)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) {
+                if let hit = state.entries[Key(subject: subject, measure: measure, scheme: scheme)], now - hit.computedAt < .seconds(Self.entryLifetimeSeconds) {
                     results[index] = hit.decision
                 } else {
                     missing.append(index)
@@ -156,9 +158,9 @@ final class EligibilityService: Sendable {
         }
         guard !missing.isEmpty else { return results }
         let generation = observed.standingsGeneration
-        let computed = try await engine.check(missing.map { subjects[$0] }, measure: measure, asOf: today)
+        let computed = try await engine.check(missing.map { subjects[$0] }, measure: measure, scheme: scheme, asOf: today)
         for index in missing { results[index] = computed[subjects[index]] }
-        remember(Array(computed.values), generation: generation, now: now)
+        remember(Array(computed.values), asked: scheme, generation: generation, now: now)
         return results
     }
 }

@@ -75,7 +75,7 @@ import Testing
             let subject = listed.first?.subject.rawValue ?? "p-00001"
             let answer = try await client.call(.get, "/eligibility/\(measure)/subjects/\(subject)", token: world.token(.relyingParty))
             #expect(answer.status == .ok)
-            #expect(Set(answer.object.keys).isSubset(of: ["subject", "measure", "kind", "applies", "reason", "remedyHint", "asOf"]))
+            #expect(Set(answer.object.keys).isSubset(of: ["subject", "measure", "scheme", "kind", "applies", "reason", "remedyHint", "asOf"]))
             let expected = try await world.services.engine.check(Subject.ID(subject), measure: Measure.ID(measure), asOf: TestWorld.today)
             #expect(answer.object["applies"] as? Bool == expected.applies)
             #expect(answer.object["reason"] as? String == expected.reason)
@@ -90,6 +90,28 @@ import Testing
             #expect(results[0]["applies"] as? Bool == expected.applies && results[0]["reason"] as? String == expected.reason)
             #expect(results[1]["found"] as? Bool == false && results[1]["applies"] == nil)
             #expect(results[2]["subject"] as? String == subject)
+
+            // The city and the village both define new-year-gift: the bare id is refused with both schemes listed,
+            // on the single and the batch route alike; naming the scheme answers from it and says so.
+            let ambiguous = try await client.call(.get, "/eligibility/new-year-gift/subjects/\(subject)", token: world.token(.relyingParty))
+            #expect(ambiguous.status == .badRequest, "\(ambiguous.text)")
+            #expect(ambiguous.object["location"] as? String == "query scheme")
+            #expect((ambiguous.object["detail"] as? String)?.contains("'city-points', 'village-points'") == true, "\(ambiguous.text)")
+            let ambiguousBatch = try await client.call(.post, "/eligibility/new-year-gift/checks", token: world.token(.relyingParty),
+                                                       json: #"{"subjects":["\#(subject)"]}"#)
+            #expect(ambiguousBatch.status == .badRequest && ambiguousBatch.object["location"] as? String == "query scheme")
+            for scheme in ["city-points", "village-points"] {
+                let named = try await client.call(.get, "/eligibility/new-year-gift/subjects/\(subject)?scheme=\(scheme)", token: world.token(.relyingParty))
+                #expect(named.status == .ok, "\(named.text)")
+                #expect(named.object["scheme"] as? String == scheme)
+                let fromEngine = try await world.services.engine.check(Subject.ID(subject), measure: "new-year-gift", scheme: Scheme.ID(scheme), asOf: TestWorld.today)
+                #expect(named.object["reason"] as? String == fromEngine.reason)
+                let namedBatch = try await client.call(.post, "/eligibility/new-year-gift/checks?scheme=\(scheme)", token: world.token(.relyingParty),
+                                                       json: #"{"subjects":["\#(subject)"]}"#)
+                #expect(namedBatch.status == .ok && namedBatch.object["scheme"] as? String == scheme, "\(namedBatch.text)")
+            }
+            let wrongScheme = try await client.call(.get, "/eligibility/bike-deposit-free/subjects/\(subject)?scheme=village-points", token: world.token(.relyingParty))
+            #expect(wrongScheme.status == .notFound && wrongScheme.object["location"] as? String == "query scheme", "\(wrongScheme.text)")
 
             // Not registered for a measure: refused; unknown subject: 404; other routes: 403.
             let other = try await client.call(.get, "/eligibility/not-a-registered-measure/subjects/\(subject)", token: world.token(.relyingParty))

@@ -849,6 +849,15 @@ paths:
       parameters:
         - $ref: "#/components/parameters/MeasureID"
         - $ref: "#/components/parameters/SubjectID"
+        - name: scheme
+          in: query
+          required: false
+          description: |
+            The scheme whose measure is meant. Needed where more than one scheme defines a measure of this
+            id (a city's and a village's `new-year-gift`): the question is then refused with 400 and the
+            schemes listed, never answered by whichever scheme happens to rate the subject.
+          schema:
+            $ref: "#/components/schemas/ID"
       responses:
         "200":
           description: The decision.
@@ -867,6 +876,15 @@ paths:
       parameters:
         - $ref: "#/components/parameters/MeasureID"
         - $ref: "#/components/parameters/IdempotencyKey"
+        - name: scheme
+          in: query
+          required: false
+          description: |
+            The scheme whose measure is meant. Needed where more than one scheme defines a measure of this
+            id (a city's and a village's `new-year-gift`): the question is then refused with 400 and the
+            schemes listed, never answered by whichever scheme happens to rate the subject.
+          schema:
+            $ref: "#/components/schemas/ID"
       requestBody:
         required: true
         content:
@@ -2480,6 +2498,9 @@ components:
           type: string
         measure:
           type: string
+        scheme:
+          type: string
+          description: The scheme whose measure answered.
         kind:
           type: string
           enum: [reward, sanction]
@@ -2508,6 +2529,9 @@ components:
       properties:
         measure:
           type: string
+        scheme:
+          type: string
+          description: The scheme whose measure answered.
         asOf:
           $ref: "#/components/schemas/Date"
         results:

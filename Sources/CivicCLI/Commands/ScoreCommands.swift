@@ -29,13 +29,23 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "Subject id.") var subject: String
     @Argument(help: "Measure id from the handbook.") var measure: String
+    @Option(help: ArgumentHelp("The scheme whose measure is meant; needed where several schemes define a measure of this id.", valueName: "scheme"))
+    var scheme: String?
 
     func run() async throws {
         let engine = try await store.engine()
-        let decision = try await engine.check(try identifier(subject, field: "SUBJECT"), measure: Measure.ID(measure))
+        let schemeID: Scheme.ID? = try scheme.map { try identifier($0, field: "--scheme") }
+        let decision: EligibilityDecision
+        do {
+            decision = try await engine.check(try identifier(subject, field: "SUBJECT"), measure: try identifier(measure, field: "MEASURE"), scheme: schemeID)
+        } catch var error as CivicError where error.location == "scheme" {
+            error.location = "--scheme"
+            throw error
+        }
         if output.json { return try Terminal.printJSON(decision) }
         let answer = decision.kind == .reward ? (decision.applies ? "eligible" : "not eligible") : (decision.applies ? "restricted" : "not restricted")
-        print("\(decision.measure) (\(decision.kind.rawValue)) for \(decision.subject): \(decision.applies ? "yes" : "no"), \(answer); reason \(decision.reason); as of \(decision.asOf)")
+        let of = decision.scheme.map { " of \($0)" } ?? ""
+        print("\(decision.measure)\(of) (\(decision.kind.rawValue)) for \(decision.subject): \(decision.applies ? "yes" : "no"), \(answer); reason \(decision.reason); as of \(decision.asOf)")
         if let hint = decision.remedyHint { print("how to remedy: \(hint.en) / \(hint.zh)") }
     }
 }

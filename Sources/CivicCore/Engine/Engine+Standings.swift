@@ -42,21 +42,22 @@ extension Engine {
         return result
     }
 
-    /// Does measure `measure` apply to this subject today? Yes or no with a reason code.
-    public func check(_ id: Subject.ID, measure: Measure.ID, asOf: Day? = nil) async throws -> EligibilityDecision {
+    /// Does measure `measure` of scheme `scheme` apply to this subject today? Yes or no with a reason code.
+    /// Without a scheme the measure id must name one measure among the current schemes; where several
+    /// schemes define it (a city's and a village's `new-year-gift`), the question is refused with them listed
+    /// rather than answered by whichever scheme happens to rate the subject.
+    public func check(_ id: Subject.ID, measure: Measure.ID, scheme named: Scheme.ID? = nil, asOf: Day? = nil) async throws -> EligibilityDecision {
         let day = asOf ?? clock.today()
         let subject = try await requireSubject(id)
         let context = try await StandingContext.load(engine: self)
-        let defining = context.currentSchemes.values.filter { $0.measure(measure) != nil }.sorted { $0.id < $1.id }
-        guard let any = defining.first, let kind = any.measure(measure)?.kind else { throw CivicError(.notFound, "no measure '\(measure)'") }
-        // The subject's own schemes decide; where two of them define the measure, the nearest jurisdiction's does.
-        guard let scheme = context.schemes(for: subject).map(\.scheme).last(where: { $0.measure(measure) != nil }) else {
-            return EligibilityDecision(subject: id, measure: measure, kind: kind, applies: false, reason: "not-covered", remedyHint: nil, asOf: day)
+        let (scheme, definition) = try context.answering(measure, scheme: named)
+        guard context.schemes(for: subject).contains(where: { $0.scheme.id == scheme.id }) else {
+            return EligibilityDecision(subject: id, measure: measure, scheme: scheme.id, kind: definition.kind, applies: false, reason: "not-covered",
+                                       remedyHint: nil, asOf: day)
         }
-        let measureDefinition = scheme.measure(measure)!
         let standings = try await context.freshStandings(for: subject, asOf: day, store: store)
         let standing = standings.first { $0.scheme == scheme.id }!
-        return measureDefinition.decide(standing, grades: scheme.grades)
+        return definition.decide(standing, grades: scheme.grades)
     }
 }
 
@@ -139,6 +140,25 @@ struct StandingContext: Sendable {
             if let lastPublished, lastPublished >= standing.asOf { return false }
         }
         return true
+    }
+
+    /// The current scheme whose measure `measure` answers: the one `named`, or else the only scheme that
+    /// defines a measure of that id. Names every candidate when there is none or more than one.
+    func answering(_ measure: Measure.ID, scheme named: Scheme.ID?) throws(CivicError) -> (Scheme, Measure) {
+        let defining = currentSchemes.values.filter { $0.measure(measure) != nil }.sorted { $0.id < $1.id }
+        let listed = defining.map { "'\($0.id)'" }.joined(separator: ", ")
+        if let named {
+            guard let scheme = defining.first(where: { $0.id == named }) else {
+                let known = defining.isEmpty ? "no scheme defines it" : "it is a measure of \(listed)"
+                throw CivicError(.notFound, "scheme '\(named)' has no measure '\(measure)': \(known)", at: "scheme")
+            }
+            return (scheme, scheme.measure(measure)!)
+        }
+        guard let scheme = defining.first else { throw CivicError(.notFound, "no measure '\(measure)'") }
+        guard defining.count == 1 else {
+            throw CivicError(.invalidInput, "measure '\(measure)' is defined by schemes \(listed): name the scheme", at: "scheme")
+        }
+        return (scheme, scheme.measure(measure)!)
     }
 
     /// The year whose quota is assessed on `day`: the last completed year, if the scheme covered all of it.

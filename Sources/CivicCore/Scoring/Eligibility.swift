@@ -5,6 +5,8 @@
 public struct EligibilityDecision: Hashable, Sendable, Codable {
     public var subject: Subject.ID
     public var measure: Measure.ID
+    /// The scheme whose measure answered: a measure id names one measure only together with its scheme.
+    public var scheme: Scheme.ID?
     public var kind: Measure.Kind
     /// For a reward: the subject receives it. For a sanction: the subject is restricted by it.
     public var applies: Bool
@@ -13,9 +15,11 @@ public struct EligibilityDecision: Hashable, Sendable, Codable {
     public var remedyHint: LocalizedText?
     public var asOf: Day
 
-    public init(subject: Subject.ID, measure: Measure.ID, kind: Measure.Kind, applies: Bool, reason: String, remedyHint: LocalizedText?, asOf: Day) {
+    public init(subject: Subject.ID, measure: Measure.ID, scheme: Scheme.ID? = nil, kind: Measure.Kind, applies: Bool, reason: String,
+                remedyHint: LocalizedText?, asOf: Day) {
         self.subject = subject
         self.measure = measure
+        self.scheme = scheme
         self.kind = kind
         self.applies = applies
         self.reason = reason
@@ -33,7 +37,7 @@ extension Measure {
     public func decide(_ standing: Standing, grades: GradeScale?) -> EligibilityDecision {
         let (holds, reason) = evaluate(condition, standing, grades)
         return EligibilityDecision(
-            subject: standing.subject, measure: id, kind: kind, applies: holds,
+            subject: standing.subject, measure: id, scheme: standing.scheme, kind: kind, applies: holds,
             reason: standing.hasRecord || condition.dependsOnQuota ? reason : "no-record:" + reason,
             remedyHint: kind == .sanction && holds ? remedyHint : nil, asOf: standing.asOf)
     }
