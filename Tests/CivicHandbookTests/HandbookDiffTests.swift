@@ -37,7 +37,8 @@ import Testing
         // Proves grade minimums, lock-ins, list durations and measure conditions are compared too.
         let old = try HandbookLoader.load(try demoHandbookText("rongcheng.yaml"), file: "rongcheng.yaml")
         var new = old
-        new.schemes[0].grades!.bands[3].minimum = Points(860)
+        let b = try #require(new.schemes[0].grades!.bands.firstIndex { $0.grade == "B" })
+        new.schemes[0].grades!.bands[b].minimum = Points(860)
         new.schemes[0].grades!.lockIns[0].years = 1
         new.schemes[0].lists[2].duration = .days(365)
         new.schemes[0].measures[0].condition = .gradeAtLeast("AAA")

@@ -239,7 +239,7 @@ public struct GradeScale: Hashable, Sendable, Codable {
 
 public typealias Grade = Identifier<GradeBand>
 
-public struct GradeBand: Hashable, Sendable, Codable {
+public struct GradeBand: Hashable, Sendable, Codable, PlusSignIdentifiers {
     public var grade: Grade
     public var minimum: Points
     public var title: LocalizedText?

@@ -19,13 +19,19 @@ public struct Identifier<Tag>: Hashable, Comparable, Sendable, Codable, CustomSt
         self.rawValue = text
     }
 
-    public static var syntax: String { "1 to \(Limits.identifierLengthMax) characters from A-Z a-z 0-9 . _ : -, starting with a letter or digit" }
+    public static var syntax: String {
+        "1 to \(Limits.identifierLengthMax) characters from A-Z a-z 0-9 . _ : -\(plusAllowed ? " +" : ""), starting with a letter or digit"
+    }
+
+    /// Whether this kind of identifier may carry `+` (`PlusSignIdentifiers`); asked only when a `+` is met.
+    static var plusAllowed: Bool { Tag.self is any PlusSignIdentifiers.Type }
 
     public static func isValid(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, text.utf8.count <= Limits.identifierLengthMax else { return false }
         func allowed(_ scalar: Unicode.Scalar) -> Bool {
             switch scalar {
             case "A"..."Z", "a"..."z", "0"..."9", ".", "_", ":", "-": true
+            case "+": plusAllowed
             default: false
             }
         }
@@ -46,6 +52,10 @@ public struct Identifier<Tag>: Hashable, Comparable, Sendable, Codable, CustomSt
         try container.encode(rawValue)
     }
 }
+
+/// A kind of identifier that may also carry `+`: grades as the schemes publish them (A+++, AA+, A+, A-).
+/// Other identifiers never do, so that none of them reads differently in a URL's query.
+public protocol PlusSignIdentifiers {}
 
 /// Text in the two languages every page and notice is shown in.
 public struct LocalizedText: Hashable, Sendable, Codable {
