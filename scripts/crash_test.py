@@ -341,10 +341,14 @@ class CrashTest:
             else:
                 self.cluster = Cluster(self.work)
                 self.database = self.cluster.url
-            self.access_args = ["--access-database", os.path.join(self.work, "civic-access.db")]
+            # No file to sit beside on PostgreSQL: the keys are named (the log key also for verify and close).
+            self.log_key_args = ["--log-key-file", os.path.join(self.work, "log-key")]
+            self.access_args = ["--access-database", os.path.join(self.work, "civic-access.db"),
+                                "--certificate-key", os.path.join(self.work, "certificate-key"), *self.log_key_args]
         else:
             self.database = os.path.join(self.work, "civic.db")
             self.access_args = []
+            self.log_key_args = []
 
     def fail(self, message):
         if self.failure is None:
@@ -360,7 +364,8 @@ class CrashTest:
         return item
 
     def civic_command(self, *arguments, as_of=None):
-        return [self.civic, *arguments, "--database", self.database, "--as-of", (as_of or self.day).isoformat()]
+        keys = self.log_key_args if arguments[0] in ("verify", "cycle") else []
+        return [self.civic, *arguments, "--database", self.database, "--as-of", (as_of or self.day).isoformat(), *keys]
 
     def run_civic(self, *arguments, as_of=None, timeout=900):
         result = subprocess.run(self.civic_command(*arguments, as_of=as_of), capture_output=True, text=True, timeout=timeout)
@@ -425,6 +430,8 @@ class CrashTest:
                 if self.failure:
                     break
                 time.sleep(0.05)
+            recovery = time.monotonic() - restarted
+            self.counts["slowest recovery (s)"] = round(max(self.counts.get("slowest recovery (s)", 0), recovery), 1)
         time.sleep(kill_after)
         server.kill()
         self.counts["kills"] += 1
