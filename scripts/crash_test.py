@@ -120,6 +120,8 @@ class Cluster:
 # ---------------------------------------------------------------------------------------------- the server
 
 class Server:
+    running = set()  # every server started, so that an interrupted run leaves none behind
+
     def __init__(self, crash, extra=(), demo=False):
         self.port = free_port()
         self.log_path = os.path.join(crash.work, "server.log")
@@ -132,6 +134,7 @@ class Server:
             command += ["--demo", "--demo-residents", "60", "--credentials-file", crash.credentials_path]
         self.process = subprocess.Popen(command, stdout=self.log_file, stderr=self.log_file)
         self.started = time.monotonic()
+        Server.running.add(self.process)
 
     def wait_live(self, timeout=300):
         deadline = time.monotonic() + timeout
@@ -663,6 +666,10 @@ class CrashTest:
         log(f"== end: {len(self.items)} items all present, {entered} reports entered exactly once, civic verify ok")
 
     def cleanup(self, keep):
+        for process in Server.running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
         if self.cluster is not None:
             self.cluster.stop()
         if not keep:
@@ -683,6 +690,8 @@ def main():
         parser.error("CYCLES must be at least 1")
     if arguments.mode == "pg-restart" and arguments.store != "postgres":
         parser.error("--mode pg-restart needs --store postgres")
+    # A SIGTERM (a CI timeout) still stops the servers and the cluster this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     crash = CrashTest(arguments)
     status = 1
     try:
