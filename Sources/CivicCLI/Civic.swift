@@ -36,7 +36,7 @@ public struct Civic: AsyncParsableCommand {
             }
             return 0
         } catch let error as CivicError {
-            Terminal.error("error: \(error)")
+            Terminal.error("error: \(error)" + storageNote(error, arguments: arguments ?? Array(CommandLine.arguments.dropFirst())))
             return ExitCodes.code(for: error)
         } catch {
             let code = exitCode(for: error)
@@ -47,6 +47,25 @@ public struct Civic: AsyncParsableCommand {
             return code.rawValue
         }
     }
+}
+
+/// Names the database a storage failure happened in, when the message does not already: SQLite's
+/// own text ("database or disk is full", "attempt to write a readonly database") says the cause but
+/// not the file, and an operator with several databases needs both. PostgreSQL URLs lose their password.
+func storageNote(_ error: CivicError, arguments: [String]) -> String {
+    // The access database's failures say so themselves (`... in the access database`).
+    guard error.code == .storage, !error.message.contains("access database") else { return "" }
+    var database = ProcessInfo.processInfo.environment["CIVIC_DATABASE"] ?? "civic.db"
+    for (index, argument) in arguments.enumerated() {
+        if argument == "--database", index + 1 < arguments.count {
+            database = arguments[index + 1]
+        } else if argument.hasPrefix("--database=") {
+            database = String(argument.dropFirst("--database=".count))
+        }
+    }
+    guard let location = try? StoreLocation(database) else { return "" }
+    let name = location.description
+    return error.message.contains(name) ? "" : " (database: \(name))"
 }
 
 /// sysexits-style codes, so scripts can tell bad input from a refused request.

@@ -28,6 +28,15 @@ enum DatabaseFile {
                 throw CivicError(.refused, "the database file '\(file)' may be written by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); make it chmod 600 before starting")
             }
         }
+        // In WAL mode SQLite writes beside the database even to read it (the -wal and -shm files), so on a
+        // read-only file or directory all it can say is "unable to open database file". Say which, and why.
+        if access(path, F_OK) == 0, access(path, W_OK) != 0 {
+            throw CivicError(.storage, "the database file '\(path)' is read-only (\(String(cString: strerror(errno)))); make it writable (chmod 600 as its owner, or mount its filesystem read-write)")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if access(directory, W_OK) != 0 {
+            throw CivicError(.storage, "the directory '\(directory)' of the database '\(path)' is read-only (\(String(cString: strerror(errno)))): SQLite writes its -wal and -shm files there even to read; make it writable")
+        }
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         if descriptor >= 0 {
             close(descriptor)

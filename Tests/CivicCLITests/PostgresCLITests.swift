@@ -158,4 +158,41 @@ struct PostgresCLITests {
             server.waitUntilExit()
         }
     }
+
+    @Test func serveDemoOnPostgresWritesItsKeysToNamedFilesAndNeverPrintsThePassword() async throws {
+        // Found by scripts/crash-test: `civic serve --demo` on PostgreSQL wrote the certificate key to a path made from
+        // the URL ("postgres://...certificate-key") and failed, and printed the URL with its password to stderr.
+        let civic = try CivicRunner()
+        defer { civic.remove() }
+        try await withScratchURL { url in
+            let password = try #require(URLComponents(string: url)?.password)
+            let port = Int.random(in: 20_000...40_000)
+            let server = Process()
+            server.executableURL = CivicRunner.executable
+            server.arguments = ["serve", "--demo", "--demo-residents", "20", "--database", url, "--access-database", civic.path("access.db"),
+                                "--certificate-key", civic.path("cert.key"), "--log-key-file", civic.path("log.key"),
+                                "--port", "\(port)", "--log-level", "warning", "--as-of", "2026-10-15"]
+            let errors = Pipe()
+            server.standardError = errors
+            server.standardOutput = FileHandle.nullDevice
+            try server.run()
+            defer { if server.isRunning { server.terminate() } }
+            var ready = false
+            for _ in 0..<1_200 where !ready && server.isRunning {
+                let request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/livez")!)
+                if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 {
+                    ready = true
+                } else {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            server.terminate()
+            server.waitUntilExit()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(ready, "the server did not answer: \(stderr)")
+            #expect(FileManager.default.fileExists(atPath: civic.path("cert.key")) && FileManager.default.fileExists(atPath: civic.path("log.key")))
+            #expect(stderr.contains("building the demo data into"), "\(stderr)")
+            #expect(!stderr.contains(":\(password)@"), "the password was printed")
+        }
+    }
 }

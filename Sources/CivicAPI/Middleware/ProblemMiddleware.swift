@@ -34,7 +34,8 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as APIError: return error
         case let error as CivicError:
             if error.code == .corrupted || error.code == .storage {
-                logger.error("store failure", metadata: ["code": "\(error.code)"])
+                // The store's text names the cause (disk full, read-only, connection refused), never a record's content.
+                logger.error("store failure", metadata: ["code": "\(error.code)", "detail": "\(error.message)"])
             }
             return APIError(error)
         case let error as ServerError:

@@ -74,7 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let engine = try await store.engine(creating: demo)
         if demo, try await engine.store.subjectCount() == 0 {
-            Terminal.error("building the demo data into \(store.database) (\(demoResidents) residents)...")
+            // The location's description, never the text given: a PostgreSQL URL carries a password.
+            Terminal.error("building the demo data into \(try store.location.description) (\(demoResidents) residents)...")
             let end = try store.today().month.previous
             _ = try await DemoRun(store: engine.store, options: .init(residents: demoResidents, seed: 2026, endMonth: end)).run()
         }
@@ -93,25 +94,36 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.passwordChecksQueuedMax = passwordChecksQueued
         configuration.passwordChecksPerAddressMax = passwordChecksPerAddress
-        let keyPath = try certificateKey ?? store.path(of: .certificateKey)
-        var key: CertificateSigningKey?
-        if FileManager.default.fileExists(atPath: keyPath) {
-            key = try CertificateSigningKey(fileText: String(contentsOfFile: keyPath, encoding: .utf8))
-        } else if certificateKey != nil {
-            throw CivicError(.notFound, "no certificate key at '\(keyPath)': run `civic certificate keygen` first")
+        // In --data-dir or beside a SQLite file. A PostgreSQL URL without --data-dir has no place for it: --demo,
+        // which makes the key, says to name one; otherwise the server runs without certificates.
+        let keyPath: String?
+        if let certificateKey {
+            keyPath = certificateKey
         } else if demo {
+            keyPath = try store.path(of: .certificateKey)
+        } else {
+            keyPath = try? store.path(of: .certificateKey)
+        }
+        var key: CertificateSigningKey?
+        if let keyPath, FileManager.default.fileExists(atPath: keyPath) {
+            key = try CertificateSigningKey(fileText: String(contentsOfFile: keyPath, encoding: .utf8))
+        } else if let keyPath, demo {
             let created = CertificateSigningKey()
             guard FileManager.default.createFile(atPath: keyPath, contents: Data(created.fileText.utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw CivicError(.storage, "cannot write the certificate key to '\(keyPath)'")
             }
             key = created
+        } else if let keyPath, certificateKey != nil {
+            throw CivicError(.notFound, "no certificate key at '\(keyPath)': run `civic certificate keygen` first")
         }
         guard checkpointMinutes > 0, checkpointMinutes <= 24 * 60 else { throw CivicError(.invalidInput, "--checkpoint-minutes must be from 0 to 1440") }
         configuration.checkpointIntervalSeconds = checkpointMinutes * 60
         configuration.witnesses = try witnesses.map { text in
             do { return try CosignatureVerifier(vkey: text) } catch { throw CivicError(.invalidInput, "--witness: not a witness key: \(error)") }
         }
-        var logKey = try logKeys.loadIfPresent(store)
+        // With --demo a missing key is created, also at a path named with --log-key-file.
+        let demoCreatesLogKey = try demo && !FileManager.default.fileExists(atPath: logKeys.path(store))
+        var logKey = demoCreatesLogKey ? nil : try logKeys.loadIfPresent(store)
         if logKey == nil, demo {
             logKey = try LogKeyFile.create(try logKeys.path(store), origin: "civiccredit.example/demo-ledger")
         }

@@ -56,11 +56,11 @@ public final class SQLiteAccessStore: AccessStore {
     }
 
     private func read<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await writer.read(body) } catch { throw SQLiteStore.storageError(error, doing: action) }
+        do { return try await writer.read(body) } catch { throw SQLiteStore.storageError(error, doing: action + " in the access database") }
     }
 
     private func write<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await writer.write(body) } catch { throw SQLiteStore.storageError(error, doing: action) }
+        do { return try await writer.write(body) } catch { throw SQLiteStore.storageError(error, doing: action + " in the access database") }
     }
 
     // MARK: Accounts

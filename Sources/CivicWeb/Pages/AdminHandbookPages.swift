@@ -64,7 +64,7 @@ extension WebServices {
                 }
                 guard let actor = try page.account.actor else { throw APIError(.forbidden, page.text("admin.noActor")) }
                 _ = try await page.engine.publish(handbook, source: editor.source, by: actor)
-            } catch let error as CivicError {
+            } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
                 editor.error = error.message
                 return page.render("admin/handbook", title: page.text("admin.handbookTitle"), model: editor.model(), status: .conflict)
             } catch let error as APIError {

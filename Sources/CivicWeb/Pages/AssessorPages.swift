@@ -205,7 +205,7 @@ extension WebServices {
                                     evidence: evidence, durationDays: duration, stars: stars)
         do {
             _ = try await page.engine.file(request)
-        } catch let error as CivicError {
+        } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
             return try await reportForm(page, values: values, errors: ["general": error.message], status: Self.status(of: error))
         }
         return page.redirect("/assessor/reports/" + Page.escapeQuery(values.id), done: "assessor.filed")

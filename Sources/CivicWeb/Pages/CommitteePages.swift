@@ -146,7 +146,7 @@ extension WebServices {
         let decision = Decision(id: Decision.ID(id), report: record.report.id, reviewer: actor, outcome: outcome, reason: reason, decidedOn: page.today)
         do {
             _ = try await page.engine.decide(decision)
-        } catch let error as CivicError {
+        } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
             let fresh = try await page.store.report(record.report.id) ?? record
             return try await reviewPage(page, fresh, values: values, errors: ["general": error.message], status: Self.status(of: error))
         }
@@ -232,7 +232,7 @@ extension WebServices {
         }
         do {
             _ = try await page.engine.decideAppeal(record.appeal.id, outcome: outcome, reason: reason, by: actor)
-        } catch let error as CivicError {
+        } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
             return try await appealPage(page, record, values: values, errors: ["general": error.message], status: Self.status(of: error))
         }
         return page.redirect("/committee/appeals/" + Page.escapeQuery(record.appeal.id.rawValue), done: "committee.appealDecided")
@@ -298,7 +298,7 @@ extension WebServices {
         do {
             summary = try await page.engine.closeCycle(Jurisdiction.ID(jurisdictionText), month: month, by: actor)
             try await page.web.api.signCheckpointIfMoved()
-        } catch let error as CivicError {
+        } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
             return try await cyclePage(page, values: values, errors: ["general": error.message], status: Self.status(of: error))
         }
         let figures = [("entered", summary.entered), ("capped", summary.capped), ("cured", summary.cured), ("awaitingGrace", summary.awaitingGrace),

@@ -99,8 +99,13 @@ extension WebServices {
         case let error as APIError:
             if error.status == .unauthorized { return page.redirect("/login?next=" + Page.escapeQuery(page.path)) }
             problem = error
+        case let error as CivicError where error.code == .storage:
+            // A full disk, a read-only file, a database gone: the reader gets their own language and the
+            // fact that nothing was changed; the store's own text (English, with file names) goes to the log.
+            page.context.logger.error("store failure", metadata: ["code": "\(error.code)", "detail": "\(error.message)"])
+            problem = APIError(.serviceUnavailable, code: error.code.rawValue, page.text("error.unavailableDetail"))
         case let error as CivicError:
-            if error.code == .corrupted || error.code == .storage {
+            if error.code == .corrupted {
                 page.context.logger.error("store failure", metadata: ["code": "\(error.code)"])
             }
             problem = APIError(error)
@@ -108,7 +113,7 @@ extension WebServices {
             page.context.logger.error("page failed", metadata: ["error": "\(type(of: error))"])
             problem = APIError(.internalServerError, page.text("error.serverDetail"))
         }
-        let known = [400, 403, 404, 409, 413, 422, 429].contains(problem.status.code)
+        let known = [400, 403, 404, 409, 413, 422, 429, 503].contains(problem.status.code)
         let heading = page.text("error.status\(known ? problem.status.code : 500)")
         let model: [String: Any] = ["status": problem.status.code, "detail": problem.detail, "location": problem.location as Any]
         return page.render("error", title: heading, model: model, status: problem.status)
