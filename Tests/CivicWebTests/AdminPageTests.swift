@@ -85,6 +85,14 @@ import Testing
             #expect(lint.text.contains("href=\"#line-\(badLine)\""))
             #expect(lint.text.contains("id=\"line-\(badLine)\" value=\"\(badLine)\" class=\"line-error\""))
             #expect(lint.text.contains("pointz"))
+            // The source is listed once (issue 15, item 4: a nested section repeated it once per line), with the
+            // problem beside its line.
+            #expect(lint.text.components(separatedBy: "<li id=\"line-").count - 1 == lines.count)
+            #expect(lint.text.components(separatedBy: "id=\"line-1\"").count == 2)
+            let marked = try #require(lint.text.components(separatedBy: "id=\"line-\(badLine)\"").dropFirst().first?.components(separatedBy: "</li>").first)
+            #expect(marked.contains("class=\"line-problem problem-error\""))
+            #expect(marked.contains("pointz"))
+            #expect(lint.text.utf8.count < current.source.utf8.count * 8)
 
             let refused = try await browser.post("/admin/handbook/publish", [("jurisdiction", "rongcheng"), ("source", broken), ("confirm", "yes")],
                                                  tokenFrom: "/admin/handbook")
