@@ -6,7 +6,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 import staff_helpers
-from harness import check_page, error_messages, login, path_of, shot, status, submit, visible_text, visit
+from harness import (check_page, error_messages, fill_login_form, login, path_of, shot, status, submit, visible_text, visit,
+                     wait_for_path)
 
 
 def test_reviewer_decides_a_report_with_a_reason(make_browser):
@@ -97,10 +98,23 @@ def test_cycle_page_reviewer_reads_administrator_closes(make_browser):
 
     admin = make_browser()
     login(admin, "administrator")
-    visit(admin, "/committee/cycle")
+    # Issue 15, item 3: the close is in the administrator's menu, previews before it closes, and asks to confirm.
+    admin.find_element(By.CSS_SELECTOR, "header a[href='/committee/cycle'], nav a[href='/committee/cycle']").click()
+    wait_for_path(admin, "/committee/cycle")
     check_page(admin)
-    form = admin.find_element(By.CSS_SELECTOR, "form[action='/committee/cycle']")
+    form = admin.find_element(By.CSS_SELECTOR, "form[action='/committee/cycle/preview']")
+    assert form.find_element(By.NAME, "month").get_attribute("value"), "no month filled in"
     submit(admin, form)
+    assert path_of(admin) == "/committee/cycle/preview"
+    assert admin.find_element(By.ID, "preview")
+    text = visible_text(admin)
+    assert "Entries to be made" in text and "Notices to be sent" in text, text[:800]
+    check_page(admin)
+    shot(admin, "committee-cycle-preview-en")
+    confirm = admin.find_element(By.ID, "confirm-close")
+    for box in confirm.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+        box.click()
+    submit(admin, confirm)
     assert path_of(admin) == "/committee/cycle"
     text = visible_text(admin)
     assert "The cycle is closed." in text and "Grade falls" in text, text[:500]
@@ -110,3 +124,27 @@ def test_cycle_page_reviewer_reads_administrator_closes(make_browser):
     check_page(admin)
     shot(admin, "committee-cycle-zh")
     visit(admin, "/committee/cycle?lang=en")
+
+
+def test_who_may_decide_an_appeal(make_browser, server):
+    """Issue 15, item 2: each of the demo's three reviewers sees who may decide an appeal, and the decision form
+    only if the engine would accept their decision; a reviewer of the report behind it sees why not instead."""
+    appeal = staff_helpers.appeal_to_decide(server)
+    if appeal is None:
+        pytest.skip("the demo has no undecided appeal left")
+    shown = {}
+    for account in ("demo-reviewer", "demo-reviewer-2", "demo-reviewer-3"):
+        credential = next(c for c in server.credentials if c["account"] == account)
+        browser = make_browser()
+        visit(browser, "/login")
+        fill_login_form(browser, account, credential["password"])
+        wait_for_path(browser, "/committee")
+        assert visit(browser, f"/committee/appeals/{appeal}") == 200
+        assert browser.find_element(By.ID, "deciders")
+        forms = browser.find_elements(By.CSS_SELECTOR, f"form[action='/committee/appeals/{appeal}/decision']")
+        notes = browser.find_elements(By.ID, "recusal")
+        assert bool(forms) != bool(notes), f"{account}: a form and a recusal note, or neither"
+        shown[account] = "form" if forms else notes[0].text
+        check_page(browser)
+        shot(browser, f"committee-appeal-deciders-{account}")
+    assert "form" in shown.values(), f"no demo reviewer may decide appeal {appeal}: {shown}"
