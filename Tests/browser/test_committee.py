@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 import staff_helpers
 from harness import (check_page, error_messages, fill_login_form, login, path_of, shot, status, submit, visible_text, visit,
@@ -148,3 +149,59 @@ def test_who_may_decide_an_appeal(make_browser, server):
         check_page(browser)
         shot(browser, f"committee-appeal-deciders-{account}")
     assert "form" in shown.values(), f"no demo reviewer may decide appeal {appeal}: {shown}"
+
+
+def test_four_eyes_in_the_browser(make_browser, server):
+    """Issue 15, item 2: a report under a rule that needs two reviewers. The first reviewer approves it and is then
+    shown why they may not decide it again and who may, instead of a form; a second reviewer approves it."""
+    assessor = make_browser()
+    login(assessor, "assessor")
+    visit(assessor, "/assessor")
+    links = assessor.find_elements(By.CSS_SELECTOR, "a[href*='/assessor/reports/new?subject=p-']")
+    subject = links[0].get_attribute("href").split("subject=")[1]
+    visit(assessor, f"/assessor/reports/new?subject={subject}")
+    form = assessor.find_element(By.CSS_SELECTOR, "form[action='/assessor/reports']")
+    rules = Select(form.find_element(By.NAME, "rule"))
+    four_eyes = [o for o in rules.options if "2 different reviewers" in o.text and "at least" not in o.text]
+    if not four_eyes:
+        pytest.skip("no rule the assessor may use needs two reviewers")
+    rules.select_by_value(four_eyes[0].get_attribute("value"))
+    form.find_element(By.NAME, "statement").send_keys("Seen at the site with the village head")
+    form.find_element(By.NAME, "photos").send_keys("\n".join(str(staff_helpers.photo_file(seed)) for seed in (11, 12)))
+    submit(assessor, form)
+    assert path_of(assessor).startswith("/assessor/reports/r-"), visible_text(assessor)[:500]
+    report = path_of(assessor).rsplit("/", 1)[1]
+
+    def reviewer_browser(account):
+        credential = next(c for c in server.credentials if c["account"] == account)
+        browser = make_browser()
+        visit(browser, "/login")
+        fill_login_form(browser, account, credential["password"])
+        wait_for_path(browser, "/committee")
+        return browser
+
+    first = reviewer_browser("demo-reviewer")
+    visit(first, f"/committee/reports/{report}")
+    assert first.find_element(By.ID, "deciders")
+    form = first.find_element(By.CSS_SELECTOR, "form[action$='/decision']")
+    form.find_element(By.CSS_SELECTOR, "input[value=approve]").click()
+    form.find_element(By.ID, "reason").send_keys("The photos show it")
+    submit(first, form)
+    assert "The decision is recorded." in visible_text(first)
+    assert not first.find_elements(By.CSS_SELECTOR, "form[action$='/decision']"), "the first approver still has a form"
+    note = first.find_element(By.ID, "recusal").text
+    assert "You approved this report" in note, note
+    check_page(first)
+    shot(first, "committee-four-eyes-first-en")
+
+    second = reviewer_browser("demo-reviewer-2")
+    visit(second, f"/committee/reports/{report}")
+    form = second.find_element(By.CSS_SELECTOR, "form[action$='/decision']")
+    form.find_element(By.CSS_SELECTOR, "input[value=approve]").click()
+    form.find_element(By.ID, "reason").send_keys("Agreed")
+    submit(second, form)
+    assert "The decision is recorded." in visible_text(second)
+    visit(second, f"/committee/reports/{report}?lang=zh")
+    assert not second.find_elements(By.CSS_SELECTOR, "form[action$='/decision']")
+    check_page(second)
+    shot(second, "committee-four-eyes-done-zh")
