@@ -25,6 +25,10 @@
     }
     gutter.scrollTop = source.scrollTop;
   }
+  // The gutter is as tall as the textarea (which the person may resize), never taller.
+  function fit() { gutter.style.height = source.offsetHeight + "px"; }
+  if (window.ResizeObserver) new ResizeObserver(fit).observe(source);
+  fit();
   source.addEventListener("input", number);
   source.addEventListener("scroll", function () { gutter.scrollTop = source.scrollTop; });
   number();
