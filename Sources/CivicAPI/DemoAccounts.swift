@@ -24,14 +24,22 @@ public enum DemoAccounts {
         }
         let measures = Set(try await services.engine.handbooks().published.flatMap { $0.handbook.schemes.flatMap { $0.measures.map(\.id.rawValue) } }).sorted()
         let factory = AccountFactory(services: services)
-        let plan: [(String, AccessRole, String, String?, [String])] = [
+        // Three reviewers of one committee, three different people: a report that needs two approvals (four eyes)
+        // can be approved in the browser, and an appeal against it decided by a third who did not decide it.
+        let reviewer = try first(.reviewer)
+        let colleagues = actors.filter { $0.roles.contains(.reviewer) && $0.jurisdiction == reviewer.jurisdiction && $0.id != reviewer.id
+            && Recusal.person($0) != Recusal.person(reviewer) }.prefix(2)
+        var plan: [(String, AccessRole, String, String?, [String])] = [
             ("demo-admin", .administrator, "Demo administrator", try first(.administrator).id.rawValue, []),
             ("demo-assessor", .assessor, "Demo assessor", try first(.assessor).id.rawValue, []),
-            ("demo-reviewer", .reviewer, "Demo reviewer", try first(.reviewer).id.rawValue, []),
+            ("demo-reviewer", .reviewer, "Demo reviewer", reviewer.id.rawValue, []),
             ("demo-resident", .resident, "Demo resident", try first(.resident).id.rawValue, []),
             ("demo-auditor", .auditor, "Demo auditor", nil, []),
             ("demo-relying-party", .relyingParty, "Demo rail ticket office", nil, measures),
         ]
+        for (index, colleague) in colleagues.enumerated() {
+            plan.append(("demo-reviewer-\(index + 2)", .reviewer, "Demo reviewer \(index + 2)", colleague.id.rawValue, []))
+        }
         var credentials: [Credential] = []
         for (id, role, name, actor, measures) in plan {
             let password = role == .relyingParty ? nil : TokenSecret.random(20)

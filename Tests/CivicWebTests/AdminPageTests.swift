@@ -85,6 +85,14 @@ import Testing
             #expect(lint.text.contains("href=\"#line-\(badLine)\""))
             #expect(lint.text.contains("id=\"line-\(badLine)\" value=\"\(badLine)\" class=\"line-error\""))
             #expect(lint.text.contains("pointz"))
+            // The source is listed once (issue 15, item 4: a nested section repeated it once per line), with the
+            // problem beside its line.
+            #expect(lint.text.components(separatedBy: "<li id=\"line-").count - 1 == lines.count)
+            #expect(lint.text.components(separatedBy: "id=\"line-1\"").count == 2)
+            let marked = try #require(lint.text.components(separatedBy: "id=\"line-\(badLine)\"").dropFirst().first?.components(separatedBy: "</li>").first)
+            #expect(marked.contains("class=\"line-problem problem-error\""))
+            #expect(marked.contains("pointz"))
+            #expect(lint.text.utf8.count < current.source.utf8.count * 8)
 
             let refused = try await browser.post("/admin/handbook/publish", [("jurisdiction", "rongcheng"), ("source", broken), ("confirm", "yes")],
                                                  tokenFrom: "/admin/handbook")
@@ -224,5 +232,60 @@ import Testing
         guard let range = html.range(of: "id=\"bearer\" class=\"bearer\" readonly value=\"") else { return nil }
         let rest = html[range.upperBound...]
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+    }
+
+    /// Issue 15, item 2: administrators manage people's accounts and an assessor's households in the browser,
+    /// with field errors in the page's language; the auditor reads; a new reviewer can sign in at once.
+    @Test func accountsAreManagedInTheBrowser() async throws {
+        let web = try await WebWorld.make(residents: 20)
+        let actors = try await web.world.store.actors()
+        let linked = Set(try await web.world.access.accounts(after: nil, limit: 100).compactMap(\.actor))
+        let reviewer = try #require(actors.first { $0.roles.contains(.reviewer) && !linked.contains($0.id) })
+        let assessorOnly = try #require(actors.first { $0.roles == [.assessor] })
+        let households = Array(try await web.world.account(.assessor).households.prefix(2))
+        try await web.application().test(.router) { client in
+            let admin = try await Self.signedIn(client, web)
+            let page = try await admin.get("/admin/accounts")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("demo-reviewer-2") && page.text.contains("action=\"/admin/accounts\""))
+            #expect(try await admin.get("/admin").text.contains("href=\"/admin/accounts\""))
+            let good = [("role", "reviewer"), ("actor", reviewer.id.rawValue), ("id", "village-reviewer"), ("displayName", "Village reviewer")]
+            let short = try await admin.post("/admin/accounts", good + [("password", "short")], tokenFrom: "/admin/accounts")
+            #expect(short.status == .unprocessableContent && short.text.contains("id=\"password-error\"") && short.text.contains("at least 12 characters"))
+            #expect(short.text.contains("value=\"Village reviewer\""))
+            let wrongActor = try await admin.post("/admin/accounts", [("role", "reviewer"), ("actor", assessorOnly.id.rawValue), ("id", "x-reviewer"),
+                                                                      ("displayName", "X"), ("password", "a-long-enough-password")], tokenFrom: "/admin/accounts")
+            #expect(wrongActor.status == .unprocessableContent && wrongActor.text.contains("id=\"actor-error\""))
+            let zh = Browser(client, language: "zh")
+            zh.cookies = admin.cookies
+            let zhError = try await zh.post("/admin/accounts", good + [("password", "short")], tokenFrom: "/admin/accounts")
+            #expect(zhError.text.contains("密码至少 12 个字符"))
+            #expect(try await web.world.access.account(Account.ID("village-reviewer")) == nil)
+
+            let created = try await admin.post("/admin/accounts", good + [("password", "a-long-enough-password")], tokenFrom: "/admin/accounts")
+            #expect(created.status == .seeOther)
+            #expect(created.location == "/admin/accounts/village-reviewer?done=admin.accountCreated")
+            let account = try #require(try await web.world.access.account(Account.ID("village-reviewer")))
+            #expect(account.role == .reviewer && account.actor == reviewer.id)
+            let person = Browser(client)
+            #expect(try await person.signIn("village-reviewer", "a-long-enough-password").location == "/committee")
+            let again = try await admin.post("/admin/accounts", good + [("password", "a-long-enough-password")], tokenFrom: "/admin/accounts")
+            #expect(again.status == .conflict && again.text.contains("already exists"))
+
+            let uri = "/admin/accounts/demo-assessor"
+            let bad = try await admin.post(uri + "/households", [("households", "nope-1")], tokenFrom: uri)
+            #expect(bad.status == .unprocessableContent && bad.text.contains("id=\"households-error\""))
+            let assigned = try await admin.post(uri + "/households", [("households", households.map(\.rawValue).joined(separator: "\n"))], tokenFrom: uri)
+            #expect(assigned.status == .seeOther)
+            #expect(Set(try await web.world.access.account(Account.ID("demo-assessor"))?.households ?? []) == Set(households))
+
+            let auditor = try await Self.signedIn(client, web, "demo-auditor")
+            let read = try await auditor.get("/admin/accounts")
+            #expect(read.status == .ok && !read.text.contains("action=\"/admin/accounts\""))
+            let refused = try await auditor.post("/admin/accounts", good + [("id", "other"), ("password", "a-long-enough-password")], tokenFrom: "/admin/accounts")
+            #expect(refused.status == .forbidden)
+            let reviewerBrowser = try await Self.signedIn(client, web, "demo-reviewer")
+            #expect(try await reviewerBrowser.get("/admin/accounts").status == .forbidden)
+        }
     }
 }

@@ -126,7 +126,10 @@ import Testing
             let uri = "/committee/reports/about-reviewer"
             let page = try await reviewer.get(uri)
             #expect(page.text.contains("id=\"recusal\""))
-            #expect(page.text.contains("<fieldset disabled"))
+            // The form is hidden from a reviewer who may not decide (issue 15, item 2), with the reason.
+            #expect(!page.text.contains("action=\"\(uri)/decision\""))
+            #expect(page.text.contains("You filed this report") || page.text.contains("about you or your household"))
+            #expect(page.text.contains("id=\"deciders\""))
             let posted = try await reviewer.post(uri + "/decision", [("id", "dec-self"), ("outcome", "approve"), ("reason", "Fine")], tokenFrom: uri)
             #expect(posted.status == .conflict, "\(posted.status)")
             #expect(posted.text.contains("role=\"alert\""))
@@ -175,38 +178,147 @@ import Testing
         }
     }
 
-    @Test("only an administrator closes a cycle: the reviewer sees the status read-only, the administrator closes it and sees the summary")
+    /// The four-eyes report of the tests: a rule of the resident's schemes that needs two approvals, filed by an
+    /// assessor with the evidence it asks for. Returns the report id.
+    static func fourEyesReport(_ web: WebWorld, id: String) async throws -> (report: Report.ID, subject: Subject) {
+        let engine = web.world.services.engine
+        let account = try await web.world.account(.resident)
+        let subjectID = try #require(account.subject)
+        let subject = try #require(try await web.world.store.subject(subjectID))
+        let handbooks = try await engine.handbooks()
+        let lineage = try await web.world.store.jurisdictions().lineage(of: subject.jurisdiction)
+        let (scheme, rule) = try #require(handbooks.schemes(for: subject, lineage: lineage).lazy.compactMap { _, scheme in
+            scheme.rules.first { $0.approvalsRequired == 2 && $0.reporters.contains(.assessor) && $0.points != nil && $0.minimumDurationDays == nil
+                && ($0.graceDays ?? 0) == 0 && $0.cap == nil }.map { (scheme.id, $0) }
+        }.first)
+        var evidence: [Evidence] = []
+        for (kind, count) in rule.evidence?.anyOf.first ?? [:] {
+            for index in 0..<count { evidence.append(Evidence(kind: kind, reference: "\(kind.rawValue):four-eyes-\(index)")) }
+        }
+        for assessor in try await web.world.store.actors() where assessor.roles.contains(.assessor) {
+            let request = ReportRequest(id: Report.ID(id), subject: subject.id, scheme: scheme, rule: rule.id, reporter: assessor.id, role: .assessor,
+                                        occurredOn: Day(year: 2026, month: 3, day: 2)!, statement: "Seen by the assessor", evidence: evidence)
+            if (try? await engine.file(request)) != nil { return (Report.ID(id), subject) }
+        }
+        throw TestFailure("no assessor could file the four-eyes report")
+    }
+
+    @Test("four eyes and recusal in the pages: the first approver is shown why they may not decide again and who may, the second approves; the appeal against the entry hides its form from the reviewers of the report")
+    func fourEyesAndRecusal() async throws {
+        let web = try await WebWorld.make()
+        let (report, subject) = try await Self.fourEyesReport(web, id: "four-eyes-1")
+        let secondID = try #require(try await web.world.access.account(Account.ID("demo-reviewer-2"))?.actor)
+        let second = try #require(try await web.world.store.actor(secondID))
+        try await web.application().test(.router) { client in
+            let first = try await Self.signedIn(client, web, "demo-reviewer")
+            let uri = "/committee/reports/\(report.rawValue)"
+            let page = try await first.get(uri)
+            #expect(page.text.contains("id=\"deciders\"") && page.text.contains(second.name))
+            #expect(page.text.contains("approved by 0 of the 2 different reviewers"))
+            let approved = try await first.post(uri + "/decision", [("id", "d-four-eyes-1"), ("outcome", "approve"), ("reason", "The photos show it")],
+                                                tokenFrom: uri)
+            #expect(approved.status == .seeOther)
+            let again = try await first.get(uri)
+            #expect(!again.text.contains("action=\"\(uri)/decision\""))
+            #expect(again.text.contains("id=\"recusal\"") && again.text.contains("You approved this report. It needs 2 different reviewers"))
+            #expect(again.text.contains("approved by 1 of the 2 different reviewers"))
+            #expect(again.text.contains(second.name))
+
+            let other = try await Self.signedIn(client, web, "demo-reviewer-2")
+            let form = try await other.get(uri)
+            #expect(form.text.contains("action=\"\(uri)/decision\""))
+            let done = try await other.post(uri + "/decision", [("id", "d-four-eyes-2"), ("outcome", "approve"), ("reason", "Agreed")], tokenFrom: uri)
+            #expect(done.status == .seeOther)
+            #expect(try await web.world.store.report(report)?.status == .approved)
+
+            // The entry, and an appeal against it: the two reviewers of the report are recused, the third decides.
+            let engine = web.world.services.engine
+            let admin = try #require(try await web.world.account(.administrator).actor)
+            _ = try await engine.closeCycle(Jurisdiction.ID("rongcheng"), month: Month(year: 2026, month: 3)!, by: admin)
+            let entry = try #require(try await web.world.store.entries(subject: subject.id).first { $0.report == report })
+            _ = try await engine.fileAppeal(AppealRequest(id: Appeal.ID("ap-four-eyes"), entry: entry.id, by: admin, statement: "Not there"))
+            let appealURI = "/committee/appeals/ap-four-eyes"
+            for browser in [first, other] {
+                let barred = try await browser.get(appealURI)
+                #expect(barred.status == .ok)
+                #expect(!barred.text.contains("action=\"\(appealURI)/decision\""))
+                #expect(barred.text.contains("You decided the report behind this entry"))
+            }
+            let third = try await Self.signedIn(client, web, "demo-reviewer-3")
+            let open = try await third.get(appealURI)
+            #expect(open.text.contains("action=\"\(appealURI)/decision\""))
+            let zh = try await third.get(appealURI + "?lang=zh")
+            #expect(zh.text.contains("谁可以决定"))
+        }
+    }
+
+    @Test("the cycle close: in the administrator's menu, the next closable month filled in, a preview that writes nothing and matches the close, confirmation, a warning for a month that has not ended, and a summary with names and the reasons reports were carried over")
     func cycle() async throws {
         let web = try await WebWorld.make()
         let before = try await web.world.store.cycles().count
         let jurisdiction = try #require(try await web.world.store.jurisdictions().sorted { $0.id < $1.id }.first)
+        let name = jurisdiction.name.en
+        // One approved report to enter, one waiting for its first review.
+        let (approved, _) = try await Self.pendingReport(web, id: "cycle-approved")
+        for (index, account) in ["demo-reviewer", "demo-reviewer-2"].enumerated() where try await web.world.store.report(approved)?.status == .pending {
+            let reviewer = try #require(try await web.world.access.account(Account.ID(account))?.actor)
+            _ = try await web.world.services.engine.decide(Decision(id: Decision.ID("d-cycle-approved-\(index)"), report: approved, reviewer: reviewer,
+                                                                    outcome: .approve, reason: "Seen", decidedOn: Day(year: 2026, month: 3, day: 10)!))
+        }
+        #expect(try await web.world.store.report(approved)?.status == .approved)
+        _ = try await Self.pendingReport(web, id: "cycle-waiting")
+        let closedMonths = try await web.world.store.cycles().filter { $0.jurisdiction == jurisdiction.id }.map(\.month)
+        var expected = closedMonths.max()?.next ?? Month(year: 2026, month: 2)!
+        while closedMonths.contains(expected) { expected = expected.next }
+        let expectedMonth = expected
         try await web.application().test(.router) { client in
-            let reviewer = try await Self.signedIn(client, web, "demo-reviewer")
-            let view = try await reviewer.get("/committee/cycle")
+            let reviewerBrowser = try await Self.signedIn(client, web, "demo-reviewer")
+            let view = try await reviewerBrowser.get("/committee/cycle")
             #expect(view.status == .ok)
             #expect(view.text.contains("id=\"admin-closes\""))
-            #expect(!view.text.contains("action=\"/committee/cycle\""))
-            let refused = try await reviewer.post("/committee/cycle", [("jurisdiction", jurisdiction.id.rawValue), ("month", "2026-03")],
-                                                  tokenFrom: "/committee/cycle")
+            #expect(!view.text.contains("action=\"/committee/cycle"))
+            let refused = try await reviewerBrowser.post("/committee/cycle", [("jurisdiction", jurisdiction.id.rawValue), ("month", "2026-03"),
+                                                                              ("confirm", "yes"), ("early", "yes")], tokenFrom: "/committee/cycle")
             #expect(refused.status == .forbidden)
-            #expect(try await web.world.store.cycles().count == before)
+            #expect(try await reviewerBrowser.get("/committee/cycle/preview?jurisdiction=\(jurisdiction.id.rawValue)&month=2026-03").status == .forbidden)
 
             let admin = try await Self.signedIn(client, web, "demo-admin")
+            #expect(try await admin.get("/admin").text.contains("href=\"/committee/cycle\""))
             let form = try await admin.get("/committee/cycle")
-            #expect(form.text.contains("action=\"/committee/cycle\""))
-            let bad = try await admin.post("/committee/cycle", [("jurisdiction", jurisdiction.id.rawValue), ("month", "March")],
-                                           tokenFrom: "/committee/cycle")
+            #expect(form.text.contains("action=\"/committee/cycle/preview\""))
+            #expect(form.text.contains("name=\"month\" type=\"month\" required value=\"\(expectedMonth.description)\""))
+            let bad = try await admin.get("/committee/cycle/preview?jurisdiction=\(jurisdiction.id.rawValue)&month=March")
             #expect(bad.status == .unprocessableContent && bad.text.contains("Enter the month (YYYY-MM)."))
-            let future = try await admin.post("/committee/cycle", [("jurisdiction", jurisdiction.id.rawValue), ("month", "2026-09")],
-                                              tokenFrom: "/committee/cycle")
-            #expect(future.status == .conflict && future.text.contains("has not begun"))
+            let future = try await admin.get("/committee/cycle/preview?jurisdiction=\(jurisdiction.id.rawValue)&month=2026-09")
+            #expect(future.status == .unprocessableContent && future.text.contains("has not begun"))
+
+            let head = try await web.world.store.ledgerHead()
+            let preview = try await admin.get("/committee/cycle/preview?jurisdiction=\(jurisdiction.id.rawValue)&month=2026-03")
+            #expect(preview.status == .ok)
+            #expect(preview.text.contains("id=\"preview\"") && preview.text.contains("id=\"not-ended\"") && preview.text.contains("name=\"early\""))
+            #expect(preview.text.contains("waiting for a first review"))
+            #expect(preview.text.contains("Entries to be made") && preview.text.contains("Notices to be sent"))
             #expect(try await web.world.store.cycles().count == before)
-            let closed = try await admin.post("/committee/cycle", [("jurisdiction", jurisdiction.id.rawValue), ("month", "2026-03")],
-                                              tokenFrom: "/committee/cycle")
+            #expect(try await web.world.store.ledgerHead() == head)
+            #expect(try await web.world.store.report(approved)?.status == .approved)
+            let entered = try #require(preview.text.components(separatedBy: "<dt>Entered</dt><dd>").dropFirst().first?.prefix { $0.isNumber })
+
+            let fields = [("jurisdiction", jurisdiction.id.rawValue), ("month", "2026-03")]
+            let unconfirmed = try await admin.post("/committee/cycle", fields, tokenFrom: "/committee/cycle")
+            #expect(unconfirmed.status == .unprocessableContent && unconfirmed.text.contains("id=\"confirm-error\""))
+            let notEarly = try await admin.post("/committee/cycle", fields + [("confirm", "yes")], tokenFrom: "/committee/cycle")
+            #expect(notEarly.status == .unprocessableContent && notEarly.text.contains("id=\"early-error\""))
+            #expect(try await web.world.store.cycles().count == before)
+            let closed = try await admin.post("/committee/cycle", fields + [("confirm", "yes"), ("early", "yes")], tokenFrom: "/committee/cycle")
             #expect(closed.status == .seeOther, "\(closed.text)")
             #expect(try await web.world.store.cycles().contains { $0.jurisdiction == jurisdiction.id && $0.month.description == "2026-03" })
-            let summary = try await admin.get(try #require(closed.location))
+            let location = try #require(closed.location)
+            #expect(location.contains("entered=\(entered)&"))
+            #expect(try await web.world.store.report(approved)?.status != .approved)
+            let summary = try await admin.get(location)
             #expect(summary.text.contains("The cycle is closed.") && summary.text.contains("Grade falls") && summary.text.contains("Entered"))
+            #expect(summary.text.contains("\(name), 2026-03"))
+            #expect(summary.text.contains("id=\"carried\"") && summary.text.contains("waiting for a first review"))
         }
     }
 }

@@ -96,12 +96,16 @@ import Testing
     }
 
     static func multipart(_ fields: [(String, String)], file: (name: String, filename: String, type: String, bytes: [UInt8])?) -> (ByteBuffer, String) {
+        multipart(fields, files: file.map { [$0] } ?? [])
+    }
+
+    static func multipart(_ fields: [(String, String)], files: [(name: String, filename: String, type: String, bytes: [UInt8])]) -> (ByteBuffer, String) {
         let boundary = "portal-test-boundary-7f3a"
         var body = ByteBuffer()
         for (name, value) in fields {
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
         }
-        if let file {
+        for file in files {
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: \(file.type)\r\n\r\n")
             body.writeBytes(file.bytes)
             body.writeString("\r\n")
@@ -210,7 +214,7 @@ import Testing
             let form = try await browser.get("/portal/claim")
             #expect(form.status == .ok)
             #expect(form.text.contains("enctype=\"multipart/form-data\""))
-            #expect(form.text.contains("capture=\"environment\""))
+            #expect(form.text.contains("name=\"evidence\" type=\"file\" multiple"))
             let claimID = try #require(Browser.value(of: "claimId", in: form.text))
             let claimable = try await web.world.services.engine.explain(subject.id).flatMap { item in
                 item.scheme.rules.filter { $0.reporters.contains(.`self`) && !$0.isAdverse && !$0.isRating
@@ -219,7 +223,7 @@ import Testing
             #expect(form.text.contains("value=\"\(option)\""))
             let token = try #require(Browser.value(of: "csrf", in: form.text))
             let fields = [("csrf", token), ("claimId", claimID), ("rule", option), ("occurredOn", "2026-03-08"), ("statement", "Helped clear the drain")]
-            let (body, type) = Self.multipart(fields, file: ("photo", "drain.png", "image/png", Self.png))
+            let (body, type) = Self.multipart(fields, file: ("evidence", "drain.png", "image/png", Self.png))
             let filed = try await browser.send(.post, "/portal/claim", body: body, contentType: type)
             #expect(filed.status == .seeOther, "\(filed.text.components(separatedBy: "role=\"alert\"").dropFirst().first?.prefix(300) ?? "")")
             #expect(filed.location == "/portal/claim?done=portal.claimFiled")
@@ -248,6 +252,56 @@ import Testing
         }
     }
 
+    /// A deed that needs two photos or a video (issue 15, item 1): the form says so before sending, in the
+    /// page's language, and takes several files; one photo is refused in that language with the typed text
+    /// and the stored photo kept, and sending the kept photo with a second one files the claim with both.
+    @Test func claimTakesSeveralPhotosAndSaysWhatTheDeedNeeds() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let option = try #require(try await web.world.services.engine.explain(subject.id).flatMap { item in
+            item.scheme.rules.filter { $0.reporters.contains(.`self`) && !$0.isAdverse && !$0.isRating
+                && $0.minimumDurationDays == nil && $0.evidence?.anyOf.contains { $0 == [.photo: 2] } == true }.map { "\(item.scheme.id.rawValue)|\($0.id.rawValue)" } }.first)
+        let second = Self.png + Array("second photo".utf8)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web, language: "zh")
+            let form = try await browser.get("/portal/claim")
+            #expect(form.text.contains("需要2 张照片或1 段视频"))
+            // A deed that must last says so, and the form asks for the days.
+            #expect(form.text.contains("且持续至少 183 天") && form.text.contains("name=\"durationDays\""))
+            #expect(form.text.contains("multiple accept=\"image/jpeg,image/png,video/mp4,application/pdf\""))
+            let claimID = try #require(Browser.value(of: "claimId", in: form.text))
+            let token = try #require(Browser.value(of: "csrf", in: form.text))
+            let fields = [("csrf", token), ("claimId", claimID), ("rule", option), ("occurredOn", "2026-03-08"), ("statement", "帮邻居清理水沟")]
+            let (one, type) = Self.multipart(fields, files: [("evidence", "a.png", "image/png", Self.png)])
+            let refused = try await browser.send(.post, "/portal/claim", body: one, contentType: type)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("id=\"evidence-error\""))
+            #expect(refused.text.contains("该项好人好事需要2 张照片或1 段视频；您附上了1 张照片。"))
+            #expect(!refused.text.contains("2 photo or 1 video"))
+            #expect(refused.text.contains("帮邻居清理水沟"))
+            #expect(refused.text.contains("value=\"\(option)\" selected"))
+            #expect(try await web.world.store.report(Report.ID(claimID)) == nil)
+            let digest = SHA256.hash(data: Self.png).map { String(format: "%02x", $0) }.joined()
+            #expect(refused.text.contains("name=\"kept\" value=\"photo|sha256:\(digest)\""))
+
+            // A kept reference to a file someone else uploaded is ignored: it counts for nothing.
+            let foreign = try await web.world.services.storeEvidence(Self.png + [1, 2, 3], mediaType: "image/png", uploadedBy: Account.ID("demo-assessor"))
+            let (forged, _) = Self.multipart(fields + [("kept", "photo|sha256:\(digest)"), ("kept", "photo|\(foreign.reference)")], files: [])
+            let stillOne = try await browser.send(.post, "/portal/claim", body: forged, contentType: type)
+            #expect(stillOne.status == .unprocessableContent)
+            #expect(stillOne.text.contains("您附上了1 张照片"))
+
+            let (both, _) = Self.multipart(fields + [("kept", "photo|sha256:\(digest)")], files: [("evidence", "b.png", "image/png", second)])
+            let filed = try await browser.send(.post, "/portal/claim", body: both, contentType: type)
+            #expect(filed.status == .seeOther)
+            let report = try #require(try await web.world.store.report(Report.ID(claimID)))
+            #expect(report.report.evidence.map(\.kind) == [.photo, .photo])
+            #expect(Set(report.report.evidence.map(\.reference)).count == 2)
+            let list = try await browser.get("/portal/claim")
+            #expect(list.text.contains("<td>2 张照片</td>"))
+        }
+    }
+
     /// Bad claims re-render the form with the reason next to the field and file nothing: an adverse or
     /// unknown rule, a day in the future or malformed, no statement, a file that is not a photo.
     @Test func badClaimsFileNothing() async throws {
@@ -268,11 +322,11 @@ import Testing
                 ([("rule", good), ("occurredOn", "2027-01-01"), ("statement", "x")], nil, "occurredOn-error", "cannot be in the future"),
                 ([("rule", good), ("occurredOn", "8 March"), ("statement", "x")], nil, "occurredOn-error", "YYYY-MM-DD"),
                 ([("rule", good), ("occurredOn", "2026-03-08"), ("statement", " ")], nil, "statement-error", "Say what you did"),
-                ([("rule", good), ("occurredOn", "2026-03-08"), ("statement", "x")], Array("<script>alert(1)</script>".utf8), "photo-error", "not a JPEG or PNG"),
+                ([("rule", good), ("occurredOn", "2026-03-08"), ("statement", "x")], Array("<script>alert(1)</script>".utf8), "evidence-error", "not a JPEG or PNG"),
             ]
             for item in cases {
                 let fields = item.fields + [("csrf", token), ("claimId", "web-bad-claim")]
-                let (body, type) = Self.multipart(fields, file: item.file.map { ("photo", "x.png", "image/png", $0) })
+                let (body, type) = Self.multipart(fields, file: item.file.map { ("evidence", "x.png", "image/png", $0) })
                 let page = try await browser.send(.post, "/portal/claim", body: body, contentType: type)
                 #expect(page.status == .unprocessableContent, "\(item.field)")
                 #expect(page.text.contains("id=\"\(item.field)\""))

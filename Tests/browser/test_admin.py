@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
-from harness import check_page, login, path_of, shot, submit, visible_text, visit
+from harness import check_page, fill_login_form, login, path_of, shot, submit, visible_text, visit, wait_for_path
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -95,3 +96,50 @@ def test_relying_party_and_token(browser):
     assert "Revoked" in visible_text(browser)
     assert browser.civic_server.request("/me", headers={"Authorization": "Bearer " + bearer}).status == 401
     shot(browser, "admin-token-revoked-en")
+
+
+def test_lint_lists_the_source_once_with_line_numbers(browser):
+    """Issue 15, item 4: a broken handbook lints to one numbered listing with the problem beside its line,
+    and the editor shows line numbers beside the source."""
+    login(browser, "administrator")
+    visit(browser, "/admin/handbook")
+    assert browser.find_elements(By.CSS_SELECTOR, ".editor .gutter"), "no line numbers beside the source"
+    source = browser.find_element(By.ID, "source")
+    text = source.get_attribute("value")
+    browser.execute_script("arguments[0].value = arguments[1];", source, text.replace("type: points", "type: pointz", 1))
+    form = source.find_element(By.XPATH, "./ancestor::form")
+    submit(browser, form)
+    items = browser.find_elements(By.CSS_SELECTOR, "ol.listing > li")
+    assert len(items) == len(text.split("\n")), (len(items), len(text.split("\n")))
+    marked = browser.find_elements(By.CSS_SELECTOR, "ol.listing > li.line-error")
+    assert marked and "pointz" in marked[0].text and marked[0].find_elements(By.CSS_SELECTOR, ".line-problem")
+    check_page(browser)
+    shot(browser, "admin-handbook-lint-en")
+
+
+def test_administrator_adds_a_reviewer(make_browser):
+    """Issue 15, item 2: an administrator adds a reviewer account in the browser, and the reviewer signs in."""
+    admin = make_browser()
+    login(admin, "administrator")
+    admin.find_element(By.CSS_SELECTOR, "nav a[href='/admin/accounts']").click()
+    wait_for_path(admin, "/admin/accounts")
+    check_page(admin)
+    form = admin.find_element(By.ID, "new-account")
+    Select(form.find_element(By.NAME, "role")).select_by_value("reviewer")
+    actors = Select(form.find_element(By.NAME, "actor"))
+    linked = admin.find_element(By.ID, "accounts").text
+    choice = next(o for o in actors.options if o.get_attribute("value").startswith("rev-") and o.text.split(" · ")[0] not in linked)
+    actors.select_by_value(choice.get_attribute("value"))
+    form.find_element(By.NAME, "id").send_keys("browser-reviewer")
+    form.find_element(By.NAME, "displayName").send_keys("Browser reviewer")
+    form.find_element(By.NAME, "password").send_keys("a-long-enough-password")
+    submit(admin, form)
+    assert path_of(admin) == "/admin/accounts/browser-reviewer", visible_text(admin)[:500]
+    assert "The account is created." in visible_text(admin)
+    check_page(admin)
+    shot(admin, "admin-account-created-en")
+
+    reviewer = make_browser()
+    visit(reviewer, "/login")
+    fill_login_form(reviewer, "browser-reviewer", "a-long-enough-password")
+    wait_for_path(reviewer, "/committee")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 import staff_helpers
-from harness import check_page, error_messages, login, path_of, shot, status, submit, visible_text, visit
+from harness import (check_page, error_messages, fill_login_form, login, path_of, shot, status, submit, visible_text, visit,
+                     wait_for_path)
 
 
 def test_reviewer_decides_a_report_with_a_reason(make_browser):
@@ -97,10 +99,23 @@ def test_cycle_page_reviewer_reads_administrator_closes(make_browser):
 
     admin = make_browser()
     login(admin, "administrator")
-    visit(admin, "/committee/cycle")
+    # Issue 15, item 3: the close is in the administrator's menu, previews before it closes, and asks to confirm.
+    admin.find_element(By.CSS_SELECTOR, "header a[href='/committee/cycle'], nav a[href='/committee/cycle']").click()
+    wait_for_path(admin, "/committee/cycle")
     check_page(admin)
-    form = admin.find_element(By.CSS_SELECTOR, "form[action='/committee/cycle']")
+    form = admin.find_element(By.CSS_SELECTOR, "form[action='/committee/cycle/preview']")
+    assert form.find_element(By.NAME, "month").get_attribute("value"), "no month filled in"
     submit(admin, form)
+    assert path_of(admin) == "/committee/cycle/preview"
+    assert admin.find_element(By.ID, "preview")
+    text = visible_text(admin)
+    assert "Entries to be made" in text and "Notices to be sent" in text, text[:800]
+    check_page(admin)
+    shot(admin, "committee-cycle-preview-en")
+    confirm = admin.find_element(By.ID, "confirm-close")
+    for box in confirm.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+        box.click()
+    submit(admin, confirm)
     assert path_of(admin) == "/committee/cycle"
     text = visible_text(admin)
     assert "The cycle is closed." in text and "Grade falls" in text, text[:500]
@@ -110,3 +125,83 @@ def test_cycle_page_reviewer_reads_administrator_closes(make_browser):
     check_page(admin)
     shot(admin, "committee-cycle-zh")
     visit(admin, "/committee/cycle?lang=en")
+
+
+def test_who_may_decide_an_appeal(make_browser, server):
+    """Issue 15, item 2: each of the demo's three reviewers sees who may decide an appeal, and the decision form
+    only if the engine would accept their decision; a reviewer of the report behind it sees why not instead."""
+    appeal = staff_helpers.appeal_to_decide(server)
+    if appeal is None:
+        pytest.skip("the demo has no undecided appeal left")
+    shown = {}
+    for account in ("demo-reviewer", "demo-reviewer-2", "demo-reviewer-3"):
+        credential = next(c for c in server.credentials if c["account"] == account)
+        browser = make_browser()
+        visit(browser, "/login")
+        fill_login_form(browser, account, credential["password"])
+        wait_for_path(browser, "/committee")
+        assert visit(browser, f"/committee/appeals/{appeal}") == 200
+        assert browser.find_element(By.ID, "deciders")
+        forms = browser.find_elements(By.CSS_SELECTOR, f"form[action='/committee/appeals/{appeal}/decision']")
+        notes = browser.find_elements(By.ID, "recusal")
+        assert bool(forms) != bool(notes), f"{account}: a form and a recusal note, or neither"
+        shown[account] = "form" if forms else notes[0].text
+        check_page(browser)
+        shot(browser, f"committee-appeal-deciders-{account}")
+    assert "form" in shown.values(), f"no demo reviewer may decide appeal {appeal}: {shown}"
+
+
+def test_four_eyes_in_the_browser(make_browser, server):
+    """Issue 15, item 2: a report under a rule that needs two reviewers. The first reviewer approves it and is then
+    shown why they may not decide it again and who may, instead of a form; a second reviewer approves it."""
+    assessor = make_browser()
+    login(assessor, "assessor")
+    visit(assessor, "/assessor")
+    links = assessor.find_elements(By.CSS_SELECTOR, "a[href*='/assessor/reports/new?subject=p-']")
+    subject = links[0].get_attribute("href").split("subject=")[1]
+    visit(assessor, f"/assessor/reports/new?subject={subject}")
+    form = assessor.find_element(By.CSS_SELECTOR, "form[action='/assessor/reports']")
+    rules = Select(form.find_element(By.NAME, "rule"))
+    four_eyes = [o for o in rules.options if "2 different reviewers" in o.text and "at least" not in o.text]
+    if not four_eyes:
+        pytest.skip("no rule the assessor may use needs two reviewers")
+    rules.select_by_value(four_eyes[0].get_attribute("value"))
+    form.find_element(By.NAME, "statement").send_keys("Seen at the site with the village head")
+    form.find_element(By.NAME, "photos").send_keys("\n".join(str(staff_helpers.photo_file(seed)) for seed in (11, 12)))
+    submit(assessor, form)
+    assert path_of(assessor).startswith("/assessor/reports/r-"), visible_text(assessor)[:500]
+    report = path_of(assessor).rsplit("/", 1)[1]
+
+    def reviewer_browser(account):
+        credential = next(c for c in server.credentials if c["account"] == account)
+        browser = make_browser()
+        visit(browser, "/login")
+        fill_login_form(browser, account, credential["password"])
+        wait_for_path(browser, "/committee")
+        return browser
+
+    first = reviewer_browser("demo-reviewer")
+    visit(first, f"/committee/reports/{report}")
+    assert first.find_element(By.ID, "deciders")
+    form = first.find_element(By.CSS_SELECTOR, "form[action$='/decision']")
+    form.find_element(By.CSS_SELECTOR, "input[value=approve]").click()
+    form.find_element(By.ID, "reason").send_keys("The photos show it")
+    submit(first, form)
+    assert "The decision is recorded." in visible_text(first)
+    assert not first.find_elements(By.CSS_SELECTOR, "form[action$='/decision']"), "the first approver still has a form"
+    note = first.find_element(By.ID, "recusal").text
+    assert "You approved this report" in note, note
+    check_page(first)
+    shot(first, "committee-four-eyes-first-en")
+
+    second = reviewer_browser("demo-reviewer-2")
+    visit(second, f"/committee/reports/{report}")
+    form = second.find_element(By.CSS_SELECTOR, "form[action$='/decision']")
+    form.find_element(By.CSS_SELECTOR, "input[value=approve]").click()
+    form.find_element(By.ID, "reason").send_keys("Agreed")
+    submit(second, form)
+    assert "The decision is recorded." in visible_text(second)
+    visit(second, f"/committee/reports/{report}?lang=zh")
+    assert not second.find_elements(By.CSS_SELECTOR, "form[action$='/decision']")
+    check_page(second)
+    shot(second, "committee-four-eyes-done-zh")

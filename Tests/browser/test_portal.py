@@ -117,28 +117,63 @@ def test_appeal_an_entry(browser):
     shot(browser, "portal-appeals-en")
 
 
-def test_claim_a_good_deed_with_a_photo(browser, tmp_path):
+def choose_deed_needing(form, words: str) -> str:
+    """Selects the first deed whose option says it needs `words` ("2 photos"); returns the option's text."""
+    select = Select(form.find_element(By.NAME, "rule"))
+    for option in select.options:
+        if words in option.text and not re.search(r"days|天", option.text):  # deeds that must last need the days too
+            select.select_by_visible_text(option.text)
+            return option.text
+    raise AssertionError(f"no claimable deed says it needs {words!r}: {[o.text for o in select.options]}")
+
+
+def test_claim_a_good_deed_with_two_photos(browser, tmp_path):
+    """Issue 15, item 1: the form says what each deed needs before sending and takes several photos at once."""
     login(browser, "resident")
     assert visit(browser, "/portal/claim") == 200
-    count = len(Select(browser.find_element(By.NAME, "rule")).options)
-    assert count > 1, "no good deed a resident may claim"
-    for index in range(1, count):  # some deeds need more evidence than one photo: the form says so
-        form = browser.find_element(By.CSS_SELECTOR, "form[action='/portal/claim']")
-        Select(form.find_element(By.NAME, "rule")).select_by_index(index)
-        form.find_element(By.NAME, "statement").clear()
-        form.find_element(By.NAME, "statement").send_keys("Swept the lane by the school after the storm")
-        form.find_element(By.NAME, "photo").send_keys(str(png(tmp_path / "lane.png")))
-        submit(browser, form)
-        wait_for_path(browser, "/portal/claim")
-        if "Your claim is filed" in visible_text(browser):
-            break
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/portal/claim']")
+    label = choose_deed_needing(form, "needs 2 photos or 1 video")
+    form.find_element(By.NAME, "statement").send_keys("Swept the lane by the school after the storm")
+    photos = [png(tmp_path / "lane-1.png"), png(tmp_path / "lane-2.png", width=9)]
+    form.find_element(By.NAME, "evidence").send_keys("\n".join(str(p) for p in photos))
+    submit(browser, form)
+    wait_for_path(browser, "/portal/claim")
     text = visible_text(browser)
-    assert "Your claim is filed" in text
+    assert "Your claim is filed" in text, (label, text[:600])
     assert "waiting for a decision" in text
     check_page(browser)
     shot(browser, "portal-claim-en")
     rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, ".table tbody tr")]
-    assert rows and " 1 " in f" {rows[0]} ", f"the newest claim does not show its photo: {rows[:1]}"
+    assert rows and "2 photos" in rows[0], f"the newest claim does not show its two photos: {rows[:1]}"
+
+
+def test_claim_refused_in_chinese_keeps_what_was_typed(browser_zh, tmp_path):
+    """One photo for a deed that needs two: the refusal is in Chinese, the statement and the photo are kept, and
+    adding a second photo files the claim."""
+    browser = browser_zh
+    login(browser, "resident")
+    assert visit(browser, "/portal/claim") == 200
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/portal/claim']")
+    choose_deed_needing(form, "需要2 张照片或1 段视频")
+    form.find_element(By.NAME, "statement").send_keys("帮助邻居老人打扫院子")
+    form.find_element(By.NAME, "evidence").send_keys(str(png(tmp_path / "yard-1.png")))
+    submit(browser, form)
+    error = browser.find_element(By.ID, "evidence-error").text
+    assert "需要2 张照片或1 段视频" in error and "您附上了1 张照片" in error, error
+    assert not re.search(r"needs evidence|photo", error), error
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/portal/claim']")
+    assert form.find_element(By.NAME, "statement").get_attribute("value") == "帮助邻居老人打扫院子"
+    assert form.find_elements(By.CSS_SELECTOR, "input[name=kept]"), "the photo sent with the refused form is not kept"
+    check_page(browser)
+    shot(browser, "portal-claim-refused-zh")
+    form.find_element(By.NAME, "evidence").send_keys(str(png(tmp_path / "yard-2.png", width=10)))
+    submit(browser, form)
+    wait_for_path(browser, "/portal/claim")
+    text = visible_text(browser)
+    assert "您的申报已提交" in text, text[:600]
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, ".table tbody tr")]
+    assert rows and "2 张照片" in rows[0], rows[:1]
+    shot(browser, "portal-claim-filed-zh")
 
 
 def test_notices_and_path(browser):

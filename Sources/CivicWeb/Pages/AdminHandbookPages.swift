@@ -120,8 +120,13 @@ struct HandbookEditor {
         let lines: [[String: Any]] = source.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, text in
             let number = index + 1
             let found = marked[number] ?? []
+            // The problems of a line sit beside it, so the source is shown once.
+            let problems: [[String: Any]] = found.map {
+                ["severity": page.text($0.isError ? "admin.severityError" : "admin.severityWarning"), "column": $0.column,
+                 "message": $0.message, "problemError": $0.isError]
+            }
             return ["number": number, "text": String(text), "error": found.contains(where: \.isError),
-                    "warning": !found.isEmpty && !found.contains(where: \.isError)]
+                    "warning": !found.isEmpty && !found.contains(where: \.isError), "problems": problems]
         }
         var model: [String: Any] = [
             "jurisdictions": options, "jurisdiction": jurisdiction.rawValue, "source": source,
@@ -135,7 +140,10 @@ struct HandbookEditor {
                  "severity": page.text($0.isError ? "admin.severityError" : "admin.severityWarning")]
             }
             model["errorCount"] = page.text("admin.lintErrors", ["count": String(diagnostics.filter(\.isError).count)])
-            if !diagnostics.isEmpty { model["lines"] = lines }
+            if !diagnostics.isEmpty {
+                model["lines"] = lines
+                model["hasLines"] = true
+            }
         }
         if let preview { model["preview"] = Self.previewModel(preview, page: page) }
         if let changes {

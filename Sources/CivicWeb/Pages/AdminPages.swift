@@ -20,6 +20,7 @@ extension WebServices {
         registerAdminHandbook(on: router)
         registerAdminSubjects(on: router)
         registerAdminParties(on: router)
+        registerAdminAccounts(on: router)
     }
 }
 

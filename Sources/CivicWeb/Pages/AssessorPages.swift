@@ -125,7 +125,8 @@ extension WebServices {
             let points = rule.points.map { page.text("assessor.rulePoints", ["points": $0.signedDescription]) } ?? page.text("assessor.ruleStars")
             var needs: [String] = []
             if let days = rule.minimumDurationDays { needs.append(page.text("assessor.needsDuration", ["days": String(days)])) }
-            if rule.evidence != nil { needs.append(page.text("assessor.needsEvidence")) }
+            if let evidence = rule.evidence { needs.append(page.text("assessor.needsEvidence", ["what": EvidenceWording.requirement(page, evidence)])) }
+            if rule.approvalsRequired > 1 { needs.append(page.text("assessor.needsReviewers", ["count": String(rule.approvalsRequired)])) }
             return ["value": Self.ruleKey(scheme.id, rule.id), "selected": Self.ruleKey(scheme.id, rule.id) == values.rule,
                     "label": "\(page.text(rule.title)) · \(points)" + (needs.isEmpty ? "" : " · " + needs.joined(separator: ", ")),
                     "scheme": page.text(scheme.title)]

@@ -24,6 +24,7 @@ extension WebServices {
         }
         post(router, "/committee/appeals/:id/decision") { page in try await self.decideAppeal(page) }
         get(router, "/committee/cycle") { page in try await self.cyclePage(page, values: [:], errors: [:], status: .ok) }
+        get(router, "/committee/cycle/preview") { page in try await self.previewCycle(page) }
         post(router, "/committee/cycle") { page in try await self.closeCycle(page) }
     }
 
@@ -72,17 +73,16 @@ extension WebServices {
 
     // MARK: Deciding a report
 
-    /// Why the signed-in reviewer may not decide this report, if they may not.
-    func recusal(_ page: Page, _ record: ReportRecord) async throws -> String? {
-        guard let actorID = try page.account.actor, let actor = try await page.store.actor(actorID) else {
-            return page.text("committee.noActor")
-        }
-        if record.report.reporter == actorID { return page.text("committee.recusedOwnReport") }
-        if record.decisions.contains(where: { $0.reviewer == actorID }) { return page.text("committee.alreadyDecided") }
-        guard let subject = try await page.store.subject(record.report.subject) else { return nil }
-        var own: Subject?
-        if let id = actor.subject { own = try await page.store.subject(id) }
-        return Recusal.conflict(actor: actor, actorSubject: own, subject: subject) == nil ? nil : page.text("committee.recusedHousehold")
+    /// Why the signed-in reviewer may not decide this report, if they may not, by the engine's rules.
+    func recusal(_ page: Page, _ record: ReportRecord, _ eligibility: inout DecisionEligibility, rule: Rule?) async throws -> String? {
+        guard let actorID = try page.account.actor, let actor = eligibility.actors[actorID] else { return page.text("committee.noActor") }
+        return try await eligibility.reportBar(actor, record, rule: rule)
+    }
+
+    /// The names of those who may decide, or the catalog's "nobody may" when none may.
+    static func deciders(_ page: Page, _ verdicts: [DecisionEligibility.Verdict]) -> [String: Any] {
+        let names = verdicts.filter { $0.bar == nil }.map(\.actor.name)
+        return ["names": names.joined(separator: page.text("common.listSeparator")), "nobody": names.isEmpty]
     }
 
     func reviewPage(_ page: Page, _ record: ReportRecord, values: [String: String], errors: [String: String],
@@ -100,10 +100,21 @@ extension WebServices {
             ["scheme": $0.scheme.rawValue, "score": $0.score.description, "grade": $0.grade?.rawValue ?? "–"]
         }
         let mayDecide = (try? page.admit(.decideReport)) != nil
-        let recused = mayDecide ? try await recusal(page, record) : nil
-        model["recused"] = recused as Any
-        model["canDecide"] = mayDecide && record.status == .pending
-        model["disabled"] = recused != nil
+        let rule = handbooks.version(record.report.handbookVersion, of: record.report.handbookJurisdiction)?
+            .scheme(record.report.scheme)?.rule(record.report.rule)
+        var eligibility = try await DecisionEligibility(page: page)
+        let recused = mayDecide && record.status == .pending ? try await recusal(page, record, &eligibility, rule: rule) : nil
+        if record.status == .pending {
+            model["deciders"] = Self.deciders(page, try await eligibility.reportVerdicts(record, rule: rule))
+            if let rule, rule.approvalsRequired > 1 {
+                let approvals = Set(record.decisions.filter { $0.outcome.isApproval }.map { eligibility.person($0.reviewer) }).count
+                model["fourEyes"] = page.text("committee.fourEyesStatus", ["approvals": String(approvals), "required": String(rule.approvalsRequired)])
+            }
+        }
+        model["recused"] = recused.map { $0 as Any } ?? false
+        // The form is shown only to someone the engine will accept; everyone else reads why not.
+        model["canDecide"] = mayDecide && record.status == .pending && recused == nil
+        model["disabled"] = false
         model["decisionID"] = values["id"] ?? "d-" + TokenSecret.random(16).lowercased()
         let outcome = values["outcome"] ?? ""
         model["approve"] = outcome == "approve"
@@ -147,8 +158,14 @@ extension WebServices {
         do {
             _ = try await page.engine.decide(decision)
         } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
+            // The engine's words are English: say why in the page's language (the bar, when it is one).
             let fresh = try await page.store.report(record.report.id) ?? record
-            return try await reviewPage(page, fresh, values: values, errors: ["general": error.message], status: Self.status(of: error))
+            let handbooks = try await page.engine.handbooks()
+            let rule = handbooks.version(fresh.report.handbookVersion, of: fresh.report.handbookJurisdiction)?.scheme(fresh.report.scheme)?.rule(fresh.report.rule)
+            var eligibility = try await DecisionEligibility(page: page)
+            let bar = fresh.status == .pending ? try await recusal(page, fresh, &eligibility, rule: rule) : page.text("committee.notPending")
+            return try await reviewPage(page, fresh, values: values, errors: ["general": bar ?? page.text("committee.decisionRefused")],
+                                        status: Self.status(of: error))
         }
         return page.redirect("/committee/reports/" + Page.escapeQuery(record.report.id.rawValue), done: "committee.decided")
     }
@@ -208,7 +225,23 @@ extension WebServices {
             model["decision"] = ["outcome": page.text(Self.key("committee", "appeal", decision.outcome.rawValue)), "reason": decision.reason,
                                  "reviewer": reviewer?.name ?? decision.reviewer.rawValue, "decidedOn": decision.decidedOn.description]
         }
-        model["canDecide"] = record.decision == nil && (try? page.admit(.decideAppeal)) != nil
+        let mayDecide = record.decision == nil && (try? page.admit(.decideAppeal)) != nil
+        var bar: String?
+        if record.decision == nil {
+            var eligibility = try await DecisionEligibility(page: page)
+            var original: ReportRecord?
+            if let reportID = entry?.report { original = try await page.store.report(reportID) }
+            model["deciders"] = Self.deciders(page, try await eligibility.appealVerdicts(record, original: original))
+            if mayDecide {
+                if let actorID = try page.account.actor, let actor = eligibility.actors[actorID] {
+                    bar = try await eligibility.appealBar(actor, record, original: original)
+                } else {
+                    bar = page.text("committee.noActor")
+                }
+            }
+        }
+        model["recused"] = bar.map { $0 as Any } ?? false
+        model["canDecide"] = mayDecide && bar == nil
         return page.render("committee/appeal", title: page.text("committee.appealTitle", ["id": appeal.id.rawValue]), model: model, status: status)
     }
 
@@ -233,80 +266,10 @@ extension WebServices {
         do {
             _ = try await page.engine.decideAppeal(record.appeal.id, outcome: outcome, reason: reason, by: actor)
         } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
-            return try await appealPage(page, record, values: values, errors: ["general": error.message], status: Self.status(of: error))
+            let fresh = try await page.store.appeal(record.appeal.id) ?? record
+            let text = fresh.decision != nil ? page.text("committee.appealAlreadyDecided") : page.text("committee.decisionRefused")
+            return try await appealPage(page, fresh, values: values, errors: ["general": text], status: Self.status(of: error))
         }
         return page.redirect("/committee/appeals/" + Page.escapeQuery(record.appeal.id.rawValue), done: "committee.appealDecided")
-    }
-
-    // MARK: Cycle close
-
-    func cyclePage(_ page: Page, values: [String: String], errors: [String: String], status: HTTPResponse.Status) async throws -> Response {
-        _ = try page.admit(.listCycles)
-        let mayClose = (try? page.admit(.closeCycle)) != nil
-        let jurisdictions = try await page.store.jurisdictions().sorted { $0.id < $1.id }
-        let handbooks = try await page.engine.handbooks()
-        let names = Dictionary(jurisdictions.map { ($0.id, page.text($0.name)) }, uniquingKeysWith: { a, _ in a })
-        var actors: [Actor.ID: String] = [:]
-        for actor in try await page.store.actors() { actors[actor.id] = actor.name }
-        let cycles = try await page.store.cycles().sorted { ($0.month, $0.jurisdiction) > ($1.month, $1.jurisdiction) }
-        let defaultMonth = page.today.month.previous.description
-        let chosen = values["jurisdiction"] ?? jurisdictions.first { handbooks.current(for: $0.id) != nil }?.id.rawValue ?? ""
-        var model: [String: Any] = [
-            "mayClose": mayClose,
-            "cycles": cycles.prefix(configuration.rowsPerPage).map {
-                ["jurisdiction": names[$0.jurisdiction] ?? $0.jurisdiction.rawValue, "month": $0.month.description,
-                 "closedOn": $0.closedOn.description, "closedBy": actors[$0.closedBy] ?? $0.closedBy.rawValue]
-            },
-            "hasCycles": !cycles.isEmpty,
-            "jurisdictions": jurisdictions.map { item -> [String: Any] in ["value": item.id.rawValue, "label": page.text(item.name), "selected": item.id.rawValue == chosen] },
-            "month": values["month"] ?? defaultMonth, "errors": errors, "general": errors["general"] as Any,
-        ]
-        if let last = cycles.first {
-            model["last"] = ["jurisdiction": names[last.jurisdiction] ?? last.jurisdiction.rawValue, "month": last.month.description,
-                             "closedOn": last.closedOn.description, "closedBy": actors[last.closedBy] ?? last.closedBy.rawValue]
-        }
-        // The figures of a close just made, carried by the redirect after the form.
-        if let closed = page.query("closed") {
-            let fields = ["entered", "capped", "cured", "awaitingGrace", "carriedOver", "gradeFalls", "gradeRises", "standings"]
-            var summary: [[String: Any]] = []
-            for field in fields { if let value = page.query(field).flatMap(Int.init) { summary.append(["label": page.text(Self.key("committee", "summary", field)), "value": value]) } }
-            model["summary"] = summary
-            model["closed"] = closed
-            model["unchanged"] = page.query("unchanged") == "1"
-        }
-        return page.render("committee/cycle", title: page.text("committee.cycleTitle"), model: model, status: status)
-    }
-
-    func closeCycle(_ page: Page) async throws -> Response {
-        _ = try page.admit(.closeCycle)
-        let form = try await page.form()
-        var values: [String: String] = [:]
-        for name in ["jurisdiction", "month"] { values[name] = form[name] ?? "" }
-        var errors: [String: String] = [:]
-        let jurisdictionText = values["jurisdiction"] ?? ""
-        let known = try await page.store.jurisdictions().contains { $0.id.rawValue == jurisdictionText }
-        if !Jurisdiction.ID.isValid(jurisdictionText) || !known {
-            errors["jurisdiction"] = page.text("committee.errorJurisdiction")
-        }
-        let month = Month(iso: values["month"] ?? "")
-        if month == nil || !(1900...2999).contains(month?.year ?? 0) { errors["month"] = page.text("committee.errorMonth") }
-        guard errors.isEmpty, let month else { return try await cyclePage(page, values: values, errors: errors, status: .unprocessableContent) }
-        guard let actor = try page.account.actor else {
-            return try await cyclePage(page, values: values, errors: ["general": page.text("committee.noActor")], status: .forbidden)
-        }
-        let summary: CycleSummary
-        do {
-            summary = try await page.engine.closeCycle(Jurisdiction.ID(jurisdictionText), month: month, by: actor)
-            try await page.web.api.signCheckpointIfMoved()
-        } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
-            return try await cyclePage(page, values: values, errors: ["general": error.message], status: Self.status(of: error))
-        }
-        let figures = [("entered", summary.entered), ("capped", summary.capped), ("cured", summary.cured), ("awaitingGrace", summary.awaitingGrace),
-                       ("carriedOver", summary.carriedOver), ("gradeFalls", summary.gradeFalls), ("gradeRises", summary.gradeRises),
-                       ("standings", summary.standingsComputed)]
-        var query = "closed=" + Page.escapeQuery("\(jurisdictionText) \(month.description)")
-        for (name, value) in figures { query += "&\(name)=\(value)" }
-        if summary.result != .recorded { query += "&unchanged=1" }
-        return page.redirect("/committee/cycle?" + query, done: "committee.cycleClosed")
     }
 }

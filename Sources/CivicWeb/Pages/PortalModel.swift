@@ -350,12 +350,17 @@ enum PortalModel {
         }
     }
 
-    static func claim(_ page: Page, _ me: Resident, values: [String: String], errors: [String: String]) async throws -> [String: Any] {
+    static func claim(_ page: Page, _ me: Resident, values: [String: String], errors: [String: String],
+                      kept: [Evidence] = []) async throws -> [String: Any] {
         let selected = values["rule"] ?? ""
         let rules = try await claimableRules(page, me).map { scheme, rule -> [String: Any] in
             let value = scheme.id.rawValue + "|" + rule.id.rawValue
-            return ["value": value, "label": "\(page.text(scheme.title)): \(page.text(rule.title)) (\(rule.points.map(\.signedDescription) ?? ""))",
-                    "selected": value == selected]
+            // What the deed needs is said before sending, in the page's language, beside the deed itself.
+            var needs = rule.evidence.map { page.text("portal.claimNeeds", ["what": EvidenceWording.requirement(page, $0)]) }
+                ?? page.text("portal.claimNeedsNothing")
+            if let days = rule.minimumDurationDays { needs += page.text("portal.claimNeedsDays", ["days": String(days)]) }
+            return ["value": value, "label": "\(page.text(scheme.title)): \(page.text(rule.title)) (\(rule.points.map(\.signedDescription) ?? "")) · \(needs)",
+                    "selected": value == selected, "title": page.text(rule.title), "needs": needs]
         }
         let handbooks = try await page.engine.handbooks()
         let claims = try await page.store.reports(subject: me.subject.id).filter { $0.report.isSelfClaim }
@@ -366,18 +371,29 @@ enum PortalModel {
                     "rule": rule.map { page.text($0.title) } ?? record.report.rule.rawValue,
                     "status": page.text(key("report", record.status.rawValue)),
                     "tone": record.status == .rejected ? "bad" : record.status == .pending ? "" : "good",
-                    "reason": record.decisions.last?.reason as Any, "evidence": record.report.evidence.count]
+                    "reason": record.decisions.last?.reason as Any, "evidence": EvidenceWording.attached(page, record.report.evidence)]
         }
         var fields: [String: Any] = ["rule": selected, "occurredOn": values["occurredOn"] ?? page.today.description,
+                                     "durationDays": values["durationDays"] ?? "",
                                      "statement": values["statement"] ?? "", "claimId": values["claimId"] ?? "web-" + TokenSecret.random(16),
-                                     "today": page.today.description]
+                                     "today": page.today.description,
+                                     "evidenceHint": page.text("portal.claimEvidenceHint", ["max": String(Limits.evidencePerReportMax),
+                                                                                            "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])]
         for (field, message) in errors { fields["\(field)Error"] = message }
+        // Files sent with a form that came back with an error are stored already: the form keeps them.
+        let keptRows: [[String: Any]] = kept.enumerated().map { index, item in
+            let digest = String(item.reference.dropFirst("sha256:".count))
+            return ["value": "\(item.kind.rawValue)|\(item.reference)", "isImage": item.kind == .photo, "src": "/portal/evidence/" + digest,
+                    "label": page.text("portal.claimKeptItem", ["number": String(index + 1), "kind": EvidenceWording.count(page, item.kind, 1)])]
+        }
+        fields["kept"] = keptRows
+        fields["hasKept"] = !keptRows.isEmpty
         return ["rules": rules, "claims": rows, "form": fields, "hasErrors": !errors.isEmpty]
     }
 
     static func fileClaim(_ page: Page, _ me: Resident, form: Form) async throws -> Response {
         var values: [String: String] = [:]
-        for name in ["rule", "occurredOn", "statement", "claimId"] { values[name] = form[name] ?? "" }
+        for name in ["rule", "occurredOn", "statement", "claimId", "durationDays"] { values[name] = form[name] ?? "" }
         var errors: [String: String] = [:]
         let choice = (values["rule"] ?? "").split(separator: "|", maxSplits: 1).map(String.init)
         let claimable = try await claimableRules(page, me)
@@ -389,34 +405,79 @@ enum PortalModel {
         } else {
             errors["occurredOn"] = page.text("portal.claimDayInvalid")
         }
-        if (values["statement"] ?? "").isEmpty { errors["statement"] = page.text("portal.claimStatementMissing") }
+        let statement = values["statement"] ?? ""
+        if statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { errors["statement"] = page.text("portal.claimStatementMissing") }
+        else if statement.count > Limits.statementLengthMax {
+            errors["statement"] = page.text("portal.claimStatementLong", ["max": String(Limits.statementLengthMax)])
+        }
         let claimID = values["claimId"] ?? ""
         if !claimID.hasPrefix("web-") || !Report.ID.isValid(claimID) { errors["form"] = page.text("portal.formStale") }
-        let photos = form.files("photo")
-        var mediaType: String?
-        if let photo = photos.first {
-            mediaType = ["image/png", "image/jpeg"].first { EvidenceSignature.matches(photo.bytes, mediaType: $0) }
-            if mediaType == nil { errors["photo"] = page.text("portal.claimPhotoType") }
-            else if photo.bytes.count > page.web.api.configuration.evidenceBytesMax {
-                errors["photo"] = page.text("portal.claimPhotoSize", ["bytes": String(page.web.api.configuration.evidenceBytesMax)])
+        // A deed that lasts (helping someone for six months) says for how many days; others leave it empty.
+        let durationText = (values["durationDays"] ?? "").trimmingCharacters(in: .whitespaces)
+        var duration: Int?
+        if !durationText.isEmpty {
+            duration = Int(durationText)
+            if duration == nil || !(1...Limits.durationDaysMax).contains(duration ?? 0) {
+                errors["durationDays"] = page.text("portal.claimDaysInvalid", ["max": String(Limits.durationDaysMax)])
+            }
+        }
+        if let minimum = chosen?.rule.minimumDurationDays, errors["durationDays"] == nil, (duration ?? 0) < minimum {
+            errors["durationDays"] = page.text("portal.claimDaysShort", ["days": String(minimum)])
+        }
+        if chosen != nil, chosen?.rule.minimumDurationDays == nil { duration = nil }
+
+        // Evidence: what an earlier try of this form stored (only the resident's own uploads count), then the new files.
+        var evidence: [Evidence] = []
+        for value in form.fields["kept"] ?? [] {
+            let parts = value.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].hasPrefix("sha256:"),
+                  let blob = try await page.web.api.visibleEvidence(digest: String(parts[1].dropFirst(7)), reach: .ownUploads, caller: page.caller),
+                  let kind = EvidenceWording.classify(blob.bytes)?.kind, kind.rawValue == parts[0],
+                  !evidence.contains(where: { $0.reference == parts[1] }) else { continue }
+            evidence.append(Evidence(kind: kind, reference: parts[1]))
+        }
+        var accepted: [(kind: Evidence.Kind, mediaType: String, bytes: [UInt8])] = []
+        for file in form.files("evidence") {
+            guard let found = EvidenceWording.classify(file.bytes) else {
+                errors["evidence"] = page.text("portal.claimEvidenceType", ["name": file.filename]); continue
+            }
+            guard file.bytes.count <= page.web.api.configuration.evidenceBytesMax else {
+                errors["evidence"] = page.text("portal.claimEvidenceSize", ["name": file.filename,
+                                                                           "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])
+                continue
+            }
+            accepted.append((found.kind, found.mediaType, file.bytes))
+        }
+        // The files that passed are stored now (content-addressed, as the resident's uploads), so a form that
+        // comes back with an error keeps them and the resident need not choose them again.
+        for file in accepted {
+            let upload = try await page.web.api.storeEvidence(file.bytes, mediaType: file.mediaType, uploadedBy: me.account.id)
+            if !evidence.contains(where: { $0.reference == upload.reference }) { evidence.append(Evidence(kind: file.kind, reference: upload.reference)) }
+        }
+        if errors["evidence"] == nil, let chosen {
+            if evidence.count > Limits.evidencePerReportMax {
+                errors["evidence"] = page.text("portal.claimEvidenceTooMany", ["max": String(Limits.evidencePerReportMax)])
+            } else if let requirement = chosen.rule.evidence, !requirement.isSatisfied(by: evidence) {
+                errors["evidence"] = page.text("portal.claimEvidenceMissing", ["needs": EvidenceWording.requirement(page, requirement),
+                                                                               "attached": EvidenceWording.attached(page, evidence)])
+            } else if chosen.rule.evidence == nil, evidence.isEmpty {
+                // The engine asks every self-claim for some evidence.
+                errors["evidence"] = page.text("portal.claimEvidenceNone")
             }
         }
         func again(_ status: HTTPResponse.Status) async throws -> Response {
-            page.render("portal/claim", title: page.text("portal.claimTitle"), model: try await claim(page, me, values: values, errors: errors), status: status)
+            page.render("portal/claim", title: page.text("portal.claimTitle"),
+                        model: try await claim(page, me, values: values, errors: errors, kept: evidence), status: status)
         }
         guard errors.isEmpty, let chosen, let day else { return try await again(errors["form"] != nil ? .badRequest : .unprocessableContent) }
-        var evidence: [Evidence] = []
-        if let photo = photos.first, let mediaType {
-            let upload = try await page.web.api.storeEvidence(photo.bytes, mediaType: mediaType, uploadedBy: me.account.id)
-            evidence.append(Evidence(kind: .photo, reference: upload.reference))
-        }
         let request = ReportRequest(
             id: Report.ID(claimID), subject: me.subject.id, scheme: chosen.scheme.id, rule: chosen.rule.id, reporter: try me.actor(page),
-            role: .`self`, occurredOn: day, statement: values["statement"] ?? "", evidence: evidence)
+            role: .`self`, occurredOn: day, statement: statement, evidence: evidence, durationDays: duration)
         do {
             _ = try await page.engine.file(request)
         } catch let error as CivicError where error.code != .storage && error.code != .corrupted {
-            errors["form"] = error.message
+            // The engine's words are English; the resident reads the refusal in the page's language.
+            errors["form"] = page.text(error.code == .conflict ? "portal.claimRefusedConflict" : "portal.claimRefused")
             return try await again(APIError(error).status)
         }
         return page.redirect("/portal/claim", done: "portal.claimFiled")

@@ -13,7 +13,9 @@ enum Navigation {
         case .reviewer?:
             return [("queue", "/committee"), ("appealsQueue", "/committee/appeals"), ("cycle", "/committee/cycle")]
         case .administrator?, .auditor?:
-            return [("dashboard", "/admin"), ("handbook", "/admin/handbook"), ("subjects", "/admin/subjects"), ("parties", "/admin/parties")]
+            return [("dashboard", "/admin"), ("handbook", "/admin/handbook"), ("subjects", "/admin/subjects"), ("accounts", "/admin/accounts"),
+                    ("parties", "/admin/parties"),
+                    ("cycle", "/committee/cycle")]
         case .relyingParty?, nil:
             return [("home", "/"), ("verify", "/verify")]
         }
