@@ -2,12 +2,12 @@
 """Real crash loops (issue 12, item 2): real `civic` processes killed with SIGKILL at random moments.
 
     scripts/crash-test CYCLES [--store sqlite|postgres] [--mode mixed|serve|import|close|pg-restart]
-                              [--seed N] [--civic PATH] [--postgres-url URL] [--keep]
+                              [--seed N] [--civic PATH] [--postgres-url URL] [--keep] [--self-check]
 
 One seed drives everything that can be chosen: the kind of each cycle, the moment of each kill, the
-operations the HTTP client sends and the rows of each feed. It is printed first; `--seed N` runs the
-same schedule again. (Process timing is the machine's: the same seed kills at the same moment after
-start, which is not always the same point of the work.)
+client's choices and the rows of each feed. It is printed first; `--seed N` runs the same schedule
+again. (Process timing is the machine's: the same seed kills at the same moment after start, which is
+not always the same point of the work, and the client's three threads interleave as they run.)
 
 Each cycle is one of:
 
