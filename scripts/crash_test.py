@@ -2,12 +2,12 @@
 """Real crash loops (issue 12, item 2): real `civic` processes killed with SIGKILL at random moments.
 
     scripts/crash-test CYCLES [--store sqlite|postgres] [--mode mixed|serve|import|close|pg-restart]
-                              [--seed N] [--civic PATH] [--postgres-url URL] [--keep]
+                              [--seed N] [--civic PATH] [--postgres-url URL] [--keep] [--self-check]
 
 One seed drives everything that can be chosen: the kind of each cycle, the moment of each kill, the
-operations the HTTP client sends and the rows of each feed. It is printed first; `--seed N` runs the
-same schedule again. (Process timing is the machine's: the same seed kills at the same moment after
-start, which is not always the same point of the work.)
+client's choices and the rows of each feed. It is printed first; `--seed N` runs the same schedule
+again. (Process timing is the machine's: the same seed kills at the same moment after start, which is
+not always the same point of the work, and the client's three threads interleave as they run.)
 
 Each cycle is one of:
 
@@ -19,8 +19,8 @@ Each cycle is one of:
 - close:      `civic cycle close` of the month (or `civic standings refresh` once the month is closed),
               killed at a random moment.
 - pg-restart: (PostgreSQL only) as serve, but PostgreSQL itself is stopped with `pg_ctl -m immediate`
-              mid-load and started again; the server must answer 503 meanwhile and recover without a
-              restart; then it is killed as in serve.
+              mid-load and started again; the server must answer 503 meanwhile and acknowledge writes
+              again within 60 s without a restart; then it is killed as in serve.
 
 After every cycle: `civic verify` must exit 0 (integrity, gapless append-only ledger, transparency log
 against every checkpoint, standings equal to a fresh fold). A killed import is run again to the end:
@@ -425,10 +425,12 @@ class CrashTest:
             self.cluster.start()
             self.counts["postgres restarts"] += 1
             restarted = time.monotonic()
-            deadline = restarted + 30
+            # A request that began during the outage may wait out the server's 30 s limit, and the connection pool
+            # its back-off (up to 27.4 s measured): 60 s without an acknowledgement means no recovery.
+            deadline = restarted + 60
             while client.acks == acks_before or client.last_ack < restarted:
                 if time.monotonic() > deadline:
-                    raise Violation(f"no write acknowledged within 30 s after PostgreSQL came back: the server did not recover "
+                    raise Violation(f"no write acknowledged within 60 s after PostgreSQL came back: the server did not recover "
                                     f"({client.unavailable} answers 503)")
                 if self.failure:
                     break
