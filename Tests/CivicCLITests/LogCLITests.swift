@@ -70,7 +70,7 @@ extension CivicRunner {
             await fetch(path).map { ($0.0, String(decoding: $0.1, as: UTF8.self)) }
         }
         var ready = false
-        for _ in 0..<100 where !ready {
+        for _ in 0..<600 where !ready {  // up to a minute: a loaded machine starts the server slowly
             if await get("/livez")?.0 == 200 { ready = true } else { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(ready)

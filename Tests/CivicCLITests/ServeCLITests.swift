@@ -42,7 +42,7 @@ import Testing
             return (http.statusCode, String(decoding: data, as: UTF8.self))
         }
         var ready = false
-        for _ in 0..<100 where !ready {
+        for _ in 0..<600 where !ready {  // up to a minute: a loaded machine starts the server slowly
             if await get("/livez")?.0 == 200 { ready = true } else { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(ready, "the server did not answer on port \(port)")
