@@ -144,13 +144,21 @@ extension PostgresStore {
         }
     }
 
-    /// Moves the day of standings that still hold, in one statement; a standing stored for a later day keeps its own.
+    /// Moves the day of standings that still hold, and their earned points across a new year as
+    /// `EarnedPoints.seen(from:)` does (SET reads the row as it was), in one statement; a standing stored
+    /// for a later day keeps its own.
     private static func hold(_ held: HeldStandings, on connection: PostgresConnection) async throws {
         if held.keys.isEmpty { return }
         let subjects = held.keys.map(\.subject.rawValue), schemes = held.keys.map(\.scheme.rawValue), day = held.asOf.stored
+        let year = Int64(held.asOf.year)
         try await RecordKind.standing.mappingErrors {
             try await connection.query("""
-                UPDATE standing SET as_of = \(day) FROM unnest(\(subjects)::text[], \(schemes)::text[]) AS k (subject, scheme)
+                UPDATE standing SET as_of = \(day),
+                    earned_previous_year = CASE WHEN earned_year = \(year) THEN earned_previous_year
+                                                WHEN earned_year = \(year) - 1 THEN earned_this_year ELSE 0 END,
+                    earned_this_year = CASE WHEN earned_year = \(year) THEN earned_this_year ELSE 0 END,
+                    earned_year = \(year)
+                FROM unnest(\(subjects)::text[], \(schemes)::text[]) AS k (subject, scheme)
                 WHERE standing.subject = k.subject AND standing.scheme = k.scheme AND standing.as_of <= \(day)
                 """, logger: PostgresStore.logger)
         }

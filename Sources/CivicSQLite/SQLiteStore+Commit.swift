@@ -147,13 +147,20 @@ extension SQLiteStore {
         }
     }
 
-    /// Moves the day of standings that still hold; a standing stored for a later day keeps its own.
+    /// Moves the day of standings that still hold, and their earned points across a new year as
+    /// `EarnedPoints.seen(from:)` does (SET reads the row as it was); a standing stored for a later day keeps its own.
     private static func hold(_ held: HeldStandings, in db: Database) throws {
         try RecordKind.standing.mappingErrors {
-            let update = try db.cachedStatement(sql: "UPDATE standing SET as_of = ?1 WHERE subject = ?2 AND scheme = ?3 AND as_of <= ?1")
-            let day = Int64(held.asOf.ordinal)
+            let update = try db.cachedStatement(sql: """
+                UPDATE standing SET as_of = ?1,
+                    earned_previous_year = CASE WHEN earned_year = ?4 THEN earned_previous_year WHEN earned_year = ?4 - 1 THEN earned_this_year ELSE 0 END,
+                    earned_this_year = CASE WHEN earned_year = ?4 THEN earned_this_year ELSE 0 END,
+                    earned_year = ?4
+                WHERE subject = ?2 AND scheme = ?3 AND as_of <= ?1
+                """)
+            let day = Int64(held.asOf.ordinal), year = Int64(held.asOf.year)
             for key in held.keys {
-                update.setUncheckedArguments([day, key.subject.rawValue, key.scheme.rawValue])
+                update.setUncheckedArguments([day, key.subject.rawValue, key.scheme.rawValue, year])
                 try update.execute()
             }
         }

@@ -153,7 +153,10 @@ public actor InMemoryStore: Store {
         }
         for standing in changes.standings { standingsByKey[StandingKey(subject: standing.subject, scheme: standing.scheme)] = standing }
         if let held = changes.heldStandings {
-            for key in held.keys where (standingsByKey[key]?.asOf).map({ $0 <= held.asOf }) ?? false { standingsByKey[key]!.asOf = held.asOf }
+            for key in held.keys where (standingsByKey[key]?.asOf).map({ $0 <= held.asOf }) ?? false {
+                standingsByKey[key]!.asOf = held.asOf
+                standingsByKey[key]!.earned = standingsByKey[key]!.earned.seen(from: held.asOf.year)
+            }
         }
         closedCycles.append(contentsOf: changes.cycles)
         commitCount += 1

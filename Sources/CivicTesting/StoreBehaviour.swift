@@ -637,6 +637,29 @@ public enum StoreBehaviour {
         #expect(try await store.standings(subject: "s-1") == [moved])
         #expect(try await store.standings(subject: "s-2") == [later])
         #expect(try await store.standings(subject: "s-3") == [replaced])
+
+        // Across a new year the points earned move with the day: this year's become last year's, and two
+        // years on both are gone (EarnedPoints.seen(from:)); everything else stays.
+        let december = makeStanding(subject: "s-4", asOf: makeDay("2026-12-31"), earned: EarnedPoints(year: 2026, thisYear: Points(3), previousYear: Points(1)),
+                                    nextChange: makeDay("2028-06-01"), foldedThrough: 0)
+        let old = makeStanding(subject: "s-5", asOf: makeDay("2025-11-30"), earned: EarnedPoints(year: 2025, thisYear: Points(4), previousYear: Points(2)),
+                               nextChange: makeDay("2028-06-01"), foldedThrough: 0)
+        try await store.commit(changes {
+            $0.subjects = [makeSubject(id: "s-4"), makeSubject(id: "s-5")]
+            $0.standings = [december, old]
+        })
+        try await store.commit(changes {
+            $0.heldStandings = HeldStandings(asOf: makeDay("2027-01-31"), keys: [
+                StandingKey(subject: "s-4", scheme: december.scheme), StandingKey(subject: "s-5", scheme: old.scheme)])
+        })
+        var decemberMoved = december, oldMoved = old
+        decemberMoved.asOf = makeDay("2027-01-31")
+        decemberMoved.earned = EarnedPoints(year: 2027, thisYear: .zero, previousYear: Points(3))
+        oldMoved.asOf = makeDay("2027-01-31")
+        oldMoved.earned = EarnedPoints(year: 2027, thisYear: .zero, previousYear: .zero)
+        #expect(try await store.standings(subject: "s-4") == [decemberMoved])
+        #expect(try await store.standings(subject: "s-5") == [oldMoved])
+        #expect(december.earned.seen(from: 2027) == decemberMoved.earned && old.earned.seen(from: 2027) == oldMoved.earned)
     }
 
     /// An empty change set commits and changes nothing, whatever head it names.

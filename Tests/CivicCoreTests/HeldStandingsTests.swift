@@ -5,7 +5,8 @@ import Testing
 /// A cycle close folds again only the standings that may have changed since they were stored; the
 /// others still hold and only their day moves on. Whatever it skips, every stored standing must equal a
 /// fresh fold on its day, and a change that comes by itself (an expiry, a lock-in's end, an appeal's
-/// deadline, a new year) must be folded on the close that reaches it.
+/// deadline) must be folded on the close that reaches it. A new year moves only the points earned this year
+/// and last, which a held standing moves without a fold, unless the scheme has a yearly quota.
 @Suite struct HeldStandingsTests {
     static func scheme() -> Scheme {
         pointsScheme(rules: [rule("litter", Points(-30), category: "sanitation"), rule("help", Points(5), category: "volunteering")],
@@ -30,7 +31,7 @@ import Testing
         #expect(first.standingsComputed == 3)
         let litter = try #require(await world.storedStanding(of: "wang-fang"))
         #expect(litter.nextChange == day("2026-02-20"), "the entry, effective on the close's day, expires 20 days later")
-        #expect(await world.storedStanding(of: "li-na")?.nextChange == day("2027-01-01"), "no record: only the new year")
+        #expect(await world.storedStanding(of: "li-na")?.nextChange == Evaluator.noChange, "no record: nothing is due")
         try await Self.expectAllCurrent(world, on: day("2026-01-31"), "after January")
 
         // February: li-na gets a new entry; zhou-min is held; wang-fang's deduction expires on the 20th.
@@ -48,13 +49,35 @@ import Testing
         #expect(march.gradeDistribution["village-credit"]?.values.reduce(0, +) == 3, "held standings still count in the summary")
         try await Self.expectAllCurrent(world, on: day("2026-03-31"), "after March")
 
-        // A new year changes what "this year" means: nobody is held across it.
+        // A new year moves li-na's 5 points from this year to last year, and the year after out of both,
+        // without a fold: everyone is held across it, and every stored standing is still the fold of its day.
         for month in ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"] {
             _ = try await world.close(CivicCoreTests.month(month))
         }
         let january = try await world.close(month("2027-01"))
-        #expect(january.standingsHeld == 0)
+        #expect(january.standingsHeld == 3)
+        #expect(await world.storedStanding(of: "li-na")?.earned == EarnedPoints(year: 2027, thisYear: .zero, previousYear: Points(5)))
         try await Self.expectAllCurrent(world, on: day("2027-01-31"), "after the new year")
+        var current = month("2027-02")
+        while current <= month("2028-01") {
+            _ = try await world.close(current)
+            current = current.next
+        }
+        #expect(await world.storedStanding(of: "li-na")?.earned == EarnedPoints(year: 2028, thisYear: .zero, previousYear: .zero))
+        try await Self.expectAllCurrent(world, on: day("2028-01-31"), "two years on")
+    }
+
+    @Test func aSchemeWithAQuotaIsFoldedAtTheNewYear() async throws {
+        // The quota's status is of the year just ended, so the year's turn is a change day there.
+        let world = try await TestWorld.make(
+            schemes: [pointsScheme(rules: [rule("help", Points(5))], quota: Quota(pointsPerPersonYearly: Points(2)))],
+            subjects: [person("wang-fang")])
+        try await world.record("help-1", about: "wang-fang", rule: "help", on: day("2026-11-05"))
+        try await world.close(month("2026-11"))
+        #expect(await world.storedStanding(of: "wang-fang")?.nextChange == day("2027-01-01"))
+        #expect(try await world.close(month("2026-12")).standingsHeld == 1)
+        #expect(try await world.close(month("2027-01")).standingsHeld == 0)
+        try await Self.expectAllCurrent(world, on: day("2027-01-31"), "after the quota's year")
     }
 
     @Test func anAppealFiledBetweenClosesIsFoldedAtTheNextCloseAndItsSuspensionTakesEffect() async throws {
@@ -88,7 +111,7 @@ import Testing
         try await world.close(month("2026-01"))
         let fallen = try #require(await world.storedStanding(of: "guo-bin"))
         let lock = try #require(fallen.lock, "a fall into a band with a lock-in")
-        #expect(fallen.nextChange == day("2027-01-01"), "the lock-in ends after the year turns")
+        #expect(fallen.nextChange == lock.until, "nothing else is due before the lock-in ends")
         // Walk month by month to just past the lock's end: every close either holds or folds, and stays exact.
         var current = month("2026-02")
         while current.firstDay <= lock.until {

@@ -398,11 +398,14 @@ public struct Evaluator: Sendable {
 
     /// The first day after `asOf` on which the fold could give another result. Everything the fold reads
     /// changes only on an entry's days (taking effect, expiring, the end of its effect, a suspension's start
-    /// and end, which are the days of the appeal entries), at the end of a lock-in or a listing's term, or
-    /// when the year turns (points earned this year and last). Any of them after `asOf` may be a change, so
-    /// the earliest is taken: it may come sooner than a real change, never later.
+    /// and end, which are the days of the appeal entries), or at the end of a lock-in or a listing's term.
+    /// Any of them after `asOf` may be a change, so the earliest is taken: it may come sooner than a real
+    /// change, never later. The year's turn moves only the points earned this year and last, which a held
+    /// standing moves itself (`EarnedPoints.seen(from:)`), except where the scheme has a quota: its status
+    /// is of the year just ended, so there the new year is a change day too. `Evaluator.noChange` when
+    /// nothing is due.
     func nextChange(_ timelines: [Timeline], locks: [(rank: Int, since: Day, until: Day)], listings: [Listing], asOf: Day) -> Day {
-        var next = Day.startOfYear(asOf.year + 1)
+        var next = scheme.quota == nil ? Evaluator.noChange : Day.startOfYear(asOf.year + 1)
         func consider(_ day: Day?) { if let day, day > asOf, day < next { next = day } }
         for index in timelines.indices {
             consider(timelines[index].entry.effectiveOn)
@@ -417,6 +420,9 @@ public struct Evaluator: Sendable {
         for listing in listings { consider(listing.endsOn) }
         return next
     }
+
+    /// The change day of a standing for which nothing is due: the last day a `Day` can name.
+    public static let noChange = Day(civil: 9999, month: 12, day: 31)
 
     /// The highest sequence among `subject`'s entries in `entries`, whatever their scheme; 0 for none.
     func foldedThrough(_ entries: [Entry], subject: Subject.ID) -> Int64 {

@@ -139,6 +139,14 @@ public struct EarnedPoints: Hashable, Sendable, Codable {
         self.thisYear = thisYear
         self.previousYear = previousYear
     }
+
+    /// The same points seen from `newYear` when no deed has taken effect since: this year's become last
+    /// year's one year on, and both are gone two years on. A held standing's points move this way across a
+    /// new year (`HeldStandings`); the stores do the same in SQL.
+    public func seen(from newYear: Int) -> EarnedPoints {
+        if newYear == year { return self }
+        return EarnedPoints(year: newYear, thisYear: .zero, previousYear: newYear == year + 1 ? thisYear : .zero)
+    }
 }
 
 /// Whether a person or household met the yearly minimum.

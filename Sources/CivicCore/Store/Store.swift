@@ -102,8 +102,9 @@ extension Store {
     }
 }
 
-/// Standings that still hold as stored: only the day they hold on moves to `asOf` (a cycle close's day).
-/// The store updates each one's day and nothing else, and only where its stored day is not later.
+/// Standings that still hold as stored: only the day they hold on moves to `asOf` (a cycle close's day),
+/// and with it, across a new year, the points earned this year and last (`EarnedPoints.seen(from:)`).
+/// The store updates those and nothing else, and only where the stored day is not later.
 public struct HeldStandings: Sendable {
     public var asOf: Day
     public var keys: [StandingKey]
