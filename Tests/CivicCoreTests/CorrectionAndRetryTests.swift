@@ -54,4 +54,23 @@ import Testing
         changed.statement = "Something else"
         await #expect(throws: CivicError.self) { try await world.engine(on: day("2026-03-03")).file(changed) }
     }
+
+    @Test func aRetryAfterANewHandbookVersionIsTheSameReport() async throws {
+        // Found by the simulation (seed 11, 570 operations): a filing whose answer was lost, retried after the
+        // village published a new version of its handbook, was refused as "id already used for a different report".
+        let world = try await TestWorld.make(schemes: [Self.scheme()], subjects: [person("li-ming")])
+        let request = ReportRequest(id: "r-1", subject: "li-ming", rule: "street-cleaning", reporter: TestWorld.assessor, role: .assessor,
+                                    occurredOn: day("2026-03-01"), statement: "Cleaned the lane")
+        #expect(try await world.engine(on: day("2026-03-02")).file(request) == .recorded)
+        var next = world.handbook
+        next.version = 2
+        _ = try await world.engine(on: day("2026-03-02")).publish(next, source: "# version 2", by: TestWorld.admin)
+        let commits = await world.store.commitCount
+        #expect(try await world.engine(on: day("2026-03-03")).file(request) == .unchanged)
+        #expect(await world.store.commitCount == commits)
+        #expect(try await world.store.report("r-1")?.report.handbookVersion == 1, "filed under the version current then")
+        var changed = request
+        changed.statement = "Something else"
+        await #expect(throws: CivicError.self) { try await world.engine(on: day("2026-03-03")).file(changed) }
+    }
 }

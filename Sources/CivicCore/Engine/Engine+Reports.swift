@@ -78,6 +78,11 @@ extension Engine {
                         retried.filedOn = stored.report.filedOn
                         retried.cycle = stored.report.cycle
                     }
+                    // A retry names the same deed under the same scheme even if a newer handbook version was
+                    // published since the first attempt: the version is the one current when it was filed.
+                    if retried.scheme == stored.report.scheme && retried.handbookJurisdiction == stored.report.handbookJurisdiction {
+                        retried.handbookVersion = stored.report.handbookVersion
+                    }
                     guard stored.report == retried else { throw CivicError(.conflict, "id already used for a different report") }
                     unchanged += 1
                     continue
