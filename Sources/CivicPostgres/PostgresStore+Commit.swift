@@ -20,7 +20,7 @@ extension PostgresStore {
 
     private static func apply(_ changes: ChangeSet, on connection: PostgresConnection) async throws {
         let logger = PostgresStore.logger
-        if !changes.entries.isEmpty {
+        if changes.checksLedgerHead {
             // Appenders queue here; readers (ACCESS SHARE) never wait for it.
             try await connection.query("LOCK TABLE entry IN SHARE ROW EXCLUSIVE MODE", logger: logger)
         }
@@ -36,7 +36,7 @@ extension PostgresStore {
                 throw CivicError(.concurrentWrite, "report '\(report)' was decided by someone else meanwhile")
             }
         }
-        if !changes.entries.isEmpty {
+        if changes.checksLedgerHead {
             let head = try await ledgerHead(connection)
             guard changes.expectedLedgerHead == head else {
                 throw CivicError(.concurrentWrite, "the ledger moved from \(changes.expectedLedgerHead.map(String.init) ?? "?") to \(head)")

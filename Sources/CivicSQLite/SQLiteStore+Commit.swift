@@ -46,7 +46,7 @@ extension SQLiteStore {
                 }
             }
         }
-        if !changes.entries.isEmpty {
+        if changes.checksLedgerHead {
             let head = try ledgerHead(db)
             guard changes.expectedLedgerHead == head else {
                 throw CivicError(.concurrentWrite, "the ledger moved from \(changes.expectedLedgerHead.map(String.init) ?? "?") to \(head)")

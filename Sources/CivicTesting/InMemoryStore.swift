@@ -184,7 +184,7 @@ public actor InMemoryStore: Store {
             where decisionsByID.values.filter({ $0.report == report }).count != expected {
             throw CivicError(.concurrentWrite, "report '\(report)' was decided by someone else meanwhile")
         }
-        if !changes.entries.isEmpty {
+        if changes.checksLedgerHead {
             let head = ledgerHead()
             guard changes.expectedLedgerHead == head else {
                 throw CivicError(.concurrentWrite, "the ledger moved from \(changes.expectedLedgerHead.map(String.init) ?? "?") to \(head)")

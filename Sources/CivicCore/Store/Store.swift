@@ -202,6 +202,13 @@ public struct ChangeSet: Sendable {
 
     public init(expectedLedgerHead: Int64? = nil) { self.expectedLedgerHead = expectedLedgerHead }
 
+    /// Whether the commit must find the ledger head where its planner read it (`expectedLedgerHead`): when it
+    /// appends entries, and when it writes standings folded from a read of the ledger (a close, a refresh), so
+    /// that a standing folded without an entry appended meanwhile never overwrites one folded with it.
+    public var checksLedgerHead: Bool {
+        !entries.isEmpty || (expectedLedgerHead != nil && (!standings.isEmpty || !(heldStandings?.keys.isEmpty ?? true)))
+    }
+
     public var isEmpty: Bool {
         jurisdictions.isEmpty && subjects.isEmpty && actors.isEmpty && handbooks.isEmpty && reports.isEmpty
             && decisions.isEmpty && reportStatuses.isEmpty && entries.isEmpty && standings.isEmpty && cycles.isEmpty
