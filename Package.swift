@@ -54,7 +54,8 @@ let package = Package(
         // The embedded default store, and the access store beside it.
         .target(
             name: "CivicSQLite",
-            dependencies: ["CivicCore", "CivicAccess", "CivicLog", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CivicCore", "CivicAccess", "CivicLog", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict),
         // The HTTP API: openapi.yaml, its generated types and server stubs (committed; see
         // scripts/generate-openapi), handlers, the policy table, authentication, idempotency and limits.

@@ -251,6 +251,37 @@ func registerCycleBenchmarks() {
         CycleDatabase.shared = nil
     }
 
+    // Part two: the read a close of the next month makes, alone: every page's subjects, standings and
+    // last sequences, and the entries of the subjects whose standings come due in the month.
+    var selecting: CycleDatabase?
+    Benchmark("Cycle: profile selective read pass", configuration: configuration) { benchmark in
+        guard let database = selecting else { return benchmark.error("setup did not run") }
+        let day = try await database.nextMonth().lastDay
+        var cursor: Subject.ID?
+        var subjects = 0, read = 0, entries = 0
+        let started = ContinuousClock.now
+        benchmark.startMeasurement()
+        while true {
+            let page = try await database.store.ledgers(after: cursor, limit: 5_000) { _, standings, lastEntry in
+                !standings.allSatisfy { $0.stillHolds(on: day, lastEntry: lastEntry) }
+            }
+            guard let last = page.last else { break }
+            cursor = last.subject.id
+            subjects += page.count
+            for ledger in page where ledger.entriesRead {
+                read += 1
+                entries += ledger.entries.count
+            }
+        }
+        benchmark.stopMeasurement()
+        log("read \(subjects) ledgers as of \(day), the entries of \(read) of them (\(entries) entries), in \(started.duration(to: .now))")
+    } setup: {
+        selecting = try await CycleDatabase.load()
+    } teardown: {
+        selecting = nil
+        CycleDatabase.shared = nil
+    }
+
     // Rebuilding every standing from the ledger (`civic standings refresh`): the close's work without new entries.
     var rebuilding: CycleDatabase?
     Benchmark("Rebuild: Engine.refreshStandings", configuration: configuration) { benchmark in

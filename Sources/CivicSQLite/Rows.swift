@@ -1,16 +1,31 @@
 import CivicCore
 import GRDB
+import GRDBSQLite
 
 /// Reads one row's columns in order, turning stored text and integers back
 /// into domain values. A value that cannot be read is a `corrupted` error
 /// naming the column, never the value.
 struct RowReader {
-    let row: Row
+    /// Where the columns come from: a row, or the current row of a statement that a cursor is stepping
+    /// (read with SQLite's own column functions, nothing copied and nothing generic in between).
+    private enum Source {
+        case row(Row)
+        case statement(SQLiteStatement)
+    }
+
+    private let source: Source
     let table: String
     private var index = 0
 
     init(_ row: Row, table: String, startingAt index: Int = 0) {
-        self.row = row
+        self.source = .row(row)
+        self.table = table
+        self.index = index
+    }
+
+    /// Reads the row `statement` stands on; valid until the statement steps again.
+    init(statement: SQLiteStatement, table: String, startingAt index: Int = 0) {
+        self.source = .statement(statement)
         self.table = table
         self.index = index
     }
@@ -19,26 +34,84 @@ struct RowReader {
         CivicError(.corrupted, "stored \(table) row has \(reason) in column \(index + 1)")
     }
 
+    /// One stored value with its SQLite storage class. Every read checks the class: SQLite's columns
+    /// take any value unless the schema says otherwise, and its conversions would read text as 0.
+    /// (Decoding GRDB's `String?` or `Int64?` checks it too, but through a generic path that looks up
+    /// Optional's metadata for every column of every row, a tenth of a large read's time.)
+    private enum Stored {
+        case null, integer(Int64), real(Double), text(String), blob([UInt8])
+    }
+
+    private func stored() throws -> Stored {
+        switch source {
+        case .statement(let statement):
+            let column = CInt(index)
+            switch sqlite3_column_type(statement, column) {
+            case SQLITE_NULL: return .null
+            case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+            case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+            case SQLITE_TEXT:
+                let count = Int(sqlite3_column_bytes(statement, column))
+                guard let bytes = sqlite3_column_text(statement, column) else { return .text("") }
+                return .text(String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
+            default:
+                let count = Int(sqlite3_column_bytes(statement, column))
+                guard let bytes = sqlite3_column_blob(statement, column) else { return .blob([]) }
+                return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: count)))
+            }
+        case .row(let row):
+            switch try row.decode(DatabaseValue.self, atIndex: index).storage {
+            case .null: return .null
+            case .int64(let value): return .integer(value)
+            case .double(let value): return .real(value)
+            case .string(let text): return .text(text)
+            case .blob(let data): return .blob(Array(data))
+            }
+        }
+    }
+
+    private func textValue(_ stored: Stored) throws -> String? {
+        switch stored {
+        case .null: return nil
+        case .text(let text): return text
+        case .blob(let bytes):
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw failure("bytes that are not UTF-8 text") }
+            return text
+        case .integer, .real: throw failure("a number where text belongs")
+        }
+    }
+
+    private func integerValue(_ stored: Stored) throws -> Int64? {
+        switch stored {
+        case .null: return nil
+        case .integer(let value): return value
+        case .real(let value):
+            guard let exact = Int64(exactly: value) else { throw failure("a fraction where an integer belongs") }
+            return exact
+        case .text, .blob: throw failure("text where an integer belongs")
+        }
+    }
+
     mutating func text() throws -> String {
         defer { index += 1 }
-        guard let value = try row.decode(String?.self, atIndex: index) else { throw failure("a missing text") }
+        guard let value = try textValue(stored()) else { throw failure("a missing text") }
         return value
     }
 
     mutating func optionalText() throws -> String? {
         defer { index += 1 }
-        return try row.decode(String?.self, atIndex: index)
+        return try textValue(stored())
     }
 
     mutating func integer() throws -> Int64 {
         defer { index += 1 }
-        guard let value = try row.decode(Int64?.self, atIndex: index) else { throw failure("a missing integer") }
+        guard let value = try integerValue(stored()) else { throw failure("a missing integer") }
         return value
     }
 
     mutating func optionalInteger() throws -> Int64? {
         defer { index += 1 }
-        return try row.decode(Int64?.self, atIndex: index)
+        return try integerValue(stored())
     }
 
     mutating func int() throws -> Int { Int(try integer()) }
@@ -87,6 +160,48 @@ struct RowReader {
     }
 
     mutating func skip(_ count: Int = 1) { index += count }
+
+    /// Goes to column `index` (0-based) of the same row.
+    mutating func move(to index: Int) { self.index = index }
+
+    /// Whether column `index` (0-based) of the same row is NULL.
+    func isNull(at index: Int) throws -> Bool {
+        var probe = self
+        probe.index = index
+        if case .null = try probe.stored() { return true }
+        return false
+    }
+}
+
+extension Row {
+    /// Every row of `statement`, each decoded in place as the cursor reaches it. `fetchAll` would
+    /// first copy each row (every column into a value, its column names into an array), then decode the copy.
+    static func decodeAll<Value>(_ statement: Statement, arguments: StatementArguments = StatementArguments(),
+                                 _ decode: (Row) throws -> Value) throws -> [Value] {
+        var values: [Value] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() { values.append(try decode(row)) }
+        return values
+    }
+
+    /// Every row of `statement` read straight from SQLite's columns by `decode`, for the large reads
+    /// (entries, subjects, standings) where GRDB's row values cost more than the rows themselves.
+    static func readAll<Value>(_ statement: Statement, arguments: StatementArguments = StatementArguments(), table: String,
+                               _ decode: (inout RowReader) throws -> Value) throws -> [Value] {
+        var values: [Value] = []
+        try forEachRow(statement, arguments: arguments, table: table) { values.append(try decode(&$0)) }
+        return values
+    }
+
+    /// Hands `body` a reader on each row of `statement` in turn.
+    static func forEachRow(_ statement: Statement, arguments: StatementArguments = StatementArguments(), table: String,
+                           _ body: (inout RowReader) throws -> Void) throws {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while try rows.next() != nil {
+            var reader = RowReader(statement: statement.sqliteStatement, table: table)
+            try body(&reader)
+        }
+    }
 }
 
 // MARK: - Column lists and arguments, one pair per table, in the same order.
@@ -113,6 +228,10 @@ extension Subject {
 
     init(reading row: Row) throws {
         var reader = RowReader(row, table: "subject")
+        try self.init(reader: &reader)
+    }
+
+    init(reader: inout RowReader) throws {
         self.init(
             id: try reader.identifier(), kind: try reader.value(), name: try reader.text(),
             jurisdiction: try reader.identifier(), household: try reader.optionalIdentifier(),
@@ -254,6 +373,10 @@ extension Entry {
 
     init(reading row: Row) throws {
         var reader = RowReader(row, table: "entry")
+        try self.init(reader: &reader)
+    }
+
+    init(reader: inout RowReader) throws {
         let sequence = try reader.integer()
         let id: ID = try reader.identifier()
         let kind: Kind = try reader.value()
@@ -306,6 +429,11 @@ extension Standing {
     /// A standing without its listings, from `Standing.columns`.
     init(reading row: Row) throws {
         var reader = RowReader(row, table: "standing")
+        try self.init(reader: &reader)
+    }
+
+    /// A standing from a reader at its first column; the reader is left after `Standing.columns`.
+    init(reader: inout RowReader) throws {
         let subject: Subject.ID = try reader.identifier()
         let scheme: Scheme.ID = try reader.identifier()
         let asOf = try reader.day()
@@ -329,11 +457,12 @@ extension Standing {
                                 exemptMembers: try reader.int(), members: try reader.int())
         }
         // The quota columns are read only when present, so the last two are found by place.
-        var tail = RowReader(row, table: "standing", startingAt: 22)
+        reader.move(to: 22)
+        let nextChange = try reader.optionalDay(), foldedThrough = try reader.optionalInteger()
         self.init(subject: subject, scheme: scheme, asOf: asOf, score: score, grade: grade, lock: lock, cappedBy: cappedBy,
                   dimensions: dimensions, listings: [], activeEntries: activeEntries, activeRules: activeRules,
                   lastSequence: lastSequence, earned: earned, quota: quota,
-                  nextChange: try tail.optionalDay(), foldedThrough: try tail.optionalInteger())
+                  nextChange: nextChange, foldedThrough: foldedThrough)
     }
 }
 
@@ -349,6 +478,10 @@ extension Listing {
 
     init(reading row: Row, startingAt index: Int) throws {
         var reader = RowReader(row, table: "listing", startingAt: index)
+        try self.init(reader: &reader)
+    }
+
+    init(reader: inout RowReader) throws {
         self.init(list: try reader.value(), criterion: try reader.identifier(), since: try reader.day(),
                   endsOn: try reader.optionalDay(), endReason: try reader.optionalValue(), entry: try reader.optionalIdentifier(),
                   domain: try reader.optionalValue(), reason: try reader.text())

@@ -102,9 +102,9 @@ extension SQLiteStore {
 
     public func deliveryAttempts(notice: Notice.ID) async throws -> [DeliveryAttempt] {
         try await read("reading delivery attempts") { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
+            try Row.decodeAll(db.cachedStatement(sql: """
                 SELECT \(DeliveryAttempt.columns) FROM delivery_attempt WHERE notice = ? ORDER BY at, channel, number
-                """), arguments: [notice.rawValue]).map(DeliveryAttempt.init(reading:))
+                """), arguments: [notice.rawValue], DeliveryAttempt.init(reading:))
         }
     }
 }

@@ -39,7 +39,7 @@ extension SQLiteStore {
                 let chunk = Array(unique[start..<min(start + SQLiteStore.idsPerQueryMax, unique.count)])
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
                 let statement = try db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE id IN (\(marks))")
-                found += try Row.fetchAll(statement, arguments: StatementArguments(chunk)).map(Subject.init(reading:))
+                found += try Row.readAll(statement, arguments: StatementArguments(chunk), table: "subject") { try Subject(reader: &$0) }
                 start += chunk.count
             }
             return found.sorted { $0.id < $1.id }
@@ -61,13 +61,13 @@ extension SQLiteStore {
             statement = try db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject ORDER BY id LIMIT ?")
             arguments = [limit]
         }
-        return try Row.fetchAll(statement, arguments: arguments).map(Subject.init(reading:))
+        return try Row.readAll(statement, arguments: arguments, table: "subject") { try Subject(reader: &$0) }
     }
 
     public func members(of household: Subject.ID) async throws -> [Subject] {
         try await read("reading household members") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE household = ? ORDER BY id"),
-                             arguments: [household.rawValue]).map(Subject.init(reading:))
+            try Row.decodeAll(db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE household = ? ORDER BY id"),
+                             arguments: [household.rawValue], Subject.init(reading:))
         }
     }
 
@@ -84,7 +84,7 @@ extension SQLiteStore {
 
     public func actors() async throws -> [Actor] {
         try await read("reading actors") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Actor.columns) FROM actor ORDER BY id")).map(Actor.init(reading:))
+            try Row.decodeAll(db.cachedStatement(sql: "SELECT \(Actor.columns) FROM actor ORDER BY id"), Actor.init(reading:))
         }
     }
 
@@ -165,7 +165,7 @@ extension SQLiteStore {
 
     public func cycles() async throws -> [Cycle] {
         try await read("reading cycles") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Cycle.columns) FROM cycle ORDER BY position")).map(Cycle.init(reading:))
+            try Row.decodeAll(db.cachedStatement(sql: "SELECT \(Cycle.columns) FROM cycle ORDER BY position"), Cycle.init(reading:))
         }
     }
 
@@ -188,16 +188,16 @@ extension SQLiteStore {
 
     public func entries(subject: Subject.ID) async throws -> [Entry] {
         try await read("reading a subject's entries") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE subject = ? ORDER BY sequence"),
-                             arguments: [subject.rawValue]).map(Entry.init(reading:))
+            try Row.readAll(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE subject = ? ORDER BY sequence"),
+                             arguments: [subject.rawValue], table: "entry") { try Entry(reader: &$0) }
         }
     }
 
     public func entries(after sequence: Int64, limit: Int) async throws -> [Entry] {
         precondition(limit >= 0, "a page limit is never negative")
         return try await read("reading entries") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?"),
-                             arguments: [sequence, limit]).map(Entry.init(reading:))
+            try Row.readAll(db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+                             arguments: [sequence, limit], table: "entry") { try Entry(reader: &$0) }
         }
     }
 
@@ -241,17 +241,23 @@ extension SQLiteStore {
 
         var entries: [Subject.ID: [Entry]] = [:]
         if let reading, reading.count * 2 < subjects.count {
+            // In the page's order, so that neighbouring subjects' entries share the pages SQLite has just read.
             let statement = try db.cachedStatement(sql: "SELECT \(Entry.columns) FROM entry WHERE subject = ? ORDER BY sequence")
-            for id in reading { entries[id] = try Row.fetchAll(statement, arguments: [id.rawValue]).map(Entry.init(reading:)) }
+            for subject in subjects where reading.contains(subject.id) {
+                entries[subject.id] = try Row.readAll(statement, arguments: [subject.id.rawValue], table: "entry") { try Entry(reader: &$0) }
+            }
         } else {
             let statement = try db.cachedStatement(sql: """
                 SELECT \(Entry.columns) FROM entry WHERE subject >= ? AND subject <= ? ORDER BY subject, sequence
                 """)
-            let rows = try Row.fetchCursor(statement, arguments: [first, last])
             let subjectColumn = 3
-            while let row = try rows.next() {
-                if let reading, !reading.contains(Subject.ID(try row.decode(String.self, atIndex: subjectColumn))) { continue }
-                let entry = try Entry(reading: row)
+            try Row.forEachRow(statement, arguments: [first, last], table: "entry") { reader in
+                if let reading {
+                    var subject = reader
+                    subject.move(to: subjectColumn)
+                    guard reading.contains(Subject.ID(try subject.text())) else { return }
+                }
+                let entry = try Entry(reader: &reader)
                 entries[entry.subject, default: []].append(entry)
             }
         }
@@ -292,18 +298,17 @@ extension SQLiteStore {
             ORDER BY s.subject, s.scheme, l.position
             """)
         var standings: [Standing] = []
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
-        while let row = try rows.next() {
-            let subject: String? = try row.decode(atIndex: 0)
-            let scheme: String? = try row.decode(atIndex: 1)
+        try Row.forEachRow(statement, arguments: arguments, table: "standing") { reader in
+            var key = reader
+            let subject = try key.text(), scheme = try key.text()
             if let previous = standings.last, previous.subject.rawValue == subject, previous.scheme.rawValue == scheme {
                 // Another listing of the same standing.
             } else {
-                standings.append(try Standing(reading: row))
+                standings.append(try Standing(reader: &reader))
             }
-            let listKind: String? = try row.decode(atIndex: Standing.columnCount)
-            if listKind != nil {
-                standings[standings.count - 1].listings.append(try Listing(reading: row, startingAt: Standing.columnCount))
+            if try !reader.isNull(at: Standing.columnCount) {
+                var listing = RowReader(statement: statement.sqliteStatement, table: "listing", startingAt: Standing.columnCount)
+                standings[standings.count - 1].listings.append(try Listing(reader: &listing))
             }
         }
         return standings
