@@ -43,6 +43,7 @@ public final class ObservedStore: Store {
     public func entry(_ id: Entry.ID) async throws -> Entry? { try await base.entry(id) }
     public func entries(subject: Subject.ID) async throws -> [Entry] { try await base.entries(subject: subject) }
     public func entries(after sequence: Int64, limit: Int) async throws -> [Entry] { try await base.entries(after: sequence, limit: limit) }
+    public func subjectIDs(every stride: Int) async throws -> [Subject.ID] { try await base.subjectIDs(every: stride) }
     public func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] { try await base.ledgers(after: cursor, limit: limit) }
     public func ledgers(after cursor: Subject.ID?, limit: Int, readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await base.ledgers(after: cursor, limit: limit, readingEntries: wanted)

@@ -50,6 +50,14 @@ extension PostgresStore {
         try await fetch("counting subjects", "SELECT count(*) FROM subject") { Int(try $0.decode(Int64.self)) }.first ?? 0
     }
 
+    public func subjectIDs(every stride: Int) async throws -> [Subject.ID] {
+        precondition(stride > 0, "a stride is positive")
+        return try await fetch("reading subject ids", """
+            SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS position FROM subject) AS numbered
+            WHERE position % \(stride) = 0 ORDER BY id
+            """) { Subject.ID(try $0.decode(String.self)) }
+    }
+
     public func actor(_ id: Actor.ID) async throws -> Actor? {
         try await fetch("reading an actor", "SELECT \(unescaped: Actor.table.list) FROM actor WHERE id = \(id.rawValue)",
                         Actor.init(reading:)).first

@@ -75,6 +75,16 @@ extension SQLiteStore {
         try await read("counting subjects") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subject") ?? 0 }
     }
 
+    public func subjectIDs(every stride: Int) async throws -> [Subject.ID] {
+        precondition(stride > 0, "a stride is positive")
+        return try await read("reading subject ids") { db in
+            try String.fetchAll(db.cachedStatement(sql: """
+                SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS position FROM subject)
+                WHERE position % ? = 0 ORDER BY id
+                """), arguments: [stride]).map { Subject.ID($0) }
+        }
+    }
+
     public func actor(_ id: Actor.ID) async throws -> Actor? {
         try await read("reading an actor") { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Actor.columns) FROM actor WHERE id = ?"),

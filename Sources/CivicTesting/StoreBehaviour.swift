@@ -52,6 +52,7 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("standings page in (subject, scheme) order", standingsPaging),
         StoreBehaviourCheck("listings are active from since up to, not including, endsOn", listingsAreDayExact),
         StoreBehaviourCheck("subjects page in id order", subjectsPaging),
+        StoreBehaviourCheck("subject page ends are every n-th id in id order", subjectPageEnds),
         StoreBehaviourCheck("entries page in sequence order", entriesPaging),
         StoreBehaviourCheck("ledgers page by subject with their entries and standings", ledgersPaging),
         StoreBehaviourCheck("a selective ledger read decodes only the entries asked for", selectiveLedgerRead),
@@ -520,6 +521,20 @@ public enum StoreBehaviour {
         #expect(try await store.subjects(after: "s-0", limit: 1).map(\.id) == ["s-1"])
         #expect(try await store.subjects(after: nil, limit: 0) == [])
         #expect(try await store.subjects(after: "zz", limit: 10) == [])
+    }
+
+    /// `subjectIDs(every:)` names the last subject of each full page, in the same byte order as the paging.
+    public static func subjectPageEnds(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        #expect(try await store.subjectIDs(every: 1) == [], "no subjects, no pages")
+        let ids: [Subject.ID] = ["s-2", "s-10", "s-1", "a", "s-3", "z", "s-20", "B"]
+        try await store.commit(changes { $0.subjects = ids.map { makeSubject(id: $0) } })
+        let sorted = ids.sorted()
+        #expect(sorted.first == "B", "byte order: capitals first")
+        #expect(try await store.subjectIDs(every: 3) == [sorted[2], sorted[5]])
+        #expect(try await store.subjectIDs(every: 1) == sorted)
+        #expect(try await store.subjectIDs(every: 8) == [sorted[7]])
+        #expect(try await store.subjectIDs(every: 9) == [])
     }
 
     /// `entries(after:limit:)` walks the ledger once, in sequence order.

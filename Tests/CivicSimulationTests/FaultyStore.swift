@@ -96,6 +96,7 @@ actor FaultyStore: Store {
     func entry(_ id: Entry.ID) async throws -> Entry? { try await inner.entry(id) }
     func entries(subject: Subject.ID) async throws -> [Entry] { try await inner.entries(subject: subject) }
     func entries(after sequence: Int64, limit: Int) async throws -> [Entry] { try await inner.entries(after: sequence, limit: limit) }
+    func subjectIDs(every stride: Int) async throws -> [Subject.ID] { try await inner.subjectIDs(every: stride) }
     func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] { try await inner.ledgers(after: cursor, limit: limit) }
     func ledgers(after cursor: Subject.ID?, limit: Int, readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await inner.ledgers(after: cursor, limit: limit, readingEntries: wanted)

@@ -60,26 +60,69 @@ extension Engine {
     }
 
     static let rebuildPageSize = 5_000
+    /// Pages of a full pass read at once: reading is most of a pass, and each page is its own read.
+    static let rebuildPagesInFlight = 2
 
     /// Hands every subject's ledger to `body`, a page of `rebuildPageSize` subjects at a time, in id order;
     /// with `wanted`, a subject's entries are read only where it says so.
+    ///
+    /// The pages begin where `Store.subjectIDs(every:)` says, so up to `rebuildPagesInFlight` of them are
+    /// read at once while `body` takes them one at a time, in order. A subject registered after those
+    /// starts were read moves the pages after it: what a page repeats is dropped, and what it falls short
+    /// of before the next page's start, or past the last page, is read on from there. So every subject
+    /// reaches `body` exactly once, in id order, as at the moment its page was read.
+    ///
+    /// `pageSize` and `pageEnds` (where the pages end, by default `Store.subjectIDs(every: pageSize)`) are
+    /// for tests, which hand it page ends that no longer match the subjects.
     func forEachLedgerPage(phase: String, progress: ProgressHandler?, readingEntries wanted: (@Sendable (Subject, [Standing], Int64) -> Bool)? = nil,
+                           pageSize: Int = Engine.rebuildPageSize, pageEnds: [Subject.ID]? = nil,
                            _ body: ([SubjectLedger]) async throws -> Void) async throws {
-        var cursor: Subject.ID?
-        var done = 0
+        let size = pageSize
         let total = try await store.subjectCount()
-        while true {
-            let page: [SubjectLedger]
-            if let wanted {
-                page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize, readingEntries: wanted)
-            } else {
-                page = try await store.ledgers(after: cursor, limit: Engine.rebuildPageSize)
-            }
-            guard let last = page.last else { return }
-            cursor = last.subject.id
-            try await body(page)
-            done += page.count
+        let ends: [Subject.ID]
+        if let pageEnds { ends = pageEnds } else { ends = try await store.subjectIDs(every: size) }
+        let starts: [Subject.ID?] = [nil] + ends.map { Optional($0) }
+        let store = self.store
+        let read: @Sendable (Subject.ID?) async throws -> [SubjectLedger] = { cursor in
+            if let wanted { return try await store.ledgers(after: cursor, limit: size, readingEntries: wanted) }
+            return try await store.ledgers(after: cursor, limit: size)
+        }
+
+        var handed: Subject.ID?
+        var done = 0
+        func hand(_ ledgers: [SubjectLedger]) async throws {
+            let fresh = handed.map { last in ledgers.filter { $0.subject.id > last } } ?? ledgers
+            guard let last = fresh.last else { return }
+            try await body(fresh)
+            handed = last.subject.id
+            done += fresh.count
             progress?(Progress(phase: phase, done: done, total: total))
+        }
+
+        var inFlight: [Task<[SubjectLedger], any Error>] = []
+        defer { for task in inFlight { task.cancel() } }
+        var next = 0
+        for index in starts.indices {
+            while inFlight.count < Engine.rebuildPagesInFlight, next < starts.count {
+                let start = starts[next]
+                inFlight.append(Task { try await read(start) })
+                next += 1
+            }
+            let page = try await inFlight.removeFirst().value
+            try await hand(page)
+            // Read on to the next page's start where this page fell short of it.
+            guard index + 1 < starts.count, let end = starts[index + 1] else { continue }
+            while handed.map({ $0 < end }) ?? true {
+                let more = try await read(handed).filter { $0.subject.id <= end }
+                guard !more.isEmpty else { break }
+                try await hand(more)
+            }
+        }
+        // Past the last page's start: whatever was registered beyond it.
+        while true {
+            let more = try await read(handed)
+            guard !more.isEmpty, more.last.map({ last in handed.map { last.subject.id > $0 } ?? true }) ?? false else { return }
+            try await hand(more)
         }
     }
 

@@ -46,6 +46,9 @@ public protocol Store: Sendable {
     /// `entriesRead == false` and no entries. A cycle close uses it to skip the standings that still hold.
     func ledgers(after cursor: Subject.ID?, limit: Int,
                  readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger]
+    /// The id of every `stride`-th subject in id order (the `stride`-th, the `2 * stride`-th, ...): the last
+    /// subject of each full page of that size, so that a pass over every ledger can read several pages at once.
+    func subjectIDs(every stride: Int) async throws -> [Subject.ID]
 
     // MARK: Projections
     func standings(subject: Subject.ID) async throws -> [Standing]
@@ -99,6 +102,19 @@ extension Store {
     public func ledgers(after cursor: Subject.ID?, limit: Int,
                         readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await ledgers(after: cursor, limit: limit)
+    }
+
+    /// Pages through the subjects: correct for any store, and what a store without a cheaper way does.
+    public func subjectIDs(every stride: Int) async throws -> [Subject.ID] {
+        precondition(stride > 0, "a stride is positive")
+        var ids: [Subject.ID] = []
+        var cursor: Subject.ID?
+        while true {
+            let page = try await subjects(after: cursor, limit: stride)
+            guard page.count == stride, let last = page.last else { return ids }
+            ids.append(last.id)
+            cursor = last.id
+        }
     }
 }
 

@@ -37,6 +37,7 @@ final class DryRunStore: Store {
     func entry(_ id: Entry.ID) async throws -> Entry? { try await base.entry(id) }
     func entries(subject: Subject.ID) async throws -> [Entry] { try await base.entries(subject: subject) }
     func entries(after sequence: Int64, limit: Int) async throws -> [Entry] { try await base.entries(after: sequence, limit: limit) }
+    func subjectIDs(every stride: Int) async throws -> [Subject.ID] { try await base.subjectIDs(every: stride) }
     func ledgers(after cursor: Subject.ID?, limit: Int) async throws -> [SubjectLedger] { try await base.ledgers(after: cursor, limit: limit) }
     func ledgers(after cursor: Subject.ID?, limit: Int,
                  readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
