@@ -48,6 +48,9 @@ public final class ObservedStore: Store {
     public func ledgers(after cursor: Subject.ID?, limit: Int, readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await base.ledgers(after: cursor, limit: limit, readingEntries: wanted)
     }
+    public func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
+        try await base.standingsAndLastEntry(subject: subject)
+    }
     public func standings(subject: Subject.ID) async throws -> [Standing] { try await base.standings(subject: subject) }
     public func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] { try await base.standings(after: cursor, limit: limit) }
     public func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {

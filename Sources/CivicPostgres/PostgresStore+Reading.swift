@@ -239,6 +239,20 @@ extension PostgresStore {
 
     // MARK: Projections
 
+    /// Two statements on one connection, the standings first: an entry appended between them only makes
+    /// the standings look stale, so the question folds instead.
+    public func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
+        var bindings = PostgresBindings()
+        bindings.append(subject.rawValue)
+        return try await single("reading a subject's standings") { connection in
+            let standings = try await PostgresStore.standings(connection, where: "subject = $1", bindings: bindings)
+            let rows = try await connection.query("SELECT MAX(sequence) FROM entry WHERE subject = \(subject.rawValue)", logger: PostgresStore.logger)
+            var last: Int64 = 0
+            for try await row in rows { last = try row.decode(Int64?.self) ?? 0 }
+            return (standings, last)
+        }
+    }
+
     public func standings(subject: Subject.ID) async throws -> [Standing] {
         var bindings = PostgresBindings()
         bindings.append(subject.rawValue)

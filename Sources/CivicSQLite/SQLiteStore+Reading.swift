@@ -280,6 +280,15 @@ extension SQLiteStore {
 
     // MARK: Projections
 
+    public func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
+        try await read("reading a subject's standings") { db in
+            let standings = try SQLiteStore.standings(db, where: "subject = ?", arguments: [subject.rawValue])
+            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(sequence) FROM entry WHERE subject = ?"),
+                                          arguments: [subject.rawValue])
+            return (standings, last ?? 0)
+        }
+    }
+
     public func standings(subject: Subject.ID) async throws -> [Standing] {
         try await read("reading a subject's standings") { db in
             try SQLiteStore.standings(db, where: "subject = ?", arguments: [subject.rawValue])

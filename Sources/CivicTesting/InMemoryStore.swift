@@ -28,6 +28,8 @@ public actor InMemoryStore: Store {
     }
     /// Commits applied, for tests that check a failed command wrote nothing.
     public private(set) var commitCount = 0
+    /// Reads of one subject's entries, for tests that check a question was answered without folding.
+    public private(set) var subjectEntryReads = 0
 
     public init() {}
 
@@ -67,7 +69,13 @@ public actor InMemoryStore: Store {
 
     public func ledgerHead() -> Int64 { ledger.last?.sequence ?? 0 }
     public func entry(_ id: Entry.ID) -> Entry? { entryIndex[id].map { ledger[$0] } }
-    public func entries(subject: Subject.ID) -> [Entry] { ledger.filter { $0.subject == subject } }
+    public func entries(subject: Subject.ID) -> [Entry] {
+        subjectEntryReads += 1
+        return ledger.filter { $0.subject == subject }
+    }
+    public func standingsAndLastEntry(subject: Subject.ID) -> (standings: [Standing], lastEntry: Int64) {
+        (standings(subject: subject), ledger.last { $0.subject == subject }?.sequence ?? 0)
+    }
     public func entries(after sequence: Int64, limit: Int) -> [Entry] {
         Array(ledger.drop(while: { $0.sequence <= sequence }).prefix(limit))
     }

@@ -101,6 +101,9 @@ actor FaultyStore: Store {
     func ledgers(after cursor: Subject.ID?, limit: Int, readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await inner.ledgers(after: cursor, limit: limit, readingEntries: wanted)
     }
+    func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
+        try await inner.standingsAndLastEntry(subject: subject)
+    }
     func standings(subject: Subject.ID) async throws -> [Standing] { try await inner.standings(subject: subject) }
     func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] { try await inner.standings(after: cursor, limit: limit) }
     func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {

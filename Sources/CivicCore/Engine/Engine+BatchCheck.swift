@@ -15,7 +15,7 @@ extension Engine {
                                                             applies: false, reason: "not-covered", remedyHint: nil, asOf: day)
                 continue
             }
-            let standings = try await context.freshStandings(for: subject, asOf: day, store: store)
+            let standings = try await context.currentStandings(for: subject, asOf: day, store: store)
             guard let standing = standings.first(where: { $0.scheme == scheme.id }) else { continue }
             decisions[subject.id] = definition.decide(standing, grades: scheme.grades)
         }

@@ -55,7 +55,7 @@ extension Engine {
             return EligibilityDecision(subject: id, measure: measure, scheme: scheme.id, kind: definition.kind, applies: false, reason: "not-covered",
                                        remedyHint: nil, asOf: day)
         }
-        let standings = try await context.freshStandings(for: subject, asOf: day, store: store)
+        let standings = try await context.currentStandings(for: subject, asOf: day, store: store)
         let standing = standings.first { $0.scheme == scheme.id }!
         return definition.decide(standing, grades: scheme.grades)
     }
@@ -197,6 +197,19 @@ struct StandingContext: Sendable {
 
     /// Fresh standings for one subject, reading a household's members from the store;
     /// `adding` holds entries about to be committed, counted as if already there.
+    /// The subject's standings on `asOf`: the stored ones where they still hold (`standingsHold`), which is
+    /// what a fold would give, read without reading or folding a single entry; otherwise a fresh fold.
+    /// In no particular order of schemes.
+    func currentStandings(for subject: Subject, asOf: Day, store: any Store) async throws -> [Standing] {
+        if subject.kind != .household {
+            let stored = try await store.standingsAndLastEntry(subject: subject.id)
+            if standingsHold(subject, stored: stored.standings, lastEntry: stored.lastEntry, on: asOf) {
+                return stored.standings.map { $0.holding(on: asOf) }
+            }
+        }
+        return try await freshStandings(for: subject, asOf: asOf, store: store)
+    }
+
     func freshStandings(for subject: Subject, asOf: Day, store: any Store, adding extra: [Entry] = []) async throws -> [Standing] {
         func entries(of id: Subject.ID) async throws -> [Entry] {
             try await store.entries(subject: id) + extra.filter { $0.subject == id }

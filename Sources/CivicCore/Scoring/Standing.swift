@@ -64,6 +64,16 @@ public struct Standing: Hashable, Sendable, Codable {
         return asOf <= day && day < nextChange && foldedThrough == lastEntry
     }
 
+    /// This standing as a fold of the same entries on `day` gives it while it still holds (`stillHolds`): only
+    /// its day moves, and across a new year its points earned this year and last (`EarnedPoints.seen(from:)`),
+    /// exactly as a close moves a held standing (`HeldStandings`).
+    public func holding(on day: Day) -> Standing {
+        var standing = self
+        standing.asOf = day
+        standing.earned = earned.seen(from: day.year)
+        return standing
+    }
+
     /// Listings active on `asOf`.
     public var activeListings: [Listing] { listings.filter { $0.isActive(on: asOf) } }
 

@@ -52,6 +52,9 @@ public protocol Store: Sendable {
 
     // MARK: Projections
     func standings(subject: Subject.ID) async throws -> [Standing]
+    /// A subject's stored standings and the sequence of its last entry (0 for none), read together: what a
+    /// question needs to answer from the stored standings when they still hold (`Standing.stillHolds`).
+    func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64)
     /// Stored standings in (subject, scheme) order after the cursor.
     func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing]
     /// Listings on `list` active on `day` according to the stored standings, in (since, subject) order.
@@ -102,6 +105,12 @@ extension Store {
     public func ledgers(after cursor: Subject.ID?, limit: Int,
                         readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await ledgers(after: cursor, limit: limit)
+    }
+
+    /// Two reads, the standings first: an entry appended between them only makes the standings look stale.
+    public func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
+        let standings = try await self.standings(subject: subject)
+        return (standings, try await entries(subject: subject).last?.sequence ?? 0)
     }
 
     /// Pages through the subjects: correct for any store, and what a store without a cheaper way does.

@@ -43,6 +43,9 @@ final class DryRunStore: Store {
                  readingEntries wanted: @escaping @Sendable (Subject, [Standing], Int64) -> Bool) async throws -> [SubjectLedger] {
         try await base.ledgers(after: cursor, limit: limit, readingEntries: wanted)
     }
+    func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
+        try await base.standingsAndLastEntry(subject: subject)
+    }
     func standings(subject: Subject.ID) async throws -> [Standing] { try await base.standings(subject: subject) }
     func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] { try await base.standings(after: cursor, limit: limit) }
     func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {
