@@ -71,9 +71,12 @@ extension PostgresStore {
     // MARK: Handbooks
 
     public func handbooks() async throws -> [PublishedHandbook] {
-        try await fetch("reading handbooks",
-                        PostgresQuery(unsafeSQL: "SELECT \(PublishedHandbook.table.list) FROM handbook ORDER BY position"),
-                        PublishedHandbook.init(reading:))
+        let count = try await fetch("counting handbooks", "SELECT count(*) FROM handbook") { Int(try $0.decode(Int64.self)) }.first ?? 0
+        return try await publishedHandbooks.all(count: count) { skipping in
+            try await fetch("reading handbooks",
+                            PostgresQuery(unsafeSQL: "SELECT \(PublishedHandbook.table.list) FROM handbook ORDER BY position OFFSET \(skipping)"),
+                            PublishedHandbook.init(reading:))
+        }
     }
 
     // MARK: Workflow

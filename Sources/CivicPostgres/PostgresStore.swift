@@ -25,6 +25,8 @@ public final class PostgresStore: Store {
     /// Where the store connects, without the password: for messages.
     public let location: String
     private let running: Task<Void, Never>
+    /// Handbook publications already decoded (they never change).
+    let publishedHandbooks = PublishedHandbooks()
 
     /// How many times a commit is tried when PostgreSQL reports a serialisation failure or a deadlock.
     static let transactionAttemptsMax = 5

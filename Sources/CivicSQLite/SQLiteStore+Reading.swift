@@ -101,9 +101,13 @@ extension SQLiteStore {
     // MARK: Handbooks
 
     public func handbooks() async throws -> [PublishedHandbook] {
-        try await read("reading handbooks") { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(PublishedHandbook.columns) FROM handbook ORDER BY position"))
-                .map(PublishedHandbook.init(reading:))
+        let publishedHandbooks = self.publishedHandbooks
+        return try await read("reading handbooks") { db in
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM handbook")) ?? 0
+            return try publishedHandbooks.all(count: count) { skipping in
+                try Row.decodeAll(db.cachedStatement(sql: "SELECT \(PublishedHandbook.columns) FROM handbook ORDER BY position LIMIT -1 OFFSET ?"),
+                                  arguments: [skipping], PublishedHandbook.init(reading:))
+            }
         }
     }
 

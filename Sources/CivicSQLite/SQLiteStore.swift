@@ -38,6 +38,8 @@ public final class SQLiteStore: Store {
     package let writer: any DatabaseWriter
     /// Full log tiles already read for a proof (they never change): see `FullTileCache`.
     let fullTiles = FullTileCache()
+    /// Handbook publications already decoded (they never change).
+    let publishedHandbooks = PublishedHandbooks()
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode,
     /// and brings its schema up to date.

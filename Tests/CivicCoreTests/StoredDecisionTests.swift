@@ -68,6 +68,19 @@ import Testing
         #expect(answer.decision == (try await Self.folded(world, "li-na", on: day("2026-02-10"))))
     }
 
+    @Test func anEngineSeesAHandbookPublishedAfterItLastAnswered() async throws {
+        let world = try await Self.world()
+        let engine = world.engine(on: day("2026-02-10"))
+        #expect(try await engine.check("li-na", measure: Self.rental).applies)
+        var next = world.handbook
+        next.version = 2
+        next.schemes[0].measures.append(measure("ferry-discount", .reward, domain: .transport, condition: .gradeAtLeast("AAA")))
+        _ = try await engine.publish(next, source: "# version 2", by: TestWorld.admin)
+        let discount = try await engine.check("li-na", measure: "ferry-discount")
+        #expect(!discount.applies, "the same engine answers from version 2: 1,000 points is not AAA")
+        #expect(discount.reason == "no-record:grade-below:AAA")
+    }
+
     @Test func aBatchOfChecksAnswersFromStoredStandingsToo() async throws {
         let world = try await Self.world()
         let before = await world.store.subjectEntryReads

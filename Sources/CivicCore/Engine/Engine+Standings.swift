@@ -1,3 +1,4 @@
+import Synchronization
 /// A subject's standing in one scheme with everything that explains it.
 public struct SchemeExplanation: Sendable {
     public var handbook: Handbook
@@ -113,7 +114,9 @@ struct StandingContext: Sendable {
     }
 
     static func load(engine: Engine) async throws -> StandingContext {
-        StandingContext(handbooks: try await engine.handbookSet(), jurisdictions: try await engine.store.jurisdictions())
+        let published = try await engine.store.handbooks()
+        let jurisdictions = try await engine.store.jurisdictions()
+        return engine.contexts.context(published: published, jurisdictions: jurisdictions)
     }
 
     func rating(_ subject: Subject) -> [Rated] {
@@ -225,5 +228,25 @@ struct StandingContext: Sendable {
             fillHouseholdQuota(&standings[index], household: subject, members: members)
         }
         return standings
+    }
+}
+
+/// The last `StandingContext` an engine built, kept while the store's handbooks and jurisdictions are the
+/// same. Publications are append-only, so the same number of them with the same last one is the same set.
+final class StandingContextCache: Sendable {
+    private struct Key: Equatable {
+        var handbooks: Int
+        var last: PublishedHandbook?
+        var jurisdictions: [Jurisdiction]
+    }
+
+    private let kept = Mutex<(key: Key, context: StandingContext)?>(nil)
+
+    func context(published: [PublishedHandbook], jurisdictions: [Jurisdiction]) -> StandingContext {
+        let key = Key(handbooks: published.count, last: published.last, jurisdictions: jurisdictions)
+        if let kept = kept.withLock({ $0 }), kept.key == key { return kept.context }
+        let context = StandingContext(handbooks: HandbookSet(published), jurisdictions: jurisdictions)
+        kept.withLock { $0 = (key, context) }
+        return context
     }
 }

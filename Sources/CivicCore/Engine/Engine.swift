@@ -7,6 +7,9 @@
 public struct Engine: Sendable {
     public let store: any Store
     public let clock: any DayClock
+    /// What folding needs beyond the ledger, worked out once per set of handbooks and jurisdictions and
+    /// shared by every copy of this engine: a server asks it for every question.
+    let contexts = StandingContextCache()
 
     public init(store: any Store, clock: any DayClock) {
         self.store = store
