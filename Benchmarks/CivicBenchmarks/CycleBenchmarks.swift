@@ -282,6 +282,51 @@ func registerCycleBenchmarks() {
         CycleDatabase.shared = nil
     }
 
+    // Cold checks: one eligibility question at a time about a random subject among the million, on the
+    // first day after the last close (when about 97% of the stored standings still hold), so that no cache
+    // but SQLite's and the operating system's can answer. Beside them: the same question answered by a fresh
+    // fold (what every check did before stored standings were read), and the anchor, one indexed read of
+    // the subject's standing row through GRDB.
+    let checks = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .cpuTotal], warmupIterations: 0, scalingFactor: .kilo,
+        maxDuration: .seconds(10), maxIterations: 5)
+    /// One question per step about a random subject (the same sequence in each); `ask` answers it.
+    func coldChecks(_ name: String, _ ask: @escaping (CycleDatabase, Engine, Subject.ID, Day) async throws -> Bool) {
+        var loaded: CycleDatabase?
+        var day = Day(year: 2026, month: 1, day: 1)!
+        Benchmark(name, configuration: checks) { benchmark in
+            guard let database = loaded else { return benchmark.error("setup did not run") }
+            let engine = Engine(store: database.store, clock: FixedDayClock(day))
+            var random = SplitMix64(seed: 17)
+            var answered = 0
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let subject = BenchWorld.subjectID(Int(random.next() % UInt64(database.subjects)))
+                if try await ask(database, engine, subject, day) { answered += 1 }
+            }
+            benchmark.stopMeasurement()
+            blackHole(answered)
+        } setup: {
+            loaded = try await CycleDatabase.load()
+            day = try await loaded!.nextMonth().firstDay
+        } teardown: {
+            loaded = nil
+            CycleDatabase.shared = nil
+        }
+    }
+    coldChecks("Check: Engine.check on the 1M-subject database, a random subject each time") { _, engine, subject, _ in
+        try await engine.check(subject, measure: BenchWorld.fastLoan.id).applies
+    }
+    coldChecks("Check: the same question answered by a fresh fold") { _, engine, subject, day in
+        let standing = try await engine.standings(of: subject, asOf: day)[0]
+        return BenchWorld.fastLoan.decide(standing, grades: rongchengGrades()).applies
+    }
+    coldChecks("Check: baseline GRDB read of one standing row") { database, _, subject, _ in
+        try await database.store.writer.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM standing WHERE subject = ?"), arguments: [subject.rawValue]) != nil
+        }
+    }
+
     // Rebuilding every standing from the ledger (`civic standings refresh`): the close's work without new entries.
     var rebuilding: CycleDatabase?
     Benchmark("Rebuild: Engine.refreshStandings", configuration: configuration) { benchmark in
