@@ -50,6 +50,7 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("a failed commit leaves nothing behind", failedCommitLeavesNothing),
         StoreBehaviourCheck("standings round-trip and are replaced, not duplicated", standingsRoundTripAndReplace),
         StoreBehaviourCheck("standings page in (subject, scheme) order", standingsPaging),
+        StoreBehaviourCheck("a subject's standings come with its last entry's sequence", standingsAndLastEntry),
         StoreBehaviourCheck("listings are active from since up to, not including, endsOn", listingsAreDayExact),
         StoreBehaviourCheck("subjects page in id order", subjectsPaging),
         StoreBehaviourCheck("subject page ends are every n-th id in id order", subjectPageEnds),
@@ -449,6 +450,23 @@ public enum StoreBehaviour {
     }
 
     /// `standings(after:limit:)` walks every standing once in (subject, scheme) order.
+    /// `standingsAndLastEntry(subject:)` gives a subject's standings with its own last entry's sequence.
+    public static func standingsAndLastEntry(_ makeStore: StoreFactory) async throws {
+        let store = try await seededStore(makeStore)
+        #expect(try await store.standingsAndLastEntry(subject: "subject-1") == ([], 0))
+        try await store.commit(changes(head: 0) {
+            $0.entries = [makeEntry(sequence: 1), makeEntry(sequence: 2, subject: "subject-2"), makeEntry(sequence: 3),
+                          makeEntry(sequence: 4, subject: "subject-2")]
+            $0.announceAdverseEntries()
+            $0.standings = [makeStanding()]
+        })
+        let first = try await store.standingsAndLastEntry(subject: "subject-1")
+        #expect(first.standings == [makeStanding()])
+        #expect(first.lastEntry == 3, "its own last entry, not the ledger's")
+        #expect(try await store.standingsAndLastEntry(subject: "subject-2") == ([], 4))
+        #expect(try await store.standingsAndLastEntry(subject: "nobody") == ([], 0))
+    }
+
     public static func standingsPaging(_ makeStore: StoreFactory) async throws {
         let store = try await makeStore()
         let keys = [("s-2", "b"), ("s-1", "b"), ("s-10", "a"), ("s-1", "a"), ("s-2", "a"), ("s-10", "b"), ("s-1", "ab")]
