@@ -12,6 +12,12 @@ let package = Package(
     products: [
         .executable(name: "civic", targets: ["civic"]),
         .library(name: "CivicCore", targets: ["CivicCore"]),
+        // The parsers' modules, for the libFuzzer targets in Fuzz/ (a separate package built only by scripts/fuzz).
+        .library(name: "CivicHandbook", targets: ["CivicHandbook"]),
+        .library(name: "CivicCertificates", targets: ["CivicCertificates"]),
+        .library(name: "CivicAPI", targets: ["CivicAPI"]),
+        .library(name: "CivicWeb", targets: ["CivicWeb"]),
+        .library(name: "CivicCLI", targets: ["CivicCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
