@@ -1,0 +1,50 @@
+// The web pages' urlencoded form parser (`application/x-www-form-urlencoded`, every POST from a page)
+// and the header parameter reader that finds a multipart boundary and a part's name and filename.
+//
+// Properties: nothing traps; the parsed form, written back as a browser would send it (every byte
+// outside the unreserved set percent-encoded), parses to the same fields; a field's values never hold a
+// CR LF (a textarea's line breaks are kept as LF); a header parameter that is found is a piece of
+// the header.
+@testable import CivicWeb
+import Foundation
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzForm(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let text = FuzzSupport.text(data, count)
+    let form = Form(urlEncoded: text)
+    for (name, values) in form.fields {
+        for value in values { expect(!value.contains("\r\n"), "field '\(name)' keeps a CR LF: \(value.debugDescription)") }
+        _ = form[name]
+        _ = form.values(name)
+    }
+    let again = Form(urlEncoded: encode(form.fields))
+    expect(again.fields == form.fields, "form \(form.fields) written back reads as \(again.fields)")
+
+    for name in ["boundary", "name", "filename"] {
+        if let value = Form.parameter(name, in: text) {
+            expect(text.contains(value), "parameter \(name)=\(value.debugDescription) is not in the header")
+        }
+    }
+    return 0
+}
+
+/// The fields as a browser encodes them: names sorted, values in order, everything but A-Z a-z 0-9 - . _ ~ percent-encoded.
+func encode(_ fields: [String: [String]]) -> String {
+    func escape(_ text: String) -> String {
+        text.utf8.map { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                String(UnicodeScalar(byte))
+            default:
+                "%" + String(byte, radix: 16, uppercase: true).leftPadded
+            }
+        }.joined()
+    }
+    return fields.keys.sorted().flatMap { name in fields[name]!.map { escape(name) + "=" + escape($0) } }.joined(separator: "&")
+}
+
+extension String {
+    var leftPadded: String { count == 1 ? "0" + self : self }
+}
