@@ -3,8 +3,8 @@
 //
 // A separate package so that the product's own `swift build` and `swift test` never build or
 // instrument these: scripts/fuzz builds it with `-sanitize=fuzzer,address` into its own scratch
-// path (.build-fuzz) and runs one target. Each target is an executable whose `main` is libFuzzer's;
-// it imports the product's modules with @testable (debug builds are testable) to reach the
+// path (.build-fuzz) and runs one target. Each target is an executable whose `@main` hands the command
+// line to libFuzzer's driver (FuzzSupport.runFuzzer); it imports the product's modules with @testable (debug builds are testable) to reach the
 // parsers exactly as the server and the command line call them.
 import PackageDescription
 

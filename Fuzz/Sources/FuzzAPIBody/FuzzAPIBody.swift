@@ -35,8 +35,8 @@ func body<T: Codable & Hashable>(_ type: T.Type) -> @Sendable (Data) throws -> D
 }
 
 // As OpenAPIRuntime's converter configures them: ISO 8601 dates.
-nonisolated(unsafe) let decoder: JSONDecoder = { let d = JSONDecoder(); d.dateDecodingStrategy = .iso8601; return d }()
-nonisolated(unsafe) let encoder: JSONEncoder = { let e = JSONEncoder(); e.dateEncodingStrategy = .iso8601; e.outputFormatting = [.sortedKeys]; return e }()
+let decoder: JSONDecoder = { let d = JSONDecoder(); d.dateDecodingStrategy = .iso8601; return d }()
+let encoder: JSONEncoder = { let e = JSONEncoder(); e.dateEncodingStrategy = .iso8601; e.outputFormatting = [.sortedKeys]; return e }()
 
 typealias S = Components.Schemas
 let operations: [Operation] = [
@@ -68,6 +68,13 @@ let operations: [Operation] = [
 ]
 let contract = RequestContract.served
 
+@main
+enum FuzzAPIBody {
+    static func main() { runFuzzer(fuzzAPIBody) }
+}
+
+/// One input, 0 when every property holds. Also exported as LLVMFuzzerTestOneInput, which libFuzzer's
+/// runtime library references even when its own `main` is not the one that runs.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAPIBody(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = bytes(data, count)

@@ -15,6 +15,13 @@ let signingKey = try! CertificateSigningKey(fileText: "civic-ed25519-private-key
 let verifier = CertificateVerifier(trusting: [signingKey.publicKey])
 let checkDay = Day(year: 2026, month: 6, day: 15)!
 
+@main
+enum FuzzCertificate {
+    static func main() { runFuzzer(fuzzCertificate) }
+}
+
+/// One input, 0 when every property holds. Also exported as LLVMFuzzerTestOneInput, which libFuzzer's
+/// runtime library references even when its own `main` is not the one that runs.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCertificate(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let text = FuzzSupport.text(data, count)

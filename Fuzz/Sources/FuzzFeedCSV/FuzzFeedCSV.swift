@@ -9,6 +9,13 @@
 @testable import CivicCore
 import FuzzSupport
 
+@main
+enum FuzzFeedCSV {
+    static func main() { runFuzzer(fuzzFeedCSV) }
+}
+
+/// One input, 0 when every property holds. Also exported as LLVMFuzzerTestOneInput, which libFuzzer's
+/// runtime library references even when its own `main` is not the one that runs.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFeedCSV(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let text = FuzzSupport.text(data, count)

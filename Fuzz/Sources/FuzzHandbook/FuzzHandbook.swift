@@ -10,6 +10,13 @@
 import Foundation
 import FuzzSupport
 
+@main
+enum FuzzHandbook {
+    static func main() { runFuzzer(fuzzHandbook) }
+}
+
+/// One input, 0 when every property holds. Also exported as LLVMFuzzerTestOneInput, which libFuzzer's
+/// runtime library references even when its own `main` is not the one that runs.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHandbook(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let text = FuzzSupport.text(data, count)

@@ -9,6 +9,13 @@
 import FuzzSupport
 import NIOCore
 
+@main
+enum FuzzMultipart {
+    static func main() { runFuzzer(fuzzMultipart) }
+}
+
+/// One input, 0 when every property holds. Also exported as LLVMFuzzerTestOneInput, which libFuzzer's
+/// runtime library references even when its own `main` is not the one that runs.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzMultipart(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let (head, body) = splitFirstLine(bytes(data, count))
@@ -26,7 +33,8 @@ public func fuzzMultipart(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     // Written back only when the names, filenames and types can be written and the content cannot close a part early.
     let delimiter = Array("\r\n--\(boundary)".utf8)
     func plain(_ text: String) -> Bool { !text.contains { "\"\r\n;".contains($0) } && text == text.trimmingCharacters(in: .whitespaces) }
-    let writable = !boundary.isEmpty && plain(boundary)
+    // A multipart body holds at least one part (RFC 2046), so an empty form has no written form.
+    let writable = !boundary.isEmpty && plain(boundary) && !(form.fields.isEmpty && form.files.isEmpty)
         && form.fields.allSatisfy { name, values in plain(name) && values.allSatisfy { !contains(Array($0.utf8) + [0x0D], delimiter) } }
         && form.files.allSatisfy { name, files in
             plain(name) && files.allSatisfy { plain($0.filename) && !$0.filename.isEmpty && plain($0.contentType) && !$0.contentType.isEmpty

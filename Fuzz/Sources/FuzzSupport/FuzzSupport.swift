@@ -31,3 +31,24 @@ public func splitFirstLine(_ input: [UInt8]) -> (head: [UInt8], rest: [UInt8]) {
     guard let newline = input.firstIndex(of: 0x0A) else { return (input, []) }
     return (Array(input[..<newline]), Array(input[(newline + 1)...]))
 }
+
+/// The shape of libFuzzer's per-input callback (`LLVMFuzzerTestOneInput`).
+public typealias FuzzBody = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ body: FuzzBody
+) -> CInt
+
+/// Hands the process to libFuzzer with `body` as the target. SwiftPM links an executable's `main` to the
+/// module's own entry point, so each target's `@main` calls libFuzzer's driver (from -sanitize=fuzzer) with
+/// the command line, instead of relying on libFuzzer's `main`.
+public func runFuzzer(_ body: FuzzBody) -> Never {
+    var argc = CommandLine.argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv, body))
+}
+
+@_silgen_name("exit")
+func exit(_ status: CInt) -> Never

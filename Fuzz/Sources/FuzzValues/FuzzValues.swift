@@ -12,6 +12,13 @@ import FuzzSupport
 
 struct Tag {}
 
+@main
+enum FuzzValues {
+    static func main() { runFuzzer(fuzzValues) }
+}
+
+/// One input, 0 when every property holds. Also exported as LLVMFuzzerTestOneInput, which libFuzzer's
+/// runtime library references even when its own `main` is not the one that runs.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzValues(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let input = bytes(data, count)
