@@ -60,7 +60,8 @@ struct CSVTable {
             rows.append(Row(line: line, fields: Dictionary(uniqueKeysWithValues: zip(header, fields))))
         }
         if let error = reader.error { throw CivicError(.invalidInput, "cannot parse CSV: \(error)", at: "\(file):\(line)") }
-        if text.filter({ $0 == "\"" }).count % 2 == 1 {
+        // Counted in bytes, not characters: a quote followed by a combining mark is one character with it.
+        if text.utf8.count(where: { $0 == UInt8(ascii: "\"") }) % 2 == 1 {
             throw CivicError(.invalidInput, "a quoted field is never closed (is the file truncated?)", at: "\(file):\(line)")
         }
         return rows
