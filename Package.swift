@@ -15,6 +15,7 @@ let package = Package(
         // The parsers' modules, for the libFuzzer targets in Fuzz/ (a separate package built only by scripts/fuzz).
         .library(name: "CivicHandbook", targets: ["CivicHandbook"]),
         .library(name: "CivicCertificates", targets: ["CivicCertificates"]),
+        .library(name: "CivicLog", targets: ["CivicLog"]),
         .library(name: "CivicAPI", targets: ["CivicAPI"]),
         .library(name: "CivicWeb", targets: ["CivicWeb"]),
         .library(name: "CivicCLI", targets: ["CivicCLI"]),

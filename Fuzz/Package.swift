@@ -33,5 +33,6 @@ let package = Package(
         fuzzTarget("FuzzFeedCSV", ["CivicCore", "CivicCLI"]),
         fuzzTarget("FuzzFeedJSON", ["CivicCore", "CivicCLI"]),
         fuzzTarget("FuzzHandbook", ["CivicCore", "CivicHandbook"]),
+        fuzzTarget("FuzzLog", ["CivicLog"]),
     ]
 )

@@ -143,3 +143,25 @@ for path in handbooks:
     put("handbook", name + "-cut", text[: len(text) // 2])
 put("handbook", "aliases", "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\njurisdiction: *a\n")
 put("handbook", "tags", "jurisdiction: !!binary aGVsbG8=\nversion: !!float 1e400\ntitle: {en: ~, zh: [1]}\nschemes: !custom x\n")
+
+# transparency log: a checkpoint note signed per C2SP signed-note, a cosignature line, tile paths
+def note_key_id(name, type_byte, public):
+    return hashlib.sha256(name.encode() + b"\n" + bytes([type_byte]) + public).digest()[:4]
+def signature_line(name, key_id, signature):
+    return "\u2014 " + name + " " + base64.b64encode(key_id + signature).decode()
+log_key = Ed25519PrivateKey.from_private_bytes(bytes(range(33, 65)))
+log_public = log_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+witness_key = Ed25519PrivateKey.from_private_bytes(bytes(range(65, 97)))
+witness_public = witness_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+for i, (size, extensions) in enumerate([(1234, []), (0, []), (18446744073709551615, ["extension line"])]):
+    body = f"credit.example.gov/ledger\n{size}\n{base64.b64encode(hashlib.sha256(str(size).encode()).digest()).decode()}\n" + "".join(e + "\n" for e in extensions)
+    note = body + "\n" + signature_line("credit.example.gov/ledger", note_key_id("credit.example.gov/ledger", 1, log_public), log_key.sign(body.encode())) + "\n"
+    time = struct.pack(">Q", 1764000000)
+    cosigned = note + signature_line("witness.example", note_key_id("witness.example", 4, witness_public),
+                                     time + witness_key.sign(b"cosignature/v1\ntime 1764000000\n" + body.encode())) + "\n"
+    put("log", f"checkpoint-{i}", note)
+    put("log", f"cosigned-{i}", cosigned)
+    put("log", f"body-{i}", body)
+for i, path in enumerate(["tile/0/000", "tile/0/x001/234", "tile/1/x123/x456/789.p/17", "tile/0/001.p/256", "tile/64/000", "tile/entries/000"]):
+    put("log", f"tile-{i}", path)
+put("log", "unsigned", "credit.example.gov/ledger\n5\nAAAA\n\n")
