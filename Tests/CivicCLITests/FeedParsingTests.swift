@@ -19,6 +19,31 @@ import Testing
         #expect(throws: CivicError.self) { try AuthorityFeed.parseCSV(cut, file: "feed.csv") }
     }
 
+    @Test("a lone quote inside a quoted field is refused with its line, not read with the next character dropped")
+    func loneQuoteInQuotedField() throws {
+        // The CSV reader read "a "paid" b" as `a "aid" b`: a malformed row filed with its statement changed.
+        let feed = Self.header + "c-1,record,p-4,,,case-7,2026-03-05,ok\nc-2,record,p-4,,,case-8,2026-03-05,\"a \"paid\" b\"\n"
+        do {
+            _ = try AuthorityFeed.parseCSV(feed, file: "feed.csv")
+            Issue.record("a lone quote in a quoted field was read")
+        } catch {
+            #expect(error.code == .invalidInput)
+            #expect(error.location == "feed.csv:3")
+            #expect(error.message.contains("not doubled"))
+        }
+        let cut = Self.header + "c-1,record,p-4,,,case-7,2026-03-05,ok\nc-2,record,p-4,,,case-8,2026-03-05,\"cut\n"
+        do {
+            _ = try AuthorityFeed.parseCSV(cut, file: "feed.csv")
+            Issue.record("an unclosed quoted field was read")
+        } catch {
+            #expect(error.location == "feed.csv:3" && error.message.contains("never closed"))
+        }
+        // Doubled quotes, quoted delimiters and line breaks, and quotes inside an unquoted field still read.
+        let fine = Self.header + "c-3,record,p-4,,,case-9,2026-03-05,\"say \"\"no\"\", then\r\nleave\"\r\nc-4,record,p-4,,,x,2026-03-05,5\" screen\n"
+        let records = try AuthorityFeed.parseCSV(fine, file: "feed.csv")
+        #expect(records.map(\.statement) == ["say \"no\", then\r\nleave", "5\" screen"])
+    }
+
     @Test("records written back with every field quoted read as the same records")
     func roundTrip() throws {
         let feed = Self.header + "c-1,record,p-4,R-COURT-DEFAULT,city-points,case-7,2026-03-05,\"Judgment, \"\"not\"\" carried out\"\n"
