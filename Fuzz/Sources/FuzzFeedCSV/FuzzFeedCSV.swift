@@ -43,7 +43,12 @@ public func fuzzFeedCSV(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 }
 
 func write(_ records: [AuthorityRecord]) -> String {
-    func quoted(_ text: String?) -> String { "\"" + (text ?? "").replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    // Quotes doubled scalar by scalar: a quote followed by a combining mark is one Character with it.
+    func quoted(_ text: String?) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in (text ?? "").unicodeScalars { scalars.append(contentsOf: scalar == "\"" ? ["\"", "\""] : [scalar]) }
+        return "\"" + String(scalars) + "\""
+    }
     var lines = ["id,kind,subject,rule,scheme,source_record,occurred_on,statement"]
     for record in records {
         lines.append([record.id, record.kind.rawValue, record.subject.rawValue, record.rule?.rawValue, record.scheme?.rawValue,
