@@ -12,6 +12,13 @@ let package = Package(
     products: [
         .executable(name: "civic", targets: ["civic"]),
         .library(name: "CivicCore", targets: ["CivicCore"]),
+        // The parsers' modules, for the libFuzzer targets in Fuzz/ (a separate package built only by scripts/fuzz).
+        .library(name: "CivicHandbook", targets: ["CivicHandbook"]),
+        .library(name: "CivicCertificates", targets: ["CivicCertificates"]),
+        .library(name: "CivicLog", targets: ["CivicLog"]),
+        .library(name: "CivicAPI", targets: ["CivicAPI"]),
+        .library(name: "CivicWeb", targets: ["CivicWeb"]),
+        .library(name: "CivicCLI", targets: ["CivicCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -32,7 +39,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Pure domain: handbook model, reports, ledger, scoring, grades, lists, measures.
@@ -84,7 +90,6 @@ let package = Package(
                 "CivicCore", "CivicHandbook", "CivicAccess", "CivicAPI", "CivicCertificates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

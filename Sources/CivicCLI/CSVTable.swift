@@ -32,6 +32,7 @@ struct CSVTable {
     }
 
     static func parse(_ text: String, file: String, required: [String], optional: [String]) throws(CivicError) -> [Row] {
+        try checkQuotes(text, file: file)
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: true)
@@ -60,10 +61,43 @@ struct CSVTable {
             rows.append(Row(line: line, fields: Dictionary(uniqueKeysWithValues: zip(header, fields))))
         }
         if let error = reader.error { throw CivicError(.invalidInput, "cannot parse CSV: \(error)", at: "\(file):\(line)") }
-        if text.filter({ $0 == "\"" }).count % 2 == 1 {
-            throw CivicError(.invalidInput, "a quoted field is never closed (is the file truncated?)", at: "\(file):\(line)")
-        }
         return rows
+    }
+
+    /// RFC 4180 inside quoted fields, which the CSV reader lets pass: a quote in a quoted field is doubled
+    /// or closes the field (the reader dropped the character after a lone one, so a malformed row was read
+    /// with its text changed), and every quoted field closes (a truncated file). Scanned in bytes: a quote
+    /// followed by a combining mark is one character with it.
+    static func checkQuotes(_ text: String, file: String) throws(CivicError) {
+        let bytes = Array(text.utf8)
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var line = 1, index = 0, quoted = false, fieldStart = true, quoteLine = 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if quoted {
+                if byte == quote {
+                    if index + 1 < bytes.count, bytes[index + 1] == quote {
+                        index += 2
+                        continue
+                    }
+                    quoted = false
+                    if index + 1 < bytes.count, ![comma, cr, lf].contains(bytes[index + 1]) {
+                        throw CivicError(.invalidInput, "a quote inside a quoted field is not doubled (\"\" stands for one quote)", at: "\(file):\(line)")
+                    }
+                } else if byte == lf {
+                    line += 1
+                }
+            } else if byte == quote, fieldStart {
+                quoted = true
+                quoteLine = line
+            } else {
+                if byte == lf { line += 1 }
+                fieldStart = byte == comma || byte == lf || (byte == cr && fieldStart)
+            }
+            if !quoted, byte == quote { fieldStart = false }
+            index += 1
+        }
+        if quoted { throw CivicError(.invalidInput, "a quoted field is never closed (is the file truncated?)", at: "\(file):\(quoteLine)") }
     }
 }
 

@@ -20,6 +20,10 @@ public struct Checkpoint: Hashable, Sendable {
     public static func parse(body: String) throws(NoteError) -> Checkpoint {
         guard body.hasSuffix("\n") else { throw .malformedCheckpoint(line: 0, "does not end with a newline") }
         let lines = body.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // A signed note's text holds no control character but the line feed: a body with one could never be signed.
+        if let bad = lines.firstIndex(where: { $0.utf8.contains { $0 < 0x20 || $0 == 0x7F } }) {
+            throw .malformedCheckpoint(line: bad + 1, "contains a control character")
+        }
         guard lines.count >= 3 else { throw .malformedCheckpoint(line: lines.count + 1, "a checkpoint has an origin, a size and a root hash") }
         guard !lines[0].isEmpty else { throw .malformedCheckpoint(line: 1, "the origin is empty") }
         let sizeText = lines[1]

@@ -179,4 +179,17 @@ struct NoteTests {
             try LogVerifier.check(saved: old, new: Checkpoint(origin: "p", size: 20, root: new.root), proof: proof)
         }
     }
+
+    @Test func aCheckpointBodyWithAControlCharacterIsRefusedBecauseNoNoteCouldCarryIt() throws {
+        // Found by scripts/fuzz log (Fuzz/regressions/log): a NUL in an extension line parsed as a checkpoint,
+        // whose body no signed note may hold, so signing it produced a note that does not parse.
+        let root = Merkle.root(of: [Merkle.leafHash(Array("leaf".utf8))]).base64
+        for body in ["o\n1\n\(root)\next\u{0}ension\n", "o\u{7F}\n1\n\(root)\n", "o\r\n1\n\(root)\n", "o\n1\n\(root)\n\tx\n"] {
+            #expect(throws: NoteError.self, "\(body.debugDescription)") { try Checkpoint.parse(body: body) }
+        }
+        let fine = try Checkpoint.parse(body: "o\n1\n\(root)\nextension — with text\n")
+        let signer = try NoteSigner(name: "example.com/log")
+        let note = SignedNote(text: fine.body, signatures: [signer.signature(for: fine.body)])
+        #expect(try SignedNote.parse(note.serialized).verify(with: [signer.verifier]) == [signer.verifier])
+    }
 }

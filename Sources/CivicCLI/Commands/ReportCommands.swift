@@ -101,10 +101,21 @@ func parseEvidence(_ text: String) throws(CivicError) -> Evidence {
 enum AuthorityFeed {
     static let columns = ["id", "kind", "subject", "rule", "scheme", "source_record", "occurred_on", "statement"]
 
+    static let requiredColumns = ["id", "kind", "subject", "source_record", "occurred_on", "statement"]
+    static let optionalColumns = ["rule", "scheme"]
+
     static func read(_ path: String) throws(CivicError) -> [AuthorityRecord] {
         if path.lowercased().hasSuffix(".json") { return try readJSON(path) }
-        let rows = try CSVTable.read(path, required: ["id", "kind", "subject", "source_record", "occurred_on", "statement"], optional: ["rule", "scheme"])
-        return try rows.map { row throws(CivicError) in
+        return try records(CSVTable.read(path, required: requiredColumns, optional: optionalColumns), file: path)
+    }
+
+    /// The records of a CSV feed's text; `file` names it in errors.
+    static func parseCSV(_ text: String, file: String) throws(CivicError) -> [AuthorityRecord] {
+        try records(CSVTable.parse(text, file: file, required: requiredColumns, optional: optionalColumns), file: file)
+    }
+
+    static func records(_ rows: [CSVTable.Row], file path: String) throws(CivicError) -> [AuthorityRecord] {
+        try rows.map { row throws(CivicError) in
             try located("\(path):\(row.line)") { () throws(CivicError) in
                 try record(id: row["id"], kind: row["kind"], subject: row["subject"], rule: row["rule"], scheme: row["scheme"],
                            sourceRecord: row["source_record"], occurredOn: row["occurred_on"], statement: row["statement"])
@@ -114,6 +125,11 @@ enum AuthorityFeed {
 
     static func readJSON(_ path: String) throws(CivicError) -> [AuthorityRecord] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CivicError(.notFound, "cannot read '\(path)'") }
+        return try parseJSON(data, file: path)
+    }
+
+    /// The records of a JSON feed's bytes; `file` names it in errors.
+    static func parseJSON(_ data: Data, file path: String) throws(CivicError) -> [AuthorityRecord] {
         guard let array = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
             throw CivicError(.invalidInput, "'\(path)' is not a JSON array of objects (is the file truncated?)")
         }

@@ -157,10 +157,11 @@ public struct Month: Hashable, Comparable, Sendable {
         self.month = month
     }
 
-    /// Parses `YYYY-MM`.
+    /// Parses `YYYY-MM`, digits only: "+026-01" is not a month, so every month has one text.
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
               let year = Int(parts[0]), let month = Int(parts[1]) else { return nil }
         self.init(year: year, month: month)
     }
@@ -206,10 +207,11 @@ public struct Quarter: Hashable, Comparable, Sendable {
         self.quarter = quarter
     }
 
-    /// Parses `YYYY-Qn`.
+    /// Parses `YYYY-Qn`, digits only: "+026-Q1" is not a quarter, so every quarter has one text.
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts[1].first == "Q",
+              parts[0].allSatisfy(\.isASCIIDigit), parts[1].dropFirst().allSatisfy(\.isASCIIDigit),
               let year = Int(parts[0]), let quarter = Int(parts[1].dropFirst()) else { return nil }
         self.init(year: year, quarter: quarter)
     }

@@ -29,6 +29,9 @@ public struct Points: Hashable, Comparable, Sendable, AdditiveArithmetic {
         return value
     }
 
+    /// The largest whole part a points amount is read with: twelve digits.
+    public static let wholeMax: UInt = 999_999_999_999
+
     /// Parses "12", "-3", "+0.5", "2.25". At most two decimal places; no exponent.
     public init?(parsing text: String) {
         var text = Substring(text.trimmingWhitespace())
@@ -71,6 +74,11 @@ extension Points: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let whole = try? container.decode(Int.self) {
+            // The same bound as the text form (at most 12 digits), so a whole number never overflows the
+            // hundredths and every amount read prints as text that reads back.
+            guard whole.magnitude <= Points.wholeMax else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(whole) is outside the points range")
+            }
             self.init(whole)
             return
         }

@@ -1,7 +1,6 @@
 import CivicAPI
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 import Synchronization
 
@@ -39,25 +38,13 @@ public struct Form: Sendable {
     }
 
     init(multipart buffer: ByteBuffer, boundary: String) throws {
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [MultipartPart] = []
-        var headers = HTTPHeaders()
-        var body = ByteBuffer()
-        parser.onHeader = { name, value in headers.add(name: name, value: value) }
-        parser.onBody = { chunk in body.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            parts.append(MultipartPart(headers: headers, body: body))
-            headers = HTTPHeaders()
-            body = ByteBuffer()
-        }
-        try parser.execute(buffer)
-        for part in parts {
-            guard let disposition = part.headers.first(name: "Content-Disposition"), let name = Form.parameter("name", in: disposition) else { continue }
+        for part in try Multipart(Array(buffer: buffer), boundary: boundary).parts {
+            guard let disposition = part.header("Content-Disposition"), let name = Form.parameter("name", in: disposition) else { continue }
             if let filename = Form.parameter("filename", in: disposition) {
-                let type = part.headers.first(name: "Content-Type") ?? "application/octet-stream"
-                files[name, default: []].append(File(filename: filename, contentType: type, bytes: Array(buffer: part.body)))
+                let type = part.header("Content-Type") ?? "application/octet-stream"
+                files[name, default: []].append(File(filename: filename, contentType: type, bytes: part.body))
             } else {
-                fields[name, default: []].append(String(buffer: part.body).replacingOccurrences(of: "\r\n", with: "\n"))
+                fields[name, default: []].append(String(decoding: part.body, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
             }
         }
     }
