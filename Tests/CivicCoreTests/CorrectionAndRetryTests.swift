@@ -68,7 +68,7 @@ import Testing
         let commits = await world.store.commitCount
         #expect(try await world.engine(on: day("2026-03-03")).file(request) == .unchanged)
         #expect(await world.store.commitCount == commits)
-        #expect(try await world.store.report("r-1")?.report.handbookVersion == 1, "filed under the version current then")
+        #expect(await world.store.report("r-1")?.report.handbookVersion == 1, "filed under the version current then")
         var changed = request
         changed.statement = "Something else"
         await #expect(throws: CivicError.self) { try await world.engine(on: day("2026-03-03")).file(changed) }

@@ -100,7 +100,7 @@ import Testing
         #expect(april.standingsHeld == 0, "the appeal's entry came after the fold, so the standing is folded again")
         let suspended = try #require(await world.storedStanding(of: "chen-jie"))
         #expect(suspended.score == Points(1000), "the overdue appeal suspends the deduction")
-        #expect(suspended.foldedThrough == (try await world.store.ledgerHead()))
+        #expect(suspended.foldedThrough == (await world.store.ledgerHead()))
         try await Self.expectAllCurrent(world, on: day("2026-04-30"), "after the appeal's deadline")
     }
 
