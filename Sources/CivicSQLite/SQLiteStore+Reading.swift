@@ -101,10 +101,11 @@ extension SQLiteStore {
     // MARK: Handbooks
 
     public func handbooks() async throws -> [PublishedHandbook] {
-        let publishedHandbooks = self.publishedHandbooks
-        return try await read("reading handbooks") { db in
-            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM handbook")) ?? 0
-            return try publishedHandbooks.all(count: count) { skipping in
+        let count = try await read("counting handbooks") { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM handbook")) ?? 0
+        }
+        return try await publishedHandbooks.all(count: count) { skipping in
+            try await read("reading handbooks") { db in
                 try Row.decodeAll(db.cachedStatement(sql: "SELECT \(PublishedHandbook.columns) FROM handbook ORDER BY position LIMIT -1 OFFSET ?"),
                                   arguments: [skipping], PublishedHandbook.init(reading:))
             }

@@ -77,15 +77,14 @@ extension Engine {
     func forEachLedgerPage(phase: String, progress: ProgressHandler?, readingEntries wanted: (@Sendable (Subject, [Standing], Int64) -> Bool)? = nil,
                            pageSize: Int = Engine.rebuildPageSize, pageEnds: [Subject.ID]? = nil,
                            _ body: ([SubjectLedger]) async throws -> Void) async throws {
-        let size = pageSize
         let total = try await store.subjectCount()
         let ends: [Subject.ID]
-        if let pageEnds { ends = pageEnds } else { ends = try await store.subjectIDs(every: size) }
+        if let pageEnds { ends = pageEnds } else { ends = try await store.subjectIDs(every: pageSize) }
         let starts: [Subject.ID?] = [nil] + ends.map { Optional($0) }
         let store = self.store
         let read: @Sendable (Subject.ID?) async throws -> [SubjectLedger] = { cursor in
-            if let wanted { return try await store.ledgers(after: cursor, limit: size, readingEntries: wanted) }
-            return try await store.ledgers(after: cursor, limit: size)
+            if let wanted { return try await store.ledgers(after: cursor, limit: pageSize, readingEntries: wanted) }
+            return try await store.ledgers(after: cursor, limit: pageSize)
         }
 
         var handed: Subject.ID?
@@ -121,7 +120,8 @@ extension Engine {
         // Past the last page's start: whatever was registered beyond it.
         while true {
             let more = try await read(handed)
-            guard !more.isEmpty, more.last.map({ last in handed.map { last.subject.id > $0 } ?? true }) ?? false else { return }
+            // Nothing beyond what was handed (a store that pages correctly gives only later subjects): done.
+            guard let last = more.last, handed.map({ last.subject.id > $0 }) ?? true else { return }
             try await hand(more)
         }
     }

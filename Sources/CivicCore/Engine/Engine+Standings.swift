@@ -198,8 +198,6 @@ struct StandingContext: Sendable {
                                               ownEarned: standing.earned.previousYear, year: year)
     }
 
-    /// Fresh standings for one subject, reading a household's members from the store;
-    /// `adding` holds entries about to be committed, counted as if already there.
     /// The subject's standings on `asOf`: the stored ones where they still hold (`standingsHold`), which is
     /// what a fold would give, read without reading or folding a single entry; otherwise a fresh fold.
     /// In no particular order of schemes.
@@ -213,6 +211,8 @@ struct StandingContext: Sendable {
         return try await freshStandings(for: subject, asOf: asOf, store: store)
     }
 
+    /// Fresh standings for one subject, reading a household's members from the store;
+    /// `adding` holds entries about to be committed, counted as if already there.
     func freshStandings(for subject: Subject, asOf: Day, store: any Store, adding extra: [Entry] = []) async throws -> [Standing] {
         func entries(of id: Subject.ID) async throws -> [Entry] {
             try await store.entries(subject: id) + extra.filter { $0.subject == id }

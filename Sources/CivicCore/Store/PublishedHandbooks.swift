@@ -10,15 +10,6 @@ public final class PublishedHandbooks: Sendable {
     public init() {}
 
     /// The publications, given how many the store holds now and a way to read those after the first `skipping`.
-    public func all(count: Int, reading: (_ skipping: Int) throws -> [PublishedHandbook]) throws -> [PublishedHandbook] {
-        let known = decoded.withLock { $0 }
-        if count == known.count { return known }
-        let all = count > known.count ? known + (try reading(known.count)) : try reading(0)
-        decoded.withLock { if all.count >= $0.count || count < known.count { $0 = all } }
-        return all
-    }
-
-    /// The same for a store whose reads are asynchronous.
     public func all(count: Int, reading: (_ skipping: Int) async throws -> [PublishedHandbook]) async throws -> [PublishedHandbook] {
         let known = decoded.withLock { $0 }
         if count == known.count { return known }
