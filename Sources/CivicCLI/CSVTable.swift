@@ -18,16 +18,9 @@ struct CSVTable {
         }
     }
 
-    static let fileSizeMax = 512 * 1024 * 1024
 
     static func read(_ path: String, required: [String], optional: [String]) throws(CivicError) -> [Row] {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? Int else {
-            throw CivicError(.notFound, "cannot read '\(path)'")
-        }
-        guard size <= fileSizeMax else { throw CivicError(.invalidInput, "'\(path)' is larger than \(fileSizeMax / 1024 / 1024) MiB") }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CivicError(.invalidInput, "'\(path)' is not UTF-8 text")
-        }
+        let text = try InputFile.text(path)
         return try parse(text, file: path, required: required, optional: optional)
     }
 

@@ -13,6 +13,7 @@ public struct Civic: AsyncParsableCommand {
             Dates are ISO days (2026-03-31); --as-of sets today's date for replays and tests.
             Start with `civic demo`, then try `civic score SUBJECT --explain`.
             """,
+        version: CivicVersion.number,
         subcommands: [
             DemoCommand.self, InitCommand.self, JurisdictionCommand.self, ActorCommand.self, HandbookCommand.self,
             SubjectCommand.self, ReportCommand.self, ReviewCommand.self, CycleCommand.self, RemedyCommand.self,
@@ -27,8 +28,19 @@ public struct Civic: AsyncParsableCommand {
 
     /// Runs the command line, mapping operating errors to a message on stderr and an exit code.
     public static func run(arguments: [String]? = nil) async -> Int32 {
+        let words = arguments ?? Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try parseAsRoot(arguments)
+            var command: any ParsableCommand
+            do {
+                command = try parseAsRoot(arguments)
+            } catch {
+                // A mistyped command word gets the likely command and the list, instead of "Unexpected argument".
+                if exitCode(for: error) == .validationFailure, let suggestion = commandSuggestion(words) {
+                    Terminal.error(suggestion)
+                    return ExitCode.validationFailure.rawValue
+                }
+                throw error
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -36,7 +48,7 @@ public struct Civic: AsyncParsableCommand {
             }
             return 0
         } catch let error as CivicError {
-            Terminal.error("error: \(error)" + storageNote(error, arguments: arguments ?? Array(CommandLine.arguments.dropFirst())))
+            Terminal.error("error: \(error)" + storageNote(error, arguments: words) + suggestionNote(error))
             return ExitCodes.code(for: error)
         } catch {
             let code = exitCode(for: error)
@@ -47,6 +59,45 @@ public struct Civic: AsyncParsableCommand {
             return code.rawValue
         }
     }
+}
+
+/// For a mistyped command word (`civic scroe`, `civic report fiel`): the command most likely meant and the
+/// commands that exist at that level. Nil when the words name commands, or when a word that is not a command
+/// may be a positional argument of a default subcommand and is not close to any command's name.
+func commandSuggestion(_ arguments: [String]) -> String? {
+    var command: any ParsableCommand.Type = Civic.self
+    var path = ["civic"]
+    for argument in arguments {
+        if argument.hasPrefix("-") { return nil }
+        let subcommands = command.configuration.subcommands
+        if subcommands.isEmpty { return nil }
+        if let next = subcommands.first(where: { $0._commandName == argument || $0.configuration.aliases.contains(argument) }) {
+            command = next
+            path.append(argument)
+            continue
+        }
+        let names = subcommands.map { $0._commandName }
+        let closest = Suggestions.closest(to: argument, in: names)
+        if command.configuration.defaultSubcommand != nil, closest == nil { return nil }
+        var text = "error: '\(argument)' is not a command of `\(path.joined(separator: " "))`"
+        if let closest { text += "; did you mean `\((path + [closest]).joined(separator: " "))`?" }
+        return text + "\ncommands: " + names.joined(separator: ", ") + "\nSee `\(path.joined(separator: " ")) --help`."
+    }
+    return nil
+}
+
+/// "Did you mean" for a name that does not exist (a measure, rule or jurisdiction), with the names that do.
+func suggestionNote(_ error: CivicError) -> String {
+    guard let suggestions = error.suggestions else { return "" }
+    var note = ""
+    if let closest = suggestions.closest { note += "; did you mean '\(closest)'?" }
+    let shown = suggestions.known.prefix(24).joined(separator: ", ")
+    if suggestions.known.isEmpty {
+        note += "\nthere are none"
+    } else {
+        note += "\nknown: \(shown)" + (suggestions.known.count > 24 ? " and \(suggestions.known.count - 24) more" : "")
+    }
+    return note
 }
 
 /// Names the database a storage failure happened in, when the message does not already: SQLite's

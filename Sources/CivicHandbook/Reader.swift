@@ -250,26 +250,7 @@ final class Reader {
     static func quotedList(_ words: [String]) -> String { words.map { "'\($0)'" }.joined(separator: ", ") }
 
     /// The allowed word closest to a typo, if it is close enough to be the likely intent.
-    static func closest(to word: String, in candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
-        guard let (candidate, distance) = scored, distance <= max(1, min(3, word.count / 3)) else { return nil }
-        return candidate
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
+    static func closest(to word: String, in candidates: [String]) -> String? { Suggestions.closest(to: word, in: candidates) }
 }
 
 extension Fields {

@@ -24,6 +24,7 @@ struct CivicRunner {
         return packageRoot.appendingPathComponent(".build/debug/civic")
     }()
 
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }

@@ -92,9 +92,7 @@ struct HandbookCommand: AsyncParsableCommand {
 }
 
 func readText(_ path: String) throws(CivicError) -> String {
-    guard let data = FileManager.default.contents(atPath: path) else { throw CivicError(.notFound, "cannot read '\(path)'") }
-    guard let text = String(data: data, encoding: .utf8) else { throw CivicError(.invalidInput, "'\(path)' is not UTF-8 text") }
-    return text
+    try InputFile.text(path)
 }
 
 /// Loads a handbook file, turning lint errors into one operating error that lists them all.

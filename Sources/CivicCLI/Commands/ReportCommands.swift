@@ -10,7 +10,7 @@ struct ReportCommand: AsyncParsableCommand {
     struct File: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "File one report for review.",
-            discussion: "Example: civic report --id r-1 --subject p-001 --rule 1.4 --by assessor-1 --role assessor --occurred 2026-03-02 --statement \"Drove a neighbour to hospital\" --evidence photo:sha256:ab12 --evidence photo:sha256:cd34")
+            discussion: "Example, on the database `civic demo` builds: civic report --id r-1 --subject p-00001 --rule R-ESCORT-ELDER --by asr-city-1 --role assessor --occurred 2026-12-02 --statement \"Took an elderly neighbour to the clinic\" --evidence photo:sha256:ab12 --evidence photo:sha256:cd34")
         @OptionGroup var store: StoreOptions
         @Option(help: "Report id chosen by the caller; filing again with the same id changes nothing.") var id: String
         @Option(help: "Subject id.") var subject: String
@@ -124,8 +124,7 @@ enum AuthorityFeed {
     }
 
     static func readJSON(_ path: String) throws(CivicError) -> [AuthorityRecord] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CivicError(.notFound, "cannot read '\(path)'") }
-        return try parseJSON(data, file: path)
+        try parseJSON(try InputFile.read(path), file: path)
     }
 
     /// The records of a JSON feed's bytes; `file` names it in errors.

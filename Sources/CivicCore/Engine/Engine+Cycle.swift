@@ -44,8 +44,9 @@ extension Engine {
         guard closer.roles.contains(.administrator) || closer.roles.contains(.reviewer) else {
             throw CivicError(.refused, "actor '\(actor)' may not close cycles (needs administrator or reviewer)")
         }
-        guard try await store.jurisdictions().contains(where: { $0.id == jurisdiction }) else {
-            throw CivicError(.notFound, "no jurisdiction '\(jurisdiction)'")
+        let jurisdictions = try await store.jurisdictions()
+        guard jurisdictions.contains(where: { $0.id == jurisdiction }) else {
+            throw CivicError.unknown("no jurisdiction '\(jurisdiction)'", jurisdiction.rawValue, among: jurisdictions.map(\.id.rawValue))
         }
         guard month <= today.month else { throw CivicError(.refused, "cycle \(month) has not begun (today is \(today))") }
         if try await store.cycles().contains(where: { $0.jurisdiction == jurisdiction && $0.month == month }) {

@@ -48,8 +48,11 @@ extension Engine {
         case .spool:
             guard channel.target.hasPrefix("/") else { throw CivicError(.invalidInput, "a spool channel needs an absolute directory path") }
         }
-        if let jurisdiction = channel.jurisdiction, !(try await store.jurisdictions().contains { $0.id == jurisdiction }) {
-            throw CivicError(.notFound, "no jurisdiction '\(jurisdiction)'")
+        if let jurisdiction = channel.jurisdiction {
+            let jurisdictions = try await store.jurisdictions()
+            guard jurisdictions.contains(where: { $0.id == jurisdiction }) else {
+                throw CivicError.unknown("no jurisdiction '\(jurisdiction)'", jurisdiction.rawValue, among: jurisdictions.map(\.id.rawValue))
+            }
         }
         return try await commitPlanned {
             if let existing = try await store.deliveryChannels().first(where: { $0.id == channel.id }) {

@@ -7,7 +7,9 @@ extension Engine {
         if let from { first = from } else { for _ in 0..<11 { first = first.previous } }
         guard first <= last else { throw CivicError(.invalidInput, "the period starts (\(first)) after it ends (\(last))") }
         let jurisdictions = try await store.jurisdictions()
-        if let scope, !jurisdictions.contains(where: { $0.id == scope }) { throw CivicError(.notFound, "no jurisdiction '\(scope)'") }
+        if let scope, !jurisdictions.contains(where: { $0.id == scope }) {
+            throw CivicError.unknown("no jurisdiction '\(scope)'", scope.rawValue, among: jurisdictions.map(\.id.rawValue))
+        }
         // Decisions in the period may concern reports of earlier cycles, so every report up to the end is read.
         let reports = try await store.reports(statuses: Set(ReportStatus.allCases), throughCycle: last.next.next)
         var entries: [Entry] = []

@@ -5,7 +5,7 @@ extension Engine {
         let day = asOf ?? clock.today()
         let jurisdictions = try await store.jurisdictions()
         guard jurisdictions.contains(where: { $0.id == candidate.jurisdiction }) else {
-            throw CivicError(.notFound, "no jurisdiction '\(candidate.jurisdiction)'")
+            throw CivicError.unknown("no jurisdiction '\(candidate.jurisdiction)'", candidate.jurisdiction.rawValue, among: jurisdictions.map(\.id.rawValue))
         }
         let published = try await handbookSet()
         for scheme in candidate.schemes {

@@ -239,7 +239,10 @@ struct ReportContext {
         }
         guard let (handbook, scheme) = candidates.first else {
             let where_ = request.scheme.map { "scheme '\($0)'" } ?? "any scheme that rates this \(subject.kind.rawValue)"
-            throw CivicError(.notFound, "no rule '\(request.rule)' in \(where_)")
+            let rules = handbooks.schemes(for: subject, lineage: lineage)
+                .filter { request.scheme == nil || $0.scheme.id == request.scheme }
+                .flatMap { $0.scheme.rules.map(\.id.rawValue) }
+            throw CivicError.unknown("no rule '\(request.rule)' in \(where_)", request.rule.rawValue, among: rules)
         }
         guard candidates.count == 1 else {
             throw CivicError(.invalidInput, "rule '\(request.rule)' exists in schemes \(candidates.map { "'\($0.scheme.id)'" }.joined(separator: ", ")): name the scheme")

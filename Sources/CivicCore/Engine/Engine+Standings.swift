@@ -157,7 +157,10 @@ struct StandingContext: Sendable {
             }
             return (scheme, scheme.measure(measure)!)
         }
-        guard let scheme = defining.first else { throw CivicError(.notFound, "no measure '\(measure)'") }
+        guard let scheme = defining.first else {
+            let measures = currentSchemes.values.flatMap { $0.measures.map(\.id.rawValue) }
+            throw CivicError.unknown("no measure '\(measure)'", measure.rawValue, among: measures)
+        }
         guard defining.count == 1 else {
             throw CivicError(.invalidInput, "measure '\(measure)' is defined by schemes \(listed): name the scheme", at: "scheme")
         }

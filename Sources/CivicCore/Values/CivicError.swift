@@ -28,6 +28,8 @@ public struct CivicError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// Where: a file and line, a CSV row, a field.
     public var location: String?
+    /// For a name that does not exist: the names that do, and the one most likely meant.
+    public var suggestions: Suggestions?
 
     public init(_ code: Code, _ message: String, at location: String? = nil) {
         self.code = code
