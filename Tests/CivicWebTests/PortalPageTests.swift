@@ -68,7 +68,7 @@ import Testing
             let page = try await browser.get(uri)
             #expect(page.status == .ok)
             let appealID = try #require(Browser.value(of: "appealId", in: page.text))
-            #expect(appealID.hasPrefix("web-"))
+            #expect(Reference.isValid(appealID, kind: .appeal), "\(appealID) is a readable, checked reference")
 
             let empty = try await browser.post("/portal/appeals", [("entry", entry.id.rawValue), ("appealId", appealID), ("statement", "  ")], tokenFrom: uri)
             #expect(empty.status == .unprocessableContent)
@@ -316,6 +316,8 @@ import Testing
             #expect(!form.text.contains("value=\"\(adverse)\""))
             let good = try #require(form.text.components(separatedBy: "<option value=\"").dropFirst(2).first?.components(separatedBy: "\"").first)
             let token = try #require(Browser.value(of: "csrf", in: form.text))
+            let claimID = try #require(Browser.value(of: "claimId", in: form.text))
+            #expect(Reference.isValid(claimID, kind: .claim), "\(claimID) is a readable, checked reference")
             let cases: [(fields: [(String, String)], file: [UInt8]?, field: String, message: String)] = [
                 ([("rule", adverse), ("occurredOn", "2026-03-08"), ("statement", "x")], nil, "rule-error", "Choose one of the good deeds"),
                 ([("rule", "nope|nope"), ("occurredOn", "2026-03-08"), ("statement", "x")], nil, "rule-error", "Choose one of the good deeds"),
@@ -325,7 +327,7 @@ import Testing
                 ([("rule", good), ("occurredOn", "2026-03-08"), ("statement", "x")], Array("<script>alert(1)</script>".utf8), "evidence-error", "not a JPEG or PNG"),
             ]
             for item in cases {
-                let fields = item.fields + [("csrf", token), ("claimId", "web-bad-claim")]
+                let fields = item.fields + [("csrf", token), ("claimId", claimID)]
                 let (body, type) = Self.multipart(fields, file: item.file.map { ("evidence", "x.png", "image/png", $0) })
                 let page = try await browser.send(.post, "/portal/claim", body: body, contentType: type)
                 #expect(page.status == .unprocessableContent, "\(item.field)")
@@ -333,7 +335,7 @@ import Testing
                 #expect(page.text.contains(item.message))
             }
             #expect(try await web.world.store.reports(subject: subject.id).count == before)
-            #expect(try await web.world.store.report(Report.ID("web-bad-claim")) == nil)
+            #expect(try await web.world.store.report(Report.ID(claimID)) == nil)
             let digest = SHA256.hash(data: Array("<script>alert(1)</script>".utf8)).map { String(format: "%02x", $0) }.joined()
             #expect(try await web.world.access.blob(digest: digest) == nil)
         }

@@ -14,7 +14,7 @@ extension WebServices {
         get(router, "/assessor") { page in try await self.assessorHouseholds(page) }
         get(router, "/assessor/reports/new") { page in
             try Self.requireAssessor(page, .fileReport)
-            var values = ReportFormValues(id: "r-" + TokenSecret.random(16).lowercased())
+            var values = ReportFormValues(id: page.newReference(.report))
             values.subject = page.query("subject") ?? ""
             values.occurredOn = page.today.description
             return try await self.reportForm(page, values: values, errors: [:], status: .ok)
@@ -151,7 +151,7 @@ extension WebServices {
         values.durationDays = form["durationDays"] ?? ""
         values.stars = form["stars"] ?? ""
         var errors: [String: String] = [:]
-        if !Report.ID.isValid(values.id) { values.id = "r-" + TokenSecret.random(16).lowercased() }
+        if !Report.ID.isValid(values.id) { values.id = page.newReference(.report) }
         let visibility = try page.visibility(.fileReport)
         var subject: Subject?
         if values.subject.isEmpty {

@@ -115,7 +115,7 @@ extension WebServices {
         // The form is shown only to someone the engine will accept; everyone else reads why not.
         model["canDecide"] = mayDecide && record.status == .pending && recused == nil
         model["disabled"] = false
-        model["decisionID"] = values["id"] ?? "d-" + TokenSecret.random(16).lowercased()
+        model["decisionID"] = values["id"] ?? page.newReference(.decision)
         let outcome = values["outcome"] ?? ""
         model["approve"] = outcome == "approve"
         model["adjust"] = outcome == "adjust"
@@ -135,7 +135,7 @@ extension WebServices {
         var values: [String: String] = [:]
         for name in ["id", "outcome", "points", "reason"] { values[name] = form[name] ?? "" }
         var errors: [String: String] = [:]
-        if !Decision.ID.isValid(values["id"] ?? "") { values["id"] = "d-" + TokenSecret.random(16).lowercased() }
+        if !Decision.ID.isValid(values["id"] ?? "") { values["id"] = page.newReference(.decision) }
         var outcome: Decision.Outcome?
         switch values["outcome"] {
         case "approve": outcome = .approve

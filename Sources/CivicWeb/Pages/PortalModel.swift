@@ -240,7 +240,7 @@ enum PortalModel {
         let adverse = (entry.kind == .deed || entry.kind == .rating) && entry.isAdverse
         if adverse, !open, deadline.map({ $0 >= page.today }) ?? false || appealError != nil {
             model["appealForm"] = ["entry": entry.id.rawValue, "statement": statement, "error": appealError as Any,
-                                   "appealId": appealID ?? "web-" + TokenSecret.random(16)]
+                                   "appealId": appealID ?? page.newReference(.appeal)]
         } else if adverse, !open, let deadline, deadline < page.today {
             model["appealClosed"] = page.text("portal.appealClosed", ["day": deadline.description])
         }
@@ -375,7 +375,7 @@ enum PortalModel {
         }
         var fields: [String: Any] = ["rule": selected, "occurredOn": values["occurredOn"] ?? page.today.description,
                                      "durationDays": values["durationDays"] ?? "",
-                                     "statement": values["statement"] ?? "", "claimId": values["claimId"] ?? "web-" + TokenSecret.random(16),
+                                     "statement": values["statement"] ?? "", "claimId": values["claimId"] ?? page.newReference(.claim),
                                      "today": page.today.description,
                                      "evidenceHint": page.text("portal.claimEvidenceHint", ["max": String(Limits.evidencePerReportMax),
                                                                                             "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])]
@@ -411,7 +411,7 @@ enum PortalModel {
             errors["statement"] = page.text("portal.claimStatementLong", ["max": String(Limits.statementLengthMax)])
         }
         let claimID = values["claimId"] ?? ""
-        if !claimID.hasPrefix("web-") || !Report.ID.isValid(claimID) { errors["form"] = page.text("portal.formStale") }
+        if !Reference.isValid(claimID, kind: .claim) { errors["form"] = page.text("portal.formStale") }
         // A deed that lasts (helping someone for six months) says for how many days; others leave it empty.
         let durationText = (values["durationDays"] ?? "").trimmingCharacters(in: .whitespaces)
         var duration: Int?

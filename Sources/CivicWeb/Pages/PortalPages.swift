@@ -63,7 +63,7 @@ extension WebServices {
                 throw PageError.notFound
             }
             guard !statement.isEmpty else { return try await refuse(page.text("portal.appealStatementMissing"), .unprocessableContent) }
-            guard appealID.hasPrefix("web-"), Appeal.ID.isValid(appealID) else { return try await refuse(page.text("portal.formStale"), .badRequest) }
+            guard Reference.isValid(appealID, kind: .appeal) else { return try await refuse(page.text("portal.formStale"), .badRequest) }
             let request = AppealRequest(id: Appeal.ID(appealID), entry: entry.id, disputes: .entry, by: try me.actor(page), statement: statement)
             do {
                 let (_, appeal) = try await page.engine.fileAppeal(request)

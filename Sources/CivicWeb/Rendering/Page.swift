@@ -28,6 +28,13 @@ public struct Page: Sendable {
     public var path: String { request.uri.path }
     public var today: Day { web.api.engine.clock.today() }
 
+    /// A new reference for something a person files on these pages (`c-2026-12-7K3M-Q9XP-D2H`): readable,
+    /// quotable and checked, never a string of random lower-case letters.
+    func newReference(_ kind: Reference.Kind) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Reference.make(kind, month: today.month, using: &generator)
+    }
+
     /// The signed-in account, or a redirect to the sign-in page.
     public var account: Account {
         get throws(PageError) {
