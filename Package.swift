@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "CivicWeb",
             dependencies: [
-                "CivicCore", "CivicHandbook", "CivicAccess", "CivicAPI", "CivicCertificates",
+                "CivicCore", "CivicHandbook", "CivicAccess", "CivicAPI", "CivicCertificates", "CivicLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

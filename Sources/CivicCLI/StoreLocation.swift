@@ -79,9 +79,6 @@ func isEmpty(_ store: any Store) async throws -> Bool {
 
 /// Problems the store's own integrity check finds; every store the CLI opens has one.
 func integrityProblems(_ store: any Store) async throws -> [String] {
-    switch store {
-    case let sqlite as SQLiteStore: try sqlite.integrityCheck()
-    case let postgres as PostgresStore: try await postgres.integrityCheck()
-    default: throw CivicError(.storage, "this store has no integrity check")
-    }
+    guard let checking = store as? any IntegrityChecking else { throw CivicError(.storage, "this store has no integrity check") }
+    return try await checking.integrityCheck()
 }

@@ -1,7 +1,7 @@
-import CivicCore
+public import CivicCore
 import PostgresNIO
 
-extension PostgresStore {
+extension PostgresStore: IntegrityChecking {
     /// Problems found in the database and the ledger; empty when all is well.
     ///
     /// Checks the ledger's own invariants: a sequence that runs 1, 2, 3... with

@@ -1,7 +1,7 @@
-import CivicCore
+public import CivicCore
 import GRDB
 
-extension SQLiteStore {
+extension SQLiteStore: IntegrityChecking {
     /// Problems found in the database file and the ledger; empty when all is well.
     ///
     /// Runs SQLite's `integrity_check` and `foreign_key_check`, then the ledger's

@@ -21,6 +21,7 @@ extension WebServices {
         registerAssessor(on: router)
         registerCommittee(on: router)
         registerAdmin(on: router)
+        registerAudit(on: router)
         registerPortal(on: router)
     }
 

@@ -7,6 +7,8 @@ import Mustache
 /// the templates, the catalogs and the static files, all loaded once at start.
 public struct WebServices: Sendable {
     public let api: APIServices
+    /// The auditor's integrity verification, one at a time, with its last result.
+    let verification = AuditVerification()
     public let configuration: WebConfiguration
     let templates: MustacheLibrary
     let catalogs: [Language: Catalog]

@@ -23,7 +23,7 @@ import Testing
         #expect(reference.count == "c-2026-12-XXXX-XXXX-XXX".count)
         #expect(Reference.isValid(reference, kind: .claim))
         #expect(!Reference.isValid(reference, kind: .report), "a claim's reference is not a report's")
-        #expect(Identifier.isValid(reference), "usable as a report id")
+        #expect(Report.ID.isValid(reference), "usable as a report id")
         let unreadable = Set("ILOUilou")
         #expect(!reference.contains { unreadable.contains($0) })
     }

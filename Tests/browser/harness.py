@@ -35,7 +35,7 @@ CHROMEDRIVER = os.environ.get("CIVIC_CHROMEDRIVER", "/usr/bin/chromedriver")
 #: Where each role lands after signing in (web-brief URL map).
 ROLE_HOME = {
     "administrator": "/admin",
-    "auditor": "/admin",
+    "auditor": "/audit",
     "assessor": "/assessor",
     "reviewer": "/committee",
     "resident": "/portal",

@@ -130,7 +130,8 @@ struct AdminDashboard {
             .filter { schemeIDs.contains($0.scheme) }.map(\.subject)).count
         dashboard.blackList = Set(try await store.listings(on: .black, activeOn: today, limit: 1_000_000)
             .filter { schemeIDs.contains($0.scheme) }.map(\.subject)).count
-        dashboard.pendingReports = try await store.reports(statuses: [.pending], throughCycle: today.month)
+        // Every cycle: a report filed after the collection day waits for next month's cycle and is pending all the same.
+        dashboard.pendingReports = try await store.reports(statuses: [.pending], throughCycle: Month.last)
             .filter { schemeIDs.contains($0.report.scheme) }.count
         var appealCursor: Appeal.ID?
         while true {

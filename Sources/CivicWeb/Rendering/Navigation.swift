@@ -12,7 +12,10 @@ enum Navigation {
             return [("households", "/assessor"), ("newReport", "/assessor/reports/new"), ("myReports", "/assessor/reports")]
         case .reviewer?:
             return [("queue", "/committee"), ("appealsQueue", "/committee/appeals"), ("cycle", "/committee/cycle")]
-        case .administrator?, .auditor?:
+        case .auditor?:
+            return [("audit", "/audit"), ("verification", "/audit/verification"), ("accessTrail", "/audit/access"),
+                    ("dashboard", "/admin"), ("handbook", "/admin/handbook"), ("subjects", "/admin/subjects"), ("accounts", "/admin/accounts")]
+        case .administrator?:
             return [("dashboard", "/admin"), ("handbook", "/admin/handbook"), ("subjects", "/admin/subjects"), ("accounts", "/admin/accounts"),
                     ("parties", "/admin/parties"),
                     ("cycle", "/committee/cycle")]
