@@ -220,3 +220,78 @@ extension HTTPField.Name {
         }
     }
 }
+
+/// Long tables on the board page on, a printed board keeps every row, and an open-ended listing says how it ends.
+@Suite struct BoardPagingTests {
+    static func rows(_ html: String, section: String) -> Int {
+        guard let start = html.range(of: "aria-labelledby=\"\(section)\"") else { return 0 }
+        let rest = html[start.upperBound...]
+        let end = rest.range(of: "</section>")?.lowerBound ?? rest.endIndex
+        return rest[..<end].components(separatedBy: "<tr><td>").count - 1
+    }
+
+    @Test func longTablesPageOnAndPrintKeepsEveryRow() async throws {
+        var configuration = WebConfiguration(publicURL: WebWorld.publicURL)
+        configuration.rowsPerPage = 3
+        let web = try await WebWorld.make(configuration: configuration)
+        try await web.application().test(.router) { client in
+            let browser = Browser(client)
+            // The month with the most good deeds on the city's board (the city's board shows its villages too).
+            var best = (month: "", count: 0)
+            for month in ["2025-12", "2026-01", "2026-02"] {
+                let printed = try await browser.get("/board/rongcheng/print?month=\(month)").text
+                let count = printed.components(separatedBy: "points-plus").count - 1
+                if count > best.count { best = (month, count) }
+            }
+            #expect(best.count > 3, "the demo has a month with more good deeds than one page holds")
+            var seen = 0
+            var next: String? = "/board/rongcheng?month=\(best.month)"
+            var pages = 0
+            while let link = next, pages < 100 {
+                let page = try await browser.get(link)
+                #expect(page.status == .ok)
+                let rows = Self.rows(page.text, section: "deeds")
+                #expect(rows <= 3 && rows > 0, "\(link): \(rows) rows")
+                #expect(page.text.contains("Rows \(seen + 1)–\(seen + rows) of \(best.count)."), "\(link)")
+                seen += rows
+                pages += 1
+                next = page.text.range(of: "rel=\"next\"").flatMap { _ in
+                    page.text.components(separatedBy: "<a href=\"").dropFirst().map { $0.components(separatedBy: "\"")[0] }
+                        .first { $0.contains("deeds=\(pages + 1)") }?.replacingOccurrences(of: "&amp;", with: "&")
+                }
+            }
+            #expect(seen == best.count, "the pages together show every deed once")
+            #expect(pages == (best.count + 2) / 3)
+            let beyond = try await browser.get("/board/rongcheng?month=\(best.month)&deeds=999")
+            #expect(beyond.text.contains("of \(best.count)."), "a page past the end shows the last page")
+        }
+    }
+
+    @Test func anOpenEndedListingSaysHowItEnds() async throws {
+        // Before, every listing without an end day read "Ends: when remedied", red-list honours included.
+        let web = try await WebWorld.make()
+        let handbooks = try await web.world.services.engine.handbooks()
+        let store = web.world.store
+        // A red-list honour as the city's scheme gives it (grade AAA, while it is earned), stored on one resident's standing:
+        // the small test world has nobody at AAA.
+        var standing = try #require(try await store.standings(after: nil, limit: 100_000).first { $0.scheme.rawValue == "city-points" })
+        standing.listings.append(Listing(list: .red, criterion: ListCriterion.ID("red-list"), since: TestWorld.today, reason: "grade AAA"))
+        var changes = ChangeSet()
+        changes.standings = [standing]
+        try await store.commit(changes)
+        let open = try await (store.listings(on: .red, activeOn: TestWorld.today, limit: 10_000)
+            + store.listings(on: .black, activeOn: TestWorld.today, limit: 10_000)).filter { $0.listing.endsOn == nil }
+        #expect(open.contains { $0.listing.list == .red }, "the honour is listed")
+        let words: [ListCriterion.Duration: String] = [.whileTriggered: "as long as the condition holds", .untilRemedied: "until the fault is remedied"]
+        try await web.application().test(.router) { client in
+            for item in open.prefix(20) {
+                let criterion = try #require(handbooks.scheme(item.scheme)?.scheme.lists.first { $0.id == item.listing.criterion })
+                let subject = try #require(try await store.subject(item.subject))
+                let html = try await Browser(client).get("/board/\(subject.jurisdiction.rawValue)").text
+                let expected = try #require(words[criterion.duration])
+                #expect(html.contains("<td>\(item.listing.since)</td><td>\(expected)</td>"), "\(criterion.id) of \(subject.maskedName)")
+                #expect(!html.contains("when remedied"))
+            }
+        }
+    }
+}

@@ -15,7 +15,8 @@ extension WebServices {
         get(router, "/board/:jurisdiction/print") { page in
             let board = try await Board.load(page)
             let title = page.text("board.billboardTitle", ["jurisdiction": board.name, "month": board.month.description])
-            return page.render("public/billboard", title: title, model: board.model(page))
+            // A printed board carries every row: paper has no next page.
+            return page.render("public/billboard", title: title, model: board.model(page, paginated: false))
         }
         get(router, "/board/:jurisdiction/handbook") { page in
             let (jurisdiction, published, _) = try await Self.published(page)
@@ -141,7 +142,9 @@ struct Board {
     /// The latest signed checkpoint of the transparency log, if the log has one.
     var checkpoint: StoredCheckpoint?
 
-    static let rowsMax = 200
+    /// Listings read for one board at most. A village's or a city's lists are far shorter; a province's board
+    /// would need paging in the store instead (not built).
+    static let listingsReadMax = 100_000
 
     static func load(_ page: Page) async throws -> Board {
         let (jurisdiction, published, all) = try await WebServices.published(page)
@@ -169,7 +172,7 @@ struct Board {
         }
         var listings: [ListedSubject] = []
         for list in [ListKind.red, .black] {
-            listings += try await page.store.listings(on: list, activeOn: page.today, limit: rowsMax * 10)
+            listings += try await page.store.listings(on: list, activeOn: page.today, limit: listingsReadMax)
         }
         subjectIDs.formUnion(listings.map(\.subject))
         let subjects = Dictionary(uniqueKeysWithValues: try await page.store.subjects(Array(subjectIDs)).map { ($0.id, $0) })
@@ -183,20 +186,51 @@ struct Board {
             return (subject.maskedName, scheme, item)
         }
         return Board(jurisdiction: jurisdiction, name: page.text(jurisdiction.name), month: month, published: published, schemes: schemes,
-                     goodDeeds: Array(goodDeeds.prefix(rowsMax)), listed: listed, latest: latest,
+                     goodDeeds: goodDeeds, listed: listed, latest: latest,
                      checkpoint: try await page.web.api.log?.store.latestCheckpoint())
     }
 
-    func model(_ page: Page) -> [String: Any] {
-        func rows(_ list: ListKind) -> [[String: Any]] {
-            listed.filter { $0.listed.listing.list == list }.prefix(Self.rowsMax).map { masked, scheme, item in
+    /// One page of a table's rows, and the words and links that say where it is: "101-200 of 523", previous, next.
+    /// `parameter` names the table's page in the query; the other tables' pages and the month are kept in the links.
+    func paged<Row>(_ rows: [Row], parameter: String, page: Page, paginated: Bool) -> (rows: ArraySlice<Row>, pager: [String: Any]?) {
+        // Rows per table: the pages' usual page length; `?deeds=`, `?red=` and `?black=` page on.
+        let perPage = max(1, page.web.configuration.rowsPerPage)
+        guard paginated, rows.count > perPage else { return (rows[...], nil) }
+        let pages = (rows.count + perPage - 1) / perPage
+        let number = min(max(1, page.query(parameter).flatMap { Int($0) } ?? 1), pages)
+        let start = (number - 1) * perPage
+        let end = min(rows.count, start + perPage)
+        func link(_ target: Int) -> String {
+            var query = ["month=\(month.description)"]
+            for name in ["deeds", "red", "black"] where name != parameter {
+                if let value = page.query(name).flatMap({ Int($0) }), value > 1 { query.append("\(name)=\(value)") }
+            }
+            if target > 1 { query.append("\(parameter)=\(target)") }
+            return "/board/\(jurisdiction.id.rawValue)?" + query.joined(separator: "&") + "#\(parameter)"
+        }
+        var pager: [String: Any] = ["text": page.text("board.showing", ["from": String(start + 1), "to": String(end), "count": String(rows.count)])]
+        if number > 1 { pager["previous"] = link(number - 1) }
+        if number < pages { pager["next"] = link(number + 1) }
+        return (rows[start..<end], pager)
+    }
+
+    func model(_ page: Page, paginated: Bool = true) -> [String: Any] {
+        func rows(_ list: ListKind) -> (rows: [[String: Any]], pager: [String: Any]?) {
+            let (slice, pager) = paged(listed.filter { $0.listed.listing.list == list }, parameter: list == .red ? "red" : "black",
+                                       page: page, paginated: paginated)
+            let rows: [[String: Any]] = slice.map { masked, scheme, item in
                 let criterion = scheme.lists.first { $0.id == item.listing.criterion }
+                // An open-ended listing ends as its criterion says: an honour while it is earned, a blacklisting when remedied.
+                let until = item.listing.endsOn?.description ?? criterion.map { page.words($0.duration) } ?? page.text("board.untilOpen")
                 return ["name": masked, "scheme": page.text(scheme.title),
                         "why": criterion.map { page.text($0.title) } ?? item.listing.reason,
-                        "since": item.listing.since.description, "until": item.listing.endsOn?.description ?? page.text("board.untilOpen"),
+                        "since": item.listing.since.description, "until": until,
                         "remedy": criterion?.remedyHint.map { page.text($0) } ?? ""]
             }
+            return (rows, pager)
         }
+        let red = rows(.red), black = rows(.black)
+        let deeds = paged(goodDeeds, parameter: "deeds", page: page, paginated: paginated)
         var howTo: [[String: Any]] = []
         for scheme in schemes {
             let rules = Dictionary(uniqueKeysWithValues: scheme.rules.map { ($0.id, $0) })
@@ -210,9 +244,10 @@ struct Board {
         var model: [String: Any] = [
             "id": jurisdiction.id.rawValue, "name": name, "month": month.description,
             "goodDeedsTitle": page.text("board.goodDeeds", ["month": month.description]),
-            "goodDeeds": goodDeeds.map { ["name": $0.masked, "deed": page.text($0.rule.title), "day": $0.day.description,
-                                          "points": page.words(points: $0.rule.points)] },
-            "red": rows(.red), "black": rows(.black), "howTo": howTo,
+            "goodDeeds": deeds.rows.map { ["name": $0.masked, "deed": page.text($0.rule.title), "day": $0.day.description,
+                                           "points": page.words(points: $0.rule.points)] },
+            "red": red.rows, "black": black.rows, "howTo": howTo,
+            "deedsPager": deeds.pager as Any, "redPager": red.pager as Any, "blackPager": black.pager as Any,
             "redTitle": page.words(ListKind.red), "blackTitle": page.words(ListKind.black),
             "previous": "\(base)?month=\(month.previous.description)",
             "printLink": "\(base)/print?month=\(month.description)",
