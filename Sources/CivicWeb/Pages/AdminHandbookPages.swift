@@ -117,7 +117,7 @@ struct HandbookEditor {
 
     func model() -> [String: Any] {
         let marked = Dictionary(grouping: diagnostics ?? [], by: \.line)
-        let lines: [[String: Any]] = source.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, text in
+        let lines: [[String: Any]] = SourceLines.split(source).enumerated().map { index, text in
             let number = index + 1
             let found = marked[number] ?? []
             // The problems of a line sit beside it, so the source is shown once.
