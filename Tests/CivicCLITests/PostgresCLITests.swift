@@ -112,9 +112,10 @@ struct PostgresCLITests {
     }
 
     @Test func serveDemoKeepsItsFilesInTheDataDirectory() async throws {
-        // A PostgreSQL URL is not a file: without --data-dir the server says where its keys and accounts must go;
-        // with it, the demo starts, its keys and access database are made there readable by their owner only,
-        // and the log signs with the key it made.
+        // A PostgreSQL URL is not a file: without --data-dir the server says where its keys must go; with it, the
+        // demo starts, its keys are made there readable by their owner only, its accounts go into PostgreSQL (no
+        // access file beside the keys, and another command on the same URL sees them), and the log signs with the
+        // key it made.
         let civic = try CivicRunner()
         defer { civic.remove() }
         try await withScratchURL { url in
@@ -145,10 +146,14 @@ struct PostgresCLITests {
             }
             let served = try #require(checkpoint, "the server on PostgreSQL with --data-dir did not serve a checkpoint")
             #expect(served.hasPrefix("civiccredit.example/demo-ledger\n"))
-            for name in ["civic.certificate-key", "civic.log-key", "civic-access.db"] {
+            for name in ["civic.certificate-key", "civic.log-key"] {
                 let attributes = try FileManager.default.attributesOfItem(atPath: data + "/" + name)
                 #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(name) is readable by others")
             }
+            #expect(!FileManager.default.fileExists(atPath: data + "/civic-access.db"), "the accounts went into a file, not PostgreSQL")
+            let accounts = try civic.run(["account", "list", "--database", url], database: nil)
+            expectSuccess(accounts)
+            #expect(accounts.stdout.contains("demo-admin"), "the demo's accounts are not in PostgreSQL: \(accounts.stdout)")
             let directory = try FileManager.default.attributesOfItem(atPath: data)
             #expect((directory[.posixPermissions] as? Int) == 0o700)
             let key = try civic.run(["log", "key", "--database", url, "--data-dir", data], database: nil)

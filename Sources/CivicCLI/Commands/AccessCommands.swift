@@ -150,6 +150,6 @@ extension StoreOptions {
     /// The API's services over this database and its access database, for the account and token commands.
     func apiServices(_ access: AccessOptions) async throws -> APIServices {
         let engine = try await engine()
-        return APIServices(store: engine.store, access: try access.open(self), clock: engine.clock)
+        return APIServices(store: engine.store, access: try await access.open(self, ledger: engine.store), clock: engine.clock)
     }
 }
