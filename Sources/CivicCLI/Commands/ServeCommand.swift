@@ -82,6 +82,8 @@ struct ServeCommand: AsyncParsableCommand {
             _ = try await DemoRun(store: engine.store, options: .init(residents: demoResidents, seed: 2026, endMonth: end)).run()
         }
         let access = try await self.access.open(store, ledger: engine.store)
+        // The keys' directory, which no access database file makes any more on PostgreSQL.
+        try store.createDataDirIfNeeded()
         let clock: any DayClock = store.asOf == nil ? CivicAPI.SystemDayClock() : engine.clock
         guard (1...1_000_000).contains(tokenRate), (1...1_000_000).contains(anonymousRate) else {
             throw CivicError(.invalidInput, "--token-rate and --anonymous-rate must be from 1 to 1000000")
