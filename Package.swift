@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "CivicPostgres",
             dependencies: [
-                "CivicCore", "CivicLog",
+                "CivicCore", "CivicLog", "CivicAccess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +119,7 @@ let package = Package(
         // Fixtures, the fixed clock and the store behaviour suite shared by every store.
         .target(
             name: "CivicTesting",
-            dependencies: ["CivicCore", "CivicHandbook", "CivicDemo", "CivicLog"],
+            dependencies: ["CivicCore", "CivicHandbook", "CivicDemo", "CivicLog", "CivicAccess"],
             swiftSettings: strict),
         // The API's test world (a small demo behind a server, one account per role) and request helpers,
         // shared by the API's and the pages' tests.
@@ -199,8 +199,10 @@ let package = Package(
         .testTarget(
             name: "CivicPostgresTests",
             dependencies: [
-                "CivicPostgres", "CivicSQLite", "CivicCore", "CivicTesting", "CivicDemo", "CivicLog",
+                "CivicPostgres", "CivicSQLite", "CivicCore", "CivicTesting", "CivicDemo", "CivicLog", "CivicAccess", "CivicAPI", "CivicAPITesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),

@@ -26,7 +26,6 @@ public final class APIServices: Sendable {
     let eligibility: EligibilityService
     let limiter = RateLimiter()
     let tokenLimiter = RateLimiter()
-    let inFlight = IdempotencyMiddleware.InFlightKeys()
     package let counters: Counters
 
     package struct Counters: Sendable {

@@ -22,7 +22,7 @@ public func buildRouter(
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator, limiter: services.limiter, tokenLimiter: services.tokenLimiter, configuration: services.configuration))
     router.add(middleware: BodyLimitMiddleware(configuration: services.configuration))
-    router.add(middleware: IdempotencyMiddleware(access: services.access, now: services.now, inFlight: services.inFlight, replays: services.counters.idempotentReplays))
+    router.add(middleware: IdempotencyMiddleware(access: services.access, now: services.now, replays: services.counters.idempotentReplays))
     let handlers = APIHandlers(services: services)
     try handlers.registerHandlers(
         on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]),

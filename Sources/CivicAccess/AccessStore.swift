@@ -47,8 +47,17 @@ public protocol AccessStore: Sendable {
     func tokens(of account: Account.ID) async throws -> [TokenRecord]
 
     // MARK: Idempotency
+    /// The stored response for a key; nil while the key is only claimed, or unknown.
     func idempotencyRecord(principal: Account.ID, key: String) async throws -> IdempotencyRecord?
-    /// Stores the first response for a key; if a record for the key already exists, keeps it and returns it.
+    /// Claims a key before the work it guards starts, in one statement, so that of every server sharing the
+    /// store exactly one does the work: `claimed` if the key was free (or its claim was made before
+    /// `staleBefore`, by a server that died), `inFlight` while another claim holds it, `completed` with the
+    /// stored response once the work is done.
+    func claimIdempotencyKey(principal: Account.ID, key: String, requestHash: String, at now: UnixTime, staleBefore: UnixTime) async throws -> IdempotencyClaim
+    /// Gives back a claim made at `claimedAt` whose response is not stored (a server error), so a retry runs the work again.
+    func releaseIdempotencyKey(principal: Account.ID, key: String, claimedAt: UnixTime) async throws
+    /// Stores the first response for a key, completing its claim; if a response for the key is already stored,
+    /// keeps it and returns it.
     func saveFirst(_ record: IdempotencyRecord) async throws -> IdempotencyRecord
     /// Deletes records created before `cutoff`; returns how many.
     func purgeIdempotencyRecords(before cutoff: UnixTime) async throws -> Int
@@ -57,6 +66,53 @@ public protocol AccessStore: Sendable {
     /// Stores content under its digest; false if the same digest was already stored.
     func storeBlob(_ blob: EvidenceBlob) async throws -> Bool
     func blob(digest: String) async throws -> EvidenceBlob?
+    /// Evidence in digest order after `digest`, at most `limit`: for copying a deployment.
+    func blobs(after digest: String?, limit: Int) async throws -> [EvidenceBlob]
+
+    // MARK: Shared keys
+    /// The keys of one purpose that every server shares, newest first, retired ones left out.
+    func sharedKeys(_ purpose: SharedKey.Purpose) async throws -> [SharedKey]
+    /// Adds a key; false if a key with its id exists.
+    func insert(_ key: SharedKey) async throws -> Bool
+    /// Retires a key: from `now` on it verifies nothing. False if there is no such key.
+    func retireSharedKey(_ id: SharedKey.ID, at now: UnixTime) async throws -> Bool
+}
+
+/// A secret key that every server of a deployment shares, kept in the access store: the newest signs,
+/// every key not retired verifies, so a key is rotated by adding a new one and retiring the old one once
+/// what it signed has expired.
+public struct SharedKey: Hashable, Sendable {
+    public typealias ID = Identifier<SharedKey>
+
+    public enum Purpose: String, Hashable, Sendable, CaseIterable {
+        /// Signs the anti-forgery tokens of the pages' forms.
+        case form
+    }
+
+    public var id: ID
+    public var purpose: Purpose
+    /// 32 random bytes.
+    public var secret: [UInt8]
+    public var createdAt: UnixTime
+    public var retiredAt: UnixTime?
+
+    public init(id: ID, purpose: Purpose, secret: [UInt8], createdAt: UnixTime, retiredAt: UnixTime? = nil) {
+        self.id = id
+        self.purpose = purpose
+        self.secret = secret
+        self.createdAt = createdAt
+        self.retiredAt = retiredAt
+    }
+}
+
+/// Where a claimed idempotency key stands.
+public enum IdempotencyClaim: Sendable, Hashable {
+    /// The caller holds the key and does the work; `claimedAt` names the claim when it is given back.
+    case claimed(claimedAt: UnixTime)
+    /// Another request holds the key, with this request hash.
+    case inFlight(requestHash: String)
+    /// The work was done; its stored response.
+    case completed(IdempotencyRecord)
 }
 
 /// How sign-in failures slow down guessing: a few free attempts per account and address, then a

@@ -20,7 +20,7 @@ public struct Civic: AsyncParsableCommand {
             CorrectCommand.self, NoticeCommand.self, AppealCommand.self, ScoreCommand.self, CheckCommand.self, ListCommand.self,
             StandingsCommand.self,
             ExportCommand.self, VerifyCommand.self, OversightCommand.self, PathCommand.self, CertificateCommand.self,
-            ServeCommand.self, AccountCommand.self, TokenCommand.self,
+            ServeCommand.self, AccountCommand.self, TokenCommand.self, SharedKeyCommand.self,
             MigrateStoreCommand.self, LogCommand.self,
         ])
 

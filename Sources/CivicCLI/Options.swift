@@ -13,7 +13,7 @@ struct StoreOptions: ParsableArguments {
     var asOf: String?
 
     @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-        "Directory for the files kept beside the data: signing keys and the access database (or CIVIC_DATA_DIR); default: beside a SQLite database file. Required with a PostgreSQL URL, which is not a file.",
+        "Directory for the files kept beside the data: signing keys, and with a SQLite database the access database (or CIVIC_DATA_DIR); default: beside a SQLite database file. A PostgreSQL URL is not a file: name one for the keys.",
         valueName: "path"))
     var dataDir: String? = ProcessInfo.processInfo.environment["CIVIC_DATA_DIR"]
 

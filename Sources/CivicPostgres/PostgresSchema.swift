@@ -70,25 +70,34 @@ enum PostgresSchema {
     /// that a role without CREATE on the database can use a schema made for it.
     /// The name was checked to be a plain identifier when the URL was read.
     static func migrate(_ connection: PostgresConnection, creatingSchema schema: String?) async throws {
+        try await migrate(connection, creatingSchema: schema, migrations: migrations, table: "civic_schema_migration", lockKey: migrationLockKey)
+    }
+
+    /// Applies the pending ones of `migrations`, recording them in `table`, under the advisory lock `lockKey`:
+    /// the ledger's schema and the access store's each have their own list (see `PostgresAccessSchema`).
+    static func migrate(
+        _ connection: PostgresConnection, creatingSchema schema: String?, migrations: [Migration], table: String, lockKey: Int64
+    ) async throws {
         let logger = PostgresStore.logger
+        let latestVersion = migrations.last?.version ?? 0
         try await connection.query("BEGIN", logger: logger)
         do {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLockKey))", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             if let schema {
                 let found = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger).collect()
                 if found.isEmpty {
                     try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger)
                 }
             }
-            try await connection.query("""
-                CREATE TABLE IF NOT EXISTS civic_schema_migration (
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                CREATE TABLE IF NOT EXISTS \(table) (
                     version BIGINT PRIMARY KEY,
                     name TEXT NOT NULL,
                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
                 )
-                """, logger: logger)
+                """), logger: logger)
             var applied: Set<Int64> = []
-            for try await version in try await connection.query("SELECT version FROM civic_schema_migration", logger: logger)
+            for try await version in try await connection.query(PostgresQuery(unsafeSQL: "SELECT version FROM \(table)"), logger: logger)
                 .decode(Int64.self) {
                 applied.insert(version)
             }
@@ -100,8 +109,10 @@ enum PostgresSchema {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await migration.then?(connection)
-                try await connection.query(
-                    "INSERT INTO civic_schema_migration (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                var record = PostgresBindings()
+                record.append(migration.version)
+                record.append(migration.name)
+                try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(table) (version, name) VALUES ($1, $2)", binds: record), logger: logger)
             }
             try await connection.query("COMMIT", logger: logger)
         } catch {

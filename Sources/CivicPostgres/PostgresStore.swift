@@ -85,6 +85,14 @@ public final class PostgresStore: Store {
         _ action: String, isolation: String = "READ COMMITTED", readOnly: Bool = false,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
+        try await PostgresStore.transaction(on: client, action, isolation: isolation, readOnly: readOnly, body)
+    }
+
+    /// `transaction` on any pool: the access store's transactions are run the same way.
+    static func transaction<T: Sendable>(
+        on client: PostgresClient, _ action: String, isolation: String = "READ COMMITTED", readOnly: Bool = false,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1

@@ -13,8 +13,8 @@ public struct WebServices: Sendable {
     let templates: MustacheLibrary
     let catalogs: [Language: Catalog]
     let statics: StaticFiles
-    /// Signs the anti-forgery tokens of forms; new at every start, so a restart only costs a resubmit.
-    let formKey: [UInt8]
+    /// Sign the anti-forgery tokens of forms; shared by every server through the access store.
+    let formKeys: FormKeys
 
     public init(api: APIServices, configuration: WebConfiguration = WebConfiguration()) async throws {
         guard let root = WebResources.root else {
@@ -34,7 +34,7 @@ public struct WebServices: Sendable {
         }
         self.catalogs = catalogs
         statics = try StaticFiles(directory: root.appendingPathComponent("Static"))
-        formKey = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        formKeys = try await FormKeys(access: api.access, now: api.now)
     }
 
     public func catalog(_ language: Language) -> Catalog { catalogs[language]! }

@@ -34,10 +34,19 @@ struct PostgresCLITests {
         try await withScratchURL { url in
             let demo = ["demo", "--residents", "100", "--seed", "5", "--end-month", "2026-09", "--as-of", "2026-10-15"]
             expectSuccess(try civic.run(demo))
+            // An account with a token (and the access events they leave) travels with the ledger.
+            expectSuccess(try civic.run(["account", "add", "--id", "auditor-1", "--role", "auditor", "--name", "Auditor"]))
+            expectSuccess(try civic.run(["token", "issue", "--account", "auditor-1"]))
 
             let migrated = try civic.run(["migrate-store", "--from", "sqlite:" + civic.path("civic.db"), "--to", url, "--page-size", "500"], database: nil)
             expectSuccess(migrated)
             #expect(migrated.stdout.contains("verified: the same counts and records on both sides"))
+            #expect(migrated.stdout.contains("  accounts           1"), "\(migrated.stdout)")
+            #expect(migrated.stdout.contains("  access events") && !migrated.stdout.contains("  access events      0"), "\(migrated.stdout)")
+            #expect(migrated.stderr.contains("throttle rows and idempotency records are not copied"))
+            let accounts = try civic.run(["account", "list", "--database", url], database: nil)
+            expectSuccess(accounts)
+            #expect(accounts.stdout.contains("auditor-1"), "the account did not reach PostgreSQL: \(accounts.stdout)")
             #expect(!migrated.stdout.contains("civic:civic@"), "the password is not printed")
             let checksum = try #require(migrated.stdout.split(separator: "\n").first { $0.contains("sha256:") })
 
@@ -64,6 +73,7 @@ struct PostgresCLITests {
             let back = try civic.run(["migrate-store", "--from", url, "--to", "sqlite:" + civic.path("back.db")], database: nil)
             expectSuccess(back)
             #expect(back.stdout.contains(String(checksum.split(separator: " ").last!)))
+            #expect(try civic.run(["account", "list", "--database", civic.path("back.db")], database: nil).stdout.contains("auditor-1"))
         }
     }
 
@@ -112,9 +122,10 @@ struct PostgresCLITests {
     }
 
     @Test func serveDemoKeepsItsFilesInTheDataDirectory() async throws {
-        // A PostgreSQL URL is not a file: without --data-dir the server says where its keys and accounts must go;
-        // with it, the demo starts, its keys and access database are made there readable by their owner only,
-        // and the log signs with the key it made.
+        // A PostgreSQL URL is not a file: without --data-dir the server says where its keys must go; with it, the
+        // demo starts, its keys are made there readable by their owner only, its accounts go into PostgreSQL (no
+        // access file beside the keys, and another command on the same URL sees them), and the log signs with the
+        // key it made.
         let civic = try CivicRunner()
         defer { civic.remove() }
         try await withScratchURL { url in
@@ -145,10 +156,14 @@ struct PostgresCLITests {
             }
             let served = try #require(checkpoint, "the server on PostgreSQL with --data-dir did not serve a checkpoint")
             #expect(served.hasPrefix("civiccredit.example/demo-ledger\n"))
-            for name in ["civic.certificate-key", "civic.log-key", "civic-access.db"] {
+            for name in ["civic.certificate-key", "civic.log-key"] {
                 let attributes = try FileManager.default.attributesOfItem(atPath: data + "/" + name)
                 #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(name) is readable by others")
             }
+            #expect(!FileManager.default.fileExists(atPath: data + "/civic-access.db"), "the accounts went into a file, not PostgreSQL")
+            let accounts = try civic.run(["account", "list", "--database", url], database: nil)
+            expectSuccess(accounts)
+            #expect(accounts.stdout.contains("demo-admin"), "the demo's accounts are not in PostgreSQL: \(accounts.stdout)")
             let directory = try FileManager.default.attributesOfItem(atPath: data)
             #expect((directory[.posixPermissions] as? Int) == 0o700)
             let key = try civic.run(["log", "key", "--database", url, "--data-dir", data], database: nil)

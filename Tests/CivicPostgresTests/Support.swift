@@ -17,6 +17,15 @@ enum PostgresAvailability {
 /// Scratch schemas opened by one test, dropped when it ends.
 actor ScratchSchemas {
     private var opened: [(PostgresStore, PostgresSettings)] = []
+    private var openedAccess: [(PostgresAccessStore, PostgresSettings)] = []
+
+    /// An access store with a pool of its own on a new, empty schema.
+    func newAccessStore() async throws -> PostgresAccessStore {
+        let settings = try ScratchSchemas.newSettings()
+        let store = try await PostgresAccessStore(settings: settings)
+        openedAccess.append((store, settings))
+        return store
+    }
 
     /// A store on a new, empty schema.
     func newStore() async throws -> PostgresStore {
@@ -39,11 +48,13 @@ actor ScratchSchemas {
 
     func dropAll() async {
         for (store, _) in opened { await store.close() }
+        for (store, _) in openedAccess { await store.close() }
         var dropped: Set<String> = []
-        for (_, settings) in opened where dropped.insert(settings.searchPath ?? "").inserted {
+        for settings in opened.map(\.1) + openedAccess.map(\.1) where dropped.insert(settings.searchPath ?? "").inserted {
             do { try await PostgresScratch.drop(settings) } catch { Issue.record("could not drop scratch schema: \(error)") }
         }
         opened = []
+        openedAccess = []
     }
 
     /// Runs `body` with a fresh set of scratch schemas, dropped afterwards whatever happens.

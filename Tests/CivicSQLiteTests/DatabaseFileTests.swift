@@ -63,38 +63,3 @@ struct DatabaseFileTests {
         #expect(throws: CivicError.self) { _ = try SQLiteStore(path: path) }
     }
 }
-
-/// The access trail is append-only in the database itself, as the ledger is.
-@Suite("Access trail")
-struct AccessTrailStoreTests {
-    @Test func appendOnly() async throws {
-        let access = try SQLiteAccessStore.inMemory()
-        let first = try await access.recordAccessEvent(AccessEvent(at: 10, kind: .signIn, actor: "a", target: "t-1"))
-        let second = try await access.recordAccessEvent(AccessEvent(at: 11, kind: .tokenRevoked, actor: nil, target: "t-1"))
-        #expect(second > first)
-        #expect(try await access.accessEvents(after: nil, limit: 10).map(\.kind) == [.signIn, .tokenRevoked])
-        #expect(try await access.accessEvents(after: first, limit: 10).map(\.sequence) == [second])
-        await #expect(throws: (any Error).self) {
-            try await access.writer.write { try $0.execute(sql: "UPDATE access_event SET actor = 'someone-else'") }
-        }
-        await #expect(throws: (any Error).self) {
-            try await access.writer.write { try $0.execute(sql: "DELETE FROM access_event") }
-        }
-        #expect(try await access.accessEvents(after: nil, limit: 10).first?.actor == "a")
-    }
-}
-
-/// Sign-in failures are forgotten once an address has been quiet past the retention, never while a delay runs.
-@Suite("Sign-in throttle purge")
-struct SignInThrottlePurgeTests {
-    @Test func quietPairsAreForgotten() async throws {
-        let access = try SQLiteAccessStore.inMemory()
-        let throttle = SignInThrottle(freeFailures: 1, delaySecondsBase: 1_000, delaySecondsMax: 1_000)
-        #expect(try await access.beginSignIn("a", from: "198.51.100.1", at: 100, throttle: throttle) == .allowed)  // blocked until 1,100
-        #expect(try await access.beginSignIn("a", from: "198.51.100.2", at: 5_000, throttle: throttle) == .allowed)
-        #expect(try await access.purgeSignInFailures(lastAttemptBefore: 1_000) == 0)  // the first pair's delay still runs
-        #expect(try await access.purgeSignInFailures(lastAttemptBefore: 2_000) == 1)
-        #expect(try await access.signInFailures("a", from: "198.51.100.1").failures == 0)
-        #expect(try await access.signInFailures("a", from: "198.51.100.2").failures == 1)
-    }
-}

@@ -150,6 +150,69 @@ extension StoreOptions {
     /// The API's services over this database and its access database, for the account and token commands.
     func apiServices(_ access: AccessOptions) async throws -> APIServices {
         let engine = try await engine()
-        return APIServices(store: engine.store, access: try access.open(self), clock: engine.clock)
+        return APIServices(store: engine.store, access: try await access.open(self, ledger: engine.store), clock: engine.clock)
+    }
+}
+
+/// `civic shared-key`: the keys every server of a deployment shares, kept in the access store.
+struct SharedKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shared-key", abstract: "List, rotate or retire the keys every server shares (the pages' form key).",
+        discussion: """
+            The newest key of a purpose signs and every key not retired verifies; servers read the keys again \
+            within a minute. To rotate: `rotate`, then, once the forms rendered before have expired (an hour \
+            is plenty), `retire` the previous key.
+            """,
+        subcommands: [List.self, Rotate.self, Retire.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the keys in use, newest (the one that signs) first; never their secrets.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
+
+        func run() async throws {
+            let services = try await store.apiServices(access)
+            for purpose in SharedKey.Purpose.allCases {
+                for (index, key) in try await services.access.sharedKeys(purpose).enumerated() {
+                    print("\(purpose.rawValue)  \(key.id)  created \(key.createdAt)\(index == 0 ? "  signs" : "  verifies")")
+                }
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a new key that signs from now on; the others still verify until retired.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @Option(help: "What the key signs: form.") var purpose: String = "form"
+
+        func run() async throws {
+            guard SharedKey.Purpose(rawValue: purpose) == .form else { throw CivicError(.invalidInput, "--purpose: '\(purpose)' is not form") }
+            let services = try await store.apiServices(access)
+            let key = SharedKey(id: SharedKey.ID("form-\(APIServices.wallClockSeconds())-\(UUID().uuidString.prefix(8).lowercased())"),
+                                purpose: .form, secret: (0..<32).map { _ in UInt8.random(in: .min ... .max) },
+                                createdAt: APIServices.wallClockSeconds())
+            guard try await services.access.insert(key) else { throw CivicError(.conflict, "a key '\(key.id)' exists already; run again") }
+            print("added \(purpose) key '\(key.id)'; servers sign with it within a minute")
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Retire a key: what it signed no longer verifies.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var access: AccessOptions
+        @Argument(help: "The key's id (see `civic shared-key list`).") var id: String
+
+        func run() async throws {
+            let services = try await store.apiServices(access)
+            let keys = try await services.access.sharedKeys(.form)
+            if keys.count == 1, keys[0].id.rawValue == id {
+                throw CivicError(.conflict, "'\(id)' is the only form key: rotate first, so that servers have a key to sign with")
+            }
+            guard try await services.access.retireSharedKey(SharedKey.ID(id), at: APIServices.wallClockSeconds()) else {
+                throw CivicError(.notFound, "no shared key '\(id)'")
+            }
+            print("retired '\(id)'")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CivicAccess
 import CivicCore
 import CivicLog
 import Crypto
@@ -13,7 +14,9 @@ struct MigrateStoreCommand: AsyncParsableCommand {
             Copies jurisdictions, actors, handbooks, delivery channels, subjects, reports with their decisions
             and statuses, notices with their deliveries and attempts, the ledger (in sequence order), standings
             with their listings, closed cycles, appeals with their decisions, and the transparency log leaf for leaf
-            with its signed checkpoints and cosignatures, page by page.
+            with its signed checkpoints and cosignatures, page by page; then the access data (accounts, tokens and
+            sessions, the access trail, evidence) from the access store that goes with each database: the SQLite file
+            beside a SQLite ledger (civic.db -> civic-access.db), or the PostgreSQL database itself.
             Then reads both sides back and compares record counts, every record, and a SHA-256 checksum
             over the canonical bytes of every entry, and audits the copied log (the same root, every record under its leaf).
             The target must be empty: a second run is refused.
@@ -39,12 +42,25 @@ struct MigrateStoreCommand: AsyncParsableCommand {
         guard try await isEmpty(target) else {
             throw CivicError(.conflict, "\(targetLocation) already holds data: it was migrated before or is in use; migrate-store only fills an empty database")
         }
+        let sourceAccess = try await sourceLocation.defaultAccessStore(ledger: source, creating: false)
+        let targetAccess = try await targetLocation.defaultAccessStore(ledger: target, creating: sourceAccess != nil)
+        if let targetAccess, try await holdsAccessData(targetAccess) {
+            throw CivicError(.conflict, "\(targetLocation) already holds access data (accounts or an access trail); migrate-store only fills an empty database")
+        }
         let started = Date()
         let copier = StoreCopier(source: source, target: target, pageSize: pageSize)
-        let copied = try await copier.copy(progress: Terminal.progress("copy"))
+        var copied = try await copier.copy(progress: Terminal.progress("copy"))
         Terminal.endProgress()
         let verification = try await copier.verify(progress: Terminal.progress("verify"))
         Terminal.endProgress()
+        if let sourceAccess, let targetAccess {
+            let accessCopier = AccessCopier(source: sourceAccess, target: targetAccess, pageSize: pageSize)
+            copied.merge(try await accessCopier.copy()) { $1 }
+            try await accessCopier.verify()
+            Terminal.error("note: \(AccessCopier.left)")
+        } else {
+            Terminal.error("note: no access database beside \(sourceLocation): only the ledger's records were copied")
+        }
         let seconds = Date().timeIntervalSince(started)
 
         if output.json {
@@ -325,4 +341,10 @@ extension ChangeSet {
         changes.appendsToLog = false
         return changes
     }
+}
+
+/// Whether an access store holds any account or access event.
+func holdsAccessData(_ access: any AccessStore) async throws -> Bool {
+    if try await access.accountCount() > 0 { return true }
+    return try await !access.accessEvents(after: nil, limit: 1).isEmpty
 }

@@ -6,6 +6,7 @@ import CivicCore
 import CivicDelivery
 import CivicDemo
 import CivicLog
+import CivicPostgres
 import CivicSQLite
 import CivicWeb
 import Foundation
@@ -20,8 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the server: web pages at /, the HTTP API (OpenAPI document at /openapi.yaml), metrics at /metrics.",
         discussion: """
-            Accounts, tokens and idempotency records live in a second database beside the ledger's \
-            (civic.db -> civic-access.db). Create the first administrator with `civic account add`, or \
+            Accounts, tokens, sessions and idempotency records live in a second SQLite database beside the \
+            ledger's (civic.db -> civic-access.db), or, on PostgreSQL, in the same database, so that any number \
+            of servers can share it. Create the first administrator with `civic account add`, or \
             start with --demo. Stops gracefully on SIGTERM or SIGINT.
             """)
 
@@ -79,7 +81,9 @@ struct ServeCommand: AsyncParsableCommand {
             let end = try store.today().month.previous
             _ = try await DemoRun(store: engine.store, options: .init(residents: demoResidents, seed: 2026, endMonth: end)).run()
         }
-        let access = try self.access.open(store)
+        let access = try await self.access.open(store, ledger: engine.store)
+        // The keys' directory, which no access database file makes any more on PostgreSQL.
+        try store.createDataDirIfNeeded()
         let clock: any DayClock = store.asOf == nil ? CivicAPI.SystemDayClock() : engine.clock
         guard (1...1_000_000).contains(tokenRate), (1...1_000_000).contains(anonymousRate) else {
             throw CivicError(.invalidInput, "--token-rate and --anonymous-rate must be from 1 to 1000000")
@@ -167,18 +171,31 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Where the access database lives: in `--data-dir`, or beside a SQLite ledger by default; a PostgreSQL
-/// ledger needs one of the two named (the access store has no PostgreSQL implementation yet).
+/// Where the access data lives: with a PostgreSQL ledger, in the same database (tables of its own), so that
+/// any number of servers share it; with a SQLite ledger, in a SQLite file in `--data-dir` or beside the ledger.
+/// `--access-database` names another place: a SQLite file or a `postgres://` URL.
 struct AccessOptions: ParsableArguments {
     @Option(name: .customLong("access-database"), help: ArgumentHelp(
-        "SQLite file for accounts, tokens and idempotency records (or CIVIC_ACCESS_DATABASE); default: DATA-DIR/civic-access.db, or beside a SQLite ledger (civic.db -> civic-access.db).",
-        valueName: "path"))
+        "Where accounts, tokens, sessions, idempotency records, the access trail and evidence live: a SQLite file or a postgres:// URL (or CIVIC_ACCESS_DATABASE); default: the PostgreSQL database itself, or DATA-DIR/civic-access.db, or beside a SQLite ledger (civic.db -> civic-access.db).",
+        valueName: "database"))
     var accessDatabase: String?
 
-    func open(_ store: StoreOptions) throws -> SQLiteAccessStore {
-        if let path = accessDatabase ?? ProcessInfo.processInfo.environment["CIVIC_ACCESS_DATABASE"] { return try openAccessStore(at: path) }
-        if store.dataDir == nil, case .postgres = try store.location {
-            throw CivicError(.invalidInput, "with a PostgreSQL database, name a directory for the access database with --data-dir (or a SQLite file with --access-database)")
+    /// Opens the access store that goes with `ledger`, the store `store` opened.
+    func open(_ store: StoreOptions, ledger: any Store) async throws -> any AccessStore {
+        if let given = accessDatabase ?? ProcessInfo.processInfo.environment["CIVIC_ACCESS_DATABASE"] {
+            if PostgresSettings.isPostgresURL(given) { return try await PostgresAccessStore(settings: try PostgresSettings(url: given)) }
+            return try openAccessStore(at: given)
+        }
+        if case .postgres = try store.location {
+            guard let postgres = ledger as? PostgresStore else { throw CivicError(.storage, "the PostgreSQL ledger store did not open as one") }
+            // An access database that a server on PostgreSQL kept in --data-dir before is never left behind unnoticed.
+            if store.dataDir != nil, let earlier = try? store.path(of: .accessDatabase), FileManager.default.fileExists(atPath: earlier) {
+                throw CivicError(.conflict, """
+                    '\(earlier)' holds accounts from before access data moved into PostgreSQL: keep using it with \
+                    --access-database \(earlier), or copy it with `civic migrate-store` and move the file away
+                    """)
+            }
+            return try await PostgresAccessStore(sharing: postgres)
         }
         try store.createDataDirIfNeeded()
         return try openAccessStore(at: store.path(of: .accessDatabase))

@@ -12,6 +12,8 @@ enum AccessSchema {
         migrator.registerMigration("access-v1", migrate: createV1)
         migrator.registerMigration("access-v2", migrate: createV2)
         migrator.registerMigration("access-v3", migrate: createV3)
+        migrator.registerMigration("access-v4", migrate: createV4)
+        migrator.registerMigration("access-v5", migrate: createV5)
         return migrator
     }
 
@@ -111,6 +113,42 @@ enum AccessSchema {
 
             CREATE TRIGGER access_event_no_delete BEFORE DELETE ON access_event
             BEGIN SELECT RAISE(ABORT, 'the access trail is append-only'); END;
+            """)
+    }
+
+    /// Idempotency keys are claimed before their work starts: a row without a status (and body) is a claim
+    /// still in flight, made at `created_at`. SQLite cannot drop NOT NULL in place, so the table is rebuilt.
+    private static func createV4(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE idempotency_claimed (
+                principal TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                status INTEGER,
+                content_type TEXT,
+                body BLOB,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (principal, idempotency_key),
+                CHECK ((status IS NULL) = (body IS NULL))
+            );
+            INSERT INTO idempotency_claimed (principal, idempotency_key, request_hash, status, content_type, body, created_at)
+                SELECT principal, idempotency_key, request_hash, status, content_type, body, created_at FROM idempotency;
+            DROP TABLE idempotency;
+            ALTER TABLE idempotency_claimed RENAME TO idempotency;
+            CREATE INDEX idempotency_by_age ON idempotency (created_at);
+            """)
+    }
+
+    /// Keys every server shares (the pages' anti-forgery key): the newest signs, every one not retired verifies.
+    private static func createV5(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE shared_key (
+                id TEXT PRIMARY KEY NOT NULL,
+                purpose TEXT NOT NULL,
+                secret BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                retired_at INTEGER
+            );
             """)
     }
 }

@@ -63,6 +63,11 @@ public final class SQLiteAccessStore: AccessStore {
         do { return try await writer.write(body) } catch { throw SQLiteStore.storageError(error, doing: action + " in the access database") }
     }
 
+    /// Runs one statement outside the store's methods: for tests that show what the database itself refuses.
+    package func execute(_ sql: String) async throws {
+        try await writer.write { try $0.execute(sql: sql) }
+    }
+
     // MARK: Accounts
 
     public func account(_ id: Account.ID) async throws -> Account? {
@@ -76,13 +81,11 @@ public final class SQLiteAccessStore: AccessStore {
 
     static func account(_ row: Row, _ db: Database) throws -> Account {
         let id: String = row["id"]
-        let measures = try String.fetchAll(db, sql: "SELECT measure FROM account_measure WHERE account = ? ORDER BY measure", arguments: [id])
-        let households = try String.fetchAll(db, sql: "SELECT household FROM assessor_household WHERE account = ? ORDER BY household", arguments: [id])
-        guard let role = AccessRole(rawValue: row["role"]) else { throw CivicError(.corrupted, "account has an unknown role") }
-        return Account(
-            id: Account.ID(id), role: role, displayName: row["display_name"],
-            actor: (row["actor"] as String?).map { Actor.ID($0) }, subject: (row["subject"] as String?).map { Subject.ID($0) },
-            passwordHash: row["password_hash"], measures: measures.map { Measure.ID($0) }, households: households.map { Subject.ID($0) },
+        return try AccessColumns.account(
+            id: id, role: row["role"], displayName: row["display_name"], actor: row["actor"], subject: row["subject"],
+            passwordHash: row["password_hash"],
+            measures: try String.fetchAll(db, sql: "SELECT measure FROM account_measure WHERE account = ? ORDER BY measure", arguments: [id]),
+            households: try String.fetchAll(db, sql: "SELECT household FROM assessor_household WHERE account = ? ORDER BY household", arguments: [id]),
             failedSignIns: row["failed_sign_ins"], lockedUntil: row["locked_until"], createdAt: row["created_at"],
             disabled: (row["disabled"] as Int) != 0)
     }
@@ -185,9 +188,8 @@ public final class SQLiteAccessStore: AccessStore {
         try await read("reading the access trail") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM access_event WHERE sequence > ? ORDER BY sequence LIMIT ?",
                              arguments: [sequence ?? 0, limit]).map { row in
-                guard let kind = AccessEvent.Kind(rawValue: row["kind"]) else { throw CivicError(.corrupted, "access event has an unknown kind") }
-                return AccessEvent(sequence: row["sequence"], at: row["at"], kind: kind, actor: (row["actor"] as String?).map { Account.ID($0) },
-                                   target: row["target"], address: row["address"])
+                try AccessColumns.accessEvent(sequence: row["sequence"], at: row["at"], kind: row["kind"], actor: row["actor"],
+                                              target: row["target"], address: row["address"])
             }
         }
     }
@@ -200,19 +202,16 @@ public final class SQLiteAccessStore: AccessStore {
                 INSERT INTO token (id, account, kind, secret_hash, scopes, created_at, expires_at, revoked_at, requests_per_second, issued_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [token.id.rawValue, token.account.rawValue, token.kind.rawValue, token.secretHash,
-                                 token.scopes.map(\.rawValue).sorted().joined(separator: " "), token.createdAt, token.expiresAt,
+                                 AccessColumns.scopesText(token.scopes), token.createdAt, token.expiresAt,
                                  token.revokedAt, token.requestsPerSecond, token.issuedBy?.rawValue])
         }
     }
 
     static func token(_ row: Row) throws -> TokenRecord {
-        guard let kind = TokenRecord.Kind(rawValue: row["kind"]) else { throw CivicError(.corrupted, "token has an unknown kind") }
-        let scopes = (row["scopes"] as String).split(separator: " ").compactMap { TokenScope(rawValue: String($0)) }
-        return TokenRecord(
-            id: TokenRecord.ID(row["id"] as String), account: Account.ID(row["account"] as String), kind: kind,
-            secretHash: row["secret_hash"], scopes: Set(scopes), createdAt: row["created_at"], expiresAt: row["expires_at"],
-            revokedAt: row["revoked_at"], requestsPerSecond: row["requests_per_second"],
-            issuedBy: (row["issued_by"] as String?).map { Account.ID($0) })
+        try AccessColumns.token(
+            id: row["id"], account: row["account"], kind: row["kind"], secretHash: row["secret_hash"], scopes: row["scopes"],
+            createdAt: row["created_at"], expiresAt: row["expires_at"], revokedAt: row["revoked_at"],
+            requestsPerSecond: row["requests_per_second"], issuedBy: row["issued_by"])
     }
 
     public func token(_ id: TokenRecord.ID) async throws -> TokenRecord? {
@@ -237,31 +236,63 @@ public final class SQLiteAccessStore: AccessStore {
 
     // MARK: Idempotency
 
-    static func idempotency(_ row: Row) -> IdempotencyRecord {
-        IdempotencyRecord(
-            principal: Account.ID(row["principal"] as String), key: row["idempotency_key"], requestHash: row["request_hash"],
-            status: row["status"], contentType: row["content_type"], body: [UInt8](row["body"] as Data), createdAt: row["created_at"])
+    static func idempotency(_ row: Row) throws -> IdempotencyRecord? {
+        try AccessColumns.idempotency(
+            principal: row["principal"], key: row["idempotency_key"], requestHash: row["request_hash"], status: row["status"],
+            contentType: row["content_type"], body: (row["body"] as Data?).map { [UInt8]($0) }, createdAt: row["created_at"])
     }
 
     public func idempotencyRecord(principal: Account.ID, key: String) async throws -> IdempotencyRecord? {
         try await read("reading an idempotency record") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE principal = ? AND idempotency_key = ?",
-                             arguments: [principal.rawValue, key]).map(Self.idempotency)
+                             arguments: [principal.rawValue, key]).flatMap(Self.idempotency)
+        }
+    }
+
+    public func claimIdempotencyKey(principal: Account.ID, key: String, requestHash: String, at now: UnixTime, staleBefore: UnixTime) async throws -> IdempotencyClaim {
+        try await write("claiming an idempotency key") { db in
+            // The same statement as on PostgreSQL: a free key, or a claim left behind by a server that died, is taken.
+            if try Row.fetchOne(db, sql: """
+                INSERT INTO idempotency (principal, idempotency_key, request_hash, status, content_type, body, created_at)
+                VALUES (?, ?, ?, NULL, NULL, NULL, ?)
+                ON CONFLICT (principal, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, created_at = excluded.created_at
+                WHERE idempotency.status IS NULL AND idempotency.created_at < ?
+                RETURNING created_at
+                """, arguments: [principal.rawValue, key, requestHash, now, staleBefore]) != nil {
+                return .claimed(claimedAt: now)
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE principal = ? AND idempotency_key = ?",
+                                             arguments: [principal.rawValue, key]) else {
+                throw CivicError(.storage, "an idempotency key was neither claimed nor found")
+            }
+            if let record = try Self.idempotency(row) { return .completed(record) }
+            return .inFlight(requestHash: row["request_hash"])
+        }
+    }
+
+    public func releaseIdempotencyKey(principal: Account.ID, key: String, claimedAt: UnixTime) async throws {
+        try await write("releasing an idempotency key") { db in
+            try db.execute(sql: "DELETE FROM idempotency WHERE principal = ? AND idempotency_key = ? AND status IS NULL AND created_at = ?",
+                           arguments: [principal.rawValue, key, claimedAt])
         }
     }
 
     public func saveFirst(_ record: IdempotencyRecord) async throws -> IdempotencyRecord {
         try await write("saving an idempotency record") { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE principal = ? AND idempotency_key = ?",
-                                          arguments: [record.principal.rawValue, record.key]) {
-                return Self.idempotency(row)
-            }
             try db.execute(sql: """
                 INSERT INTO idempotency (principal, idempotency_key, request_hash, status, content_type, body, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (principal, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status,
+                    content_type = excluded.content_type, body = excluded.body, created_at = excluded.created_at
+                WHERE idempotency.status IS NULL
                 """, arguments: [record.principal.rawValue, record.key, record.requestHash, record.status, record.contentType,
                                  Data(record.body), record.createdAt])
-            return record
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE principal = ? AND idempotency_key = ?",
+                                             arguments: [record.principal.rawValue, record.key]),
+                  let stored = try Self.idempotency(row) else {
+                throw CivicError(.storage, "an idempotency record was saved but cannot be read back")
+            }
+            return stored
         }
     }
 
@@ -284,11 +315,51 @@ public final class SQLiteAccessStore: AccessStore {
         }
     }
 
+    static func evidence(_ row: Row) -> EvidenceBlob {
+        EvidenceBlob(digest: row["digest"], mediaType: row["media_type"], bytes: [UInt8](row["content"] as Data),
+                     uploadedBy: Account.ID(row["uploaded_by"] as String), uploadedAt: row["uploaded_at"])
+    }
+
     public func blob(digest: String) async throws -> EvidenceBlob? {
         try await read("reading evidence") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evidence_blob WHERE digest = ?", arguments: [digest]) else { return nil }
-            return EvidenceBlob(digest: row["digest"], mediaType: row["media_type"], bytes: [UInt8](row["content"] as Data),
-                                uploadedBy: Account.ID(row["uploaded_by"] as String), uploadedAt: row["uploaded_at"])
+            try Row.fetchOne(db, sql: "SELECT * FROM evidence_blob WHERE digest = ?", arguments: [digest]).map(Self.evidence)
+        }
+    }
+
+    public func blobs(after digest: String?, limit: Int) async throws -> [EvidenceBlob] {
+        try await read("listing evidence") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM evidence_blob WHERE digest > ? ORDER BY digest LIMIT ?",
+                             arguments: [digest ?? "", limit]).map(Self.evidence)
+        }
+    }
+
+    // MARK: Shared keys
+
+    public func sharedKeys(_ purpose: SharedKey.Purpose) async throws -> [SharedKey] {
+        try await read("reading shared keys") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM shared_key WHERE purpose = ? AND retired_at IS NULL ORDER BY created_at DESC, id DESC
+                """, arguments: [purpose.rawValue]).map { row in
+                try AccessColumns.sharedKey(id: row["id"], purpose: row["purpose"], secret: [UInt8](row["secret"] as Data),
+                                            createdAt: row["created_at"], retiredAt: row["retired_at"])
+            }
+        }
+    }
+
+    public func insert(_ key: SharedKey) async throws -> Bool {
+        try await write("adding a shared key") { db in
+            try db.execute(sql: """
+                INSERT INTO shared_key (id, purpose, secret, created_at, retired_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """, arguments: [key.id.rawValue, key.purpose.rawValue, Data(key.secret), key.createdAt, key.retiredAt])
+            return db.changesCount == 1
+        }
+    }
+
+    public func retireSharedKey(_ id: SharedKey.ID, at now: UnixTime) async throws -> Bool {
+        try await write("retiring a shared key") { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM shared_key WHERE id = ?", arguments: [id.rawValue]) != nil else { return false }
+            try db.execute(sql: "UPDATE shared_key SET retired_at = ? WHERE id = ? AND retired_at IS NULL", arguments: [now, id.rawValue])
+            return true
         }
     }
 }

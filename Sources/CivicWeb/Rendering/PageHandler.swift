@@ -64,15 +64,16 @@ extension WebServices {
             cookies.append(cookie(WebCookie.form, formCookie, maxAge: nil))
         }
         return Page(web: self, request: request, context: context, language: language, catalog: catalog(language), caller: caller,
-                    formToken: formToken(cookie: formCookie, session: caller.token?.id), cookies: cookies)
+                    formToken: formToken(cookie: formCookie, session: caller.token?.id, key: await formKeys.keys().first?.secret ?? []),
+                    cookies: cookies)
     }
 
     /// The anti-forgery token for a form cookie and the session it is used in: only this server can
     /// make it, only that browser has the cookie, and it is good only with the session it was made for,
     /// so another person's form cookie and token do not work beside a victim's session cookie.
-    func formToken(cookie: String, session: TokenRecord.ID?) -> String {
+    func formToken(cookie: String, session: TokenRecord.ID?, key: [UInt8]) -> String {
         let bound = "form:" + cookie + "\u{1F}session:" + (session?.rawValue ?? "")
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(bound.utf8), using: SymmetricKey(data: formKey))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(bound.utf8), using: SymmetricKey(data: key))
         return TokenSecret.hex(mac)
     }
 
@@ -121,10 +122,20 @@ extension WebServices {
 }
 
 extension Page {
-    /// Throws `formExpired` unless the posted `csrf` field matches this browser's form cookie.
+    /// Throws `formExpired` unless the posted `csrf` field matches this browser's form cookie, signed with any
+    /// form key not retired (another server may have signed it with a key this one has not read yet).
     func checkFormToken() async throws {
         let form = try await self.form()
-        guard let sent = form["csrf"], request.cookies[WebCookie.form] != nil,
-              TokenSecret.constantTimeEqual(sent, formToken) else { throw PageError.formExpired }
+        guard let sent = form["csrf"], let cookie = request.cookies[WebCookie.form]?.value, cookie.utf8.count == 32 else {
+            throw PageError.formExpired
+        }
+        if TokenSecret.constantTimeEqual(sent, formToken) { return }
+        for fresh in [false, true] {
+            for key in await web.formKeys.keys(fresh: fresh)
+            where TokenSecret.constantTimeEqual(sent, web.formToken(cookie: cookie, session: caller.token?.id, key: key.secret)) {
+                return
+            }
+        }
+        throw PageError.formExpired
     }
 }
