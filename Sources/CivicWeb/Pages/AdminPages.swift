@@ -170,13 +170,17 @@ struct AdminDashboard {
                 row["grades"] = bands.map { ["count": figures.grades[at][$0.grade] ?? 0] }
                 return row
             }
-            // The mean score as a line: x by month, y scaled between the lowest and highest mean.
-            let low = means.min() ?? 0, high = means.max() ?? 0
-            let span = max(1, high - low)
+            // The mean score as a line on labelled axes. The y axis spans at least a twentieth of the scale's base
+            // (50 points on a 1,000-point scale; the product's own choice), so a change of a fraction of a point
+            // stays flat instead of filling the chart as a climb.
+            let axis = TrendAxis(means: means, base: figures.scheme.pointsBase)
             let points = means.enumerated().map { index, mean -> (Int, Int) in
-                (40 + index * 520 / max(1, means.count - 1), 150 - Int((mean - low) * 120 / span))
+                (TrendAxis.left + index * TrendAxis.width / max(1, means.count - 1), axis.y(mean))
             }
             let line = points.map { "\($0.0),\($0.1)" }.joined(separator: " ")
+            let xLabels: [[String: Any]] = days.indices.map { at in
+                ["x": points[at].0, "label": at == last ? page.text("admin.today") : days[at].month.description]
+            }
             return [
                 "id": figures.scheme.id.rawValue, "title": page.text(figures.scheme.title),
                 "subjects": figures.subjects[last], "meanToday": Points(hundredths: means[last]).description,
@@ -185,6 +189,8 @@ struct AdminDashboard {
                 "gradeHeads": bands.map { ["grade": $0.grade.rawValue] },
                 "trend": trend, "line": line,
                 "dots": points.map { ["x": $0.0, "y": $0.1] },
+                "yTicks": axis.ticks.map { ["y": axis.y($0), "label": Points(hundredths: $0).description] },
+                "xLabels": xLabels,
                 "trendLabel": page.text("admin.trendChartLabel", ["from": Points(hundredths: means.first ?? 0).description,
                                                                   "to": Points(hundredths: means[last]).description]),
                 "subjectsLink": subjectsLink,
@@ -203,5 +209,48 @@ struct AdminDashboard {
             "flagged": flags, "hasFlags": !flags.isEmpty, "boardLink": "/board/" + j, "subjectsLink": subjectsLink,
             "handbookLink": "/admin/handbook?jurisdiction=" + Page.escapeQuery(j),
         ]
+    }
+}
+
+/// The trend chart's y axis: from a round value at or below the lowest mean to one at or above the highest,
+/// spanning at least a twentieth of the scale's base, with three labelled ticks.
+package struct TrendAxis {
+    package static let left = 60, width = 500, top = 20, height = 120
+    package let low: Int64
+    package let high: Int64
+
+    package init(means: [Int64], base: Int64?) {
+        let lowest = means.min() ?? 0, highest = means.max() ?? 0
+        // Hundredths of a point: at least 1 point, or a twentieth of the base.
+        let minimumSpan = max(100, (base ?? 0) / 20)
+        let middle = (lowest + highest) / 2
+        let span = max(minimumSpan, highest - lowest)
+        // Ticks fall on whole multiples of a step of 1, 2 or 5 times a power of ten (in points).
+        var step: Int64 = 100
+        while span / step > 4 {
+            let mantissa = String(step).first!
+            step = mantissa == "2" ? step / 2 * 5 : step * 2
+        }
+        var low = (middle - span / 2) / step * step
+        if low > lowest { low -= step }
+        var high = low + max(span, step)
+        while high < highest { high += step }
+        if high % step != 0 { high += step - high % step }
+        self.low = low
+        self.high = high
+    }
+
+    package var ticks: [Int64] { [low, (low + high) / 2, high] }
+
+    package func y(_ value: Int64) -> Int {
+        TrendAxis.top + TrendAxis.height - Int((value - low) * Int64(TrendAxis.height) / max(1, high - low))
+    }
+}
+
+extension Scheme {
+    /// The base of a points scale, in hundredths; nil for stars and weighted scales.
+    var pointsBase: Int64? {
+        if case .points(let scale) = self.scale { return scale.base.hundredths }
+        return nil
     }
 }
