@@ -47,6 +47,8 @@ public struct APIConfiguration: Sendable {
     /// Where notice channels added over the API may point: no private networks, spool directories only
     /// inside a root (`civic serve --spool-root`, `--allow-private-webhooks`).
     public var deliveryGuard = DeliveryGuard()
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`civic serve --trusted-proxy`); none by default.
+    public var trustedProxies = TrustedProxies()
 
     public init() {}
 }

@@ -20,8 +20,9 @@ public struct Caller: Sendable {
     var principalKey: String? { account.map { "account:\($0.id.rawValue)" } }
 }
 
-/// The network address of the request being served (the peer of the connection; never a header a
-/// client can write), set by the authentication middleware. Sign-in throttles and bcrypt bounds key on it.
+/// The network address of the request being served (the peer of the connection, or the client named
+/// in `X-Forwarded-For` by a trusted proxy; never a header any other peer wrote), set by the
+/// authentication middleware. Sign-in throttles and bcrypt bounds key on it.
 public enum ClientAddress {
     @TaskLocal public static var current = "unknown"
 }
