@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
+            resources: [.copy("Resources")],
             swiftSettings: strict),
         // The web pages: server-rendered HTML (Mustache templates, en/zh catalogs, a stylesheet) for every
         // role, on the same router as the API and under the same policy table.

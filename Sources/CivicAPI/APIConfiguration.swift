@@ -29,7 +29,10 @@ public struct APIConfiguration: Sendable {
     public var passwordChecksQueuedMax = 16
     public var passwordChecksPerAddressMax = 2
     public var bcryptCost: UInt8 = 12
+    /// Password lengths in characters (ASVS V2.1.1, V2.1.2): past bcrypt's 72 bytes a password is
+    /// hashed with SHA-256 first (`PasswordHasher.bcryptInput`), never cut short.
     public var passwordLengthMin = 12
+    public var passwordLengthMax = 128
     public var idempotencyRetentionSeconds: Int64 = 24 * 3600
     public var tokenCacheSeconds: Int64 = 5
     public var tokenCacheEntriesMax = 100_000

@@ -482,3 +482,67 @@ import Testing
         #expect(TrustedProxies.Range("10.1.2.3/8")?.description == "10.0.0.0/8")
     }
 }
+
+/// New passwords (ASVS V2.1.1-V2.1.9): 12 to 128 characters of any kind, never cut short, and not
+/// among the most common passwords.
+@Suite struct PasswordPolicyTests {
+    static func create(_ client: some TestClientProtocol, _ world: TestWorld, id: String, password: String) async throws -> TestResponse {
+        let body = try JSONSerialization.data(withJSONObject: ["id": id, "role": "auditor", "displayName": "Password test", "password": password])
+        return try await client.call(.post, "/accounts", token: world.token(.administrator), json: String(decoding: body, as: UTF8.self))
+    }
+
+    @Test("a common password is refused in any case with a 400 naming the field, and no account is made")
+    func commonPasswordsAreRefused() async throws {
+        let world = try await TestWorld.make()
+        #expect(CommonPasswords.count >= 10_000)
+        try await world.application().test(.router) { client in
+            for (n, password) in ["1qaz2wsx3edc", "Q1W2E3R4T5Y6", "password1234"].enumerated() {
+                let refused = try await Self.create(client, world, id: "common-\(n)", password: password)
+                #expect(refused.status == .badRequest, "\(refused.text)")
+                #expect(refused.object["code"] as? String == "common-password")
+                #expect(refused.object["location"] as? String == "password")
+                let account = try await world.access.account(Account.ID("common-\(n)"))
+                #expect(account == nil)
+            }
+        }
+    }
+
+    @Test("12 to 128 characters of any script, spaces included, no composition rules; longer than 72 bytes is not cut short")
+    func lengthsAndUnicode() async throws {
+        let world = try await TestWorld.make()
+        try await world.application().test(.router) { client in
+            let chinese = String(repeating: "社会信用制度需要正当程序", count: 6) + "保障权利"    // 76 characters, 228 bytes
+            let refusals: [(String, String)] = [
+                (String(repeating: "k", count: 11), "password-length"), (String(repeating: "k", count: 129), "password-length"),
+                ("twelve chars\thidden", "password-control-characters"),   // NUL is refused earlier, at the API's edge
+            ]
+            for (n, (password, code)) in refusals.enumerated() {
+                let refused = try await Self.create(client, world, id: "refused-\(n)", password: password)
+                #expect(refused.status == .badRequest && refused.object["code"] as? String == code, "\(refused.text)")
+            }
+            for (n, password) in ["correct horse battery staple", chinese, String(repeating: "z", count: 128), "🔑 with an emoji key"].enumerated() {
+                let created = try await Self.create(client, world, id: "accepted-\(n)", password: password)
+                #expect(created.status == .created, "\(created.text)")
+                let signedIn = try await client.call(.post, "/sessions", json: String(
+                    decoding: try JSONSerialization.data(withJSONObject: ["username": "accepted-\(n)", "password": password]), as: UTF8.self))
+                #expect(signedIn.status == .created, "\(signedIn.text)")
+            }
+            // The same first 72 bytes with a different end is another password.
+            let imitation = String(chinese.dropLast()) + "益"
+            let refused = try await client.call(.post, "/sessions", json: String(
+                decoding: try JSONSerialization.data(withJSONObject: ["username": "accepted-1", "password": imitation]), as: UTF8.self))
+            #expect(refused.status == .unauthorized)
+        }
+        #expect(PasswordHasher.bcryptInput(String(repeating: "a", count: 72)) == String(repeating: "a", count: 72))
+        #expect(PasswordHasher.bcryptInput(String(repeating: "a", count: 73)).utf8.count <= 72)
+    }
+
+    @Test("account ids that look like command-line actors are refused")
+    func commandLineNamesAreKept() async throws {
+        let world = try await TestWorld.make()
+        try await world.application().test(.router) { client in
+            let refused = try await Self.create(client, world, id: "cli:root", password: "a-long-enough-password")
+            #expect(refused.status == .badRequest && refused.object["code"] as? String == "account-id-reserved" && refused.object["location"] as? String == "id")
+        }
+    }
+}
