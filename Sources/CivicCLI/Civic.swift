@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CivicAPI
 import CivicCore
 import Foundation
 
@@ -29,10 +30,15 @@ public struct Civic: AsyncParsableCommand {
     public static func run(arguments: [String]? = nil) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            // What a command writes to the access trail names the operating-system user who ran it; the
+            // server's requests name their own callers, so `serve` runs without it.
+            let actor = command is ServeCommand ? nil : CommandLineActor.named(operatingSystemUser())
+            try await CommandLineActor.$current.withValue(actor) {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
             }
             return 0
         } catch let error as CivicError {
@@ -47,6 +53,17 @@ public struct Civic: AsyncParsableCommand {
             return code.rawValue
         }
     }
+}
+
+/// The name of the operating-system user running `civic`: the password database's entry for the
+/// effective user id, else `USER` or `LOGNAME` from the environment, else `uid-N`.
+func operatingSystemUser() -> String {
+    let uid = geteuid()
+    if let entry = getpwuid(uid), let name = entry.pointee.pw_name, let text = String(validatingCString: name), !text.isEmpty {
+        return text
+    }
+    let environment = ProcessInfo.processInfo.environment
+    return environment["USER"] ?? environment["LOGNAME"] ?? "uid-\(uid)"
 }
 
 /// Names the database a storage failure happened in, when the message does not already: SQLite's
