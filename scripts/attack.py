@@ -437,15 +437,47 @@ def main():
         try:
             for run in CASES[1:]:
                 run(server)
+            canaries.update(resident_names(server))
         finally:
             server.stop()
         for number, each in ((14, wide), (15, server)):
             check_log(each, number)
     finally:
+        keep_logs(work)
         shutil.rmtree(work, ignore_errors=True)
     failed = [number for number, _, problems in results if problems]
     print(f"{len(results) - len(failed)} of {len(results)} cases held ({time.time() - started:.1f} s)" + (f"; failed: {failed}" if failed else ""))
     return min(len(failed), 100)
+
+
+def keep_logs(work):
+    """With CIVIC_LOG_KEEP (scripts/test sets it), keeps each server's log and the run's canaries (the
+    secrets and names it handled, demo credentials included) for the whole run's canary search
+    (scripts/log-canary.py)."""
+    keep = os.environ.get("CIVIC_LOG_KEEP")
+    if not keep:
+        return
+    os.makedirs(keep, exist_ok=True)
+    found = set(canaries)
+    for name in ("wide", "default"):
+        log = os.path.join(work, name, "server.log")
+        if os.path.exists(log):
+            shutil.copyfile(log, os.path.join(keep, f"attack-{name}.log"))
+        credentials = os.path.join(work, name, "credentials.json")
+        if os.path.exists(credentials):
+            with open(credentials) as f:
+                for c in json.load(f):
+                    found.update(v for v in (c.get("token"), c.get("password")) if v)
+    with open(os.path.join(keep, "attack.canaries.json"), "w") as f:
+        json.dump(sorted(found), f)
+
+
+def resident_names(server):
+    """Personal names of demo residents, as canaries: none may reach a log."""
+    status, _, data, _ = server.request("GET", "/subjects?limit=50", token=server.token("demo-admin"))
+    if status != 200:
+        return []
+    return [item["name"] for item in problem_of(data).get("items", []) if isinstance(item.get("name"), str) and len(item["name"]) >= 6]
 
 
 def check_log(server, number):
