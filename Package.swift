@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -81,6 +82,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["openapi.yaml", "openapi-generator-config.yaml"],
+            resources: [.copy("Resources")],
             swiftSettings: strict),
         // The web pages: server-rendered HTML (Mustache templates, en/zh catalogs, a stylesheet) for every
         // role, on the same router as the API and under the same policy table.
@@ -135,7 +137,11 @@ let package = Package(
         // Notice delivery adapters (webhook, spool directory): the outbox's I/O.
         .target(
             name: "CivicDelivery",
-            dependencies: ["CivicCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CivicCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict),
         // Command-line interface; the only place that picks a store.
         .target(

@@ -8,8 +8,8 @@ what it saw; the exit status is the number of failed cases (0 when all hold).
     scripts/attack.py [CIVIC_BINARY]       # default .build/debug/civic; scripts/attack wraps it
 
 Two servers run, each with 60 demo residents in a temporary directory removed afterwards: one with wide
-bcrypt bounds for case 1 (so that the whole burst is queued and counted), one with the defaults for
-the rest. Cases 14 and 15 search each server's log for secrets.
+bcrypt bounds for case 1 (so that the whole burst is queued and counted) that also trusts loopback as
+a reverse proxy for case 17, one with the defaults for the rest. Cases 14 and 15 search each server's log for secrets.
 """
 import concurrent.futures
 import http.client
@@ -374,8 +374,48 @@ def security_headers(server):
     return problems
 
 
+@case(16, "a spoofed X-Forwarded-For from a peer that is not a trusted proxy changes nothing")
+def spoofed_forwarded_for(server):
+    """Five wrong passwords, each naming a new address in X-Forwarded-For, from a server that trusts no
+    proxy: they still count against this peer, so the right password is then held back too."""
+    problems = []
+    account = "demo-auditor"
+    for n in range(5):
+        status = server.request("POST", "/sessions", {"username": account, "password": f"wrong-spoof-{n}"},
+                                headers={"X-Forwarded-For": f"198.51.100.{n + 1}"})[0]
+        if status != 401:
+            problems.append(f"wrong password {n} answered {status}")
+    status = server.request("POST", "/sessions", {"username": account, "password": server.password(account)},
+                            headers={"X-Forwarded-For": "203.0.113.99"})[0]
+    if status == 201:
+        problems.append("a new X-Forwarded-For address escaped the throttle: the right password signed in")
+    return problems
+
+
+@case(17, "behind a trusted proxy (--trusted-proxy) two clients are throttled apart")
+def trusted_proxy(server):
+    """On the server started with --trusted-proxy for loopback: a guesser behind the proxy (with a
+    header of its own before the proxy's) is held back; the person behind the same proxy signs in."""
+    problems = []
+    account = "demo-reviewer"
+    for n in range(5):
+        status = server.request("POST", "/sessions", {"username": account, "password": f"wrong-proxied-{n}"},
+                                headers={"X-Forwarded-For": "203.0.113.50, 198.51.100.77"})[0]
+        if status != 401:
+            problems.append(f"wrong password {n} answered {status}")
+    held = server.request("POST", "/sessions", {"username": account, "password": server.password(account)},
+                          headers={"X-Forwarded-For": "198.51.100.77"})[0]
+    person = server.request("POST", "/sessions", {"username": account, "password": server.password(account)},
+                            headers={"X-Forwarded-For": "198.51.100.78"})[0]
+    if held == 201:
+        problems.append("the guesser's address was not held back")
+    if person != 201:
+        problems.append(f"the person behind the same proxy was held back too ({person})")
+    return problems
+
+
 CASES = [lockout_race, impersonation, control_characters, open_redirect, account_oracle, bcrypt_flood, file_modes, csrf_binding,
-         chunked_body, loose_input, host_header, evidence_headers, security_headers]
+         chunked_body, loose_input, host_header, evidence_headers, security_headers, spoofed_forwarded_for]
 
 
 def main():
@@ -384,9 +424,12 @@ def main():
     started = time.time()
     try:
         # Case 1 on a server of its own, with bcrypt bounds wide enough to queue the whole burst.
-        wide = Server(binary, os.path.join(work, "wide"), ["--password-checks-queued", "32", "--password-checks-per-address", "32"])
+        # It also trusts loopback as a proxy, for case 17 (case 1 sends no X-Forwarded-For, so its peer stands).
+        wide = Server(binary, os.path.join(work, "wide"), ["--password-checks-queued", "32", "--password-checks-per-address", "32",
+                                                           "--trusted-proxy", "127.0.0.0/8", "--trusted-proxy", "::1"])
         try:
             lockout_race(wide)
+            trusted_proxy(wide)
         finally:
             wide.stop()
         server = Server(binary, os.path.join(work, "default"))
@@ -394,15 +437,47 @@ def main():
         try:
             for run in CASES[1:]:
                 run(server)
+            canaries.update(resident_names(server))
         finally:
             server.stop()
         for number, each in ((14, wide), (15, server)):
             check_log(each, number)
     finally:
+        keep_logs(work)
         shutil.rmtree(work, ignore_errors=True)
     failed = [number for number, _, problems in results if problems]
     print(f"{len(results) - len(failed)} of {len(results)} cases held ({time.time() - started:.1f} s)" + (f"; failed: {failed}" if failed else ""))
     return min(len(failed), 100)
+
+
+def keep_logs(work):
+    """With CIVIC_LOG_KEEP (scripts/test sets it), keeps each server's log and the run's canaries (the
+    secrets and names it handled, demo credentials included) for the whole run's canary search
+    (scripts/log-canary.py)."""
+    keep = os.environ.get("CIVIC_LOG_KEEP")
+    if not keep:
+        return
+    os.makedirs(keep, exist_ok=True)
+    found = set(canaries)
+    for name in ("wide", "default"):
+        log = os.path.join(work, name, "server.log")
+        if os.path.exists(log):
+            shutil.copyfile(log, os.path.join(keep, f"attack-{name}.log"))
+        credentials = os.path.join(work, name, "credentials.json")
+        if os.path.exists(credentials):
+            with open(credentials) as f:
+                for c in json.load(f):
+                    found.update(v for v in (c.get("token"), c.get("password")) if v)
+    with open(os.path.join(keep, "attack.canaries.json"), "w") as f:
+        json.dump(sorted(found), f)
+
+
+def resident_names(server):
+    """Personal names of demo residents, as canaries: none may reach a log."""
+    status, _, data, _ = server.request("GET", "/subjects?limit=50", token=server.token("demo-admin"))
+    if status != 200:
+        return []
+    return [item["name"] for item in problem_of(data).get("items", []) if isinstance(item.get("name"), str) and len(item["name"]) >= 6]
 
 
 def check_log(server, number):

@@ -687,6 +687,17 @@ class CrashTest:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+        # With CIVIC_LOG_KEEP (scripts/test): the servers' log and the demo credentials, for the whole run's
+        # canary search (scripts/log-canary.py).
+        log_keep = os.environ.get("CIVIC_LOG_KEEP")
+        if log_keep:
+            os.makedirs(log_keep, exist_ok=True)
+            name = f"crash-{os.getpid()}"
+            if os.path.exists(os.path.join(self.work, "server.log")):
+                shutil.copyfile(os.path.join(self.work, "server.log"), os.path.join(log_keep, name + ".log"))
+            secrets = sorted({v for c in (getattr(self, "credentials", None) or {}).values() for v in (c.get("token"), c.get("password")) if v})
+            with open(os.path.join(log_keep, name + ".canaries.json"), "w") as f:
+                json.dump(secrets, f)
         if self.cluster is not None:
             self.cluster.stop()
         if not keep:

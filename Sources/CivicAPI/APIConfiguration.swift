@@ -29,7 +29,10 @@ public struct APIConfiguration: Sendable {
     public var passwordChecksQueuedMax = 16
     public var passwordChecksPerAddressMax = 2
     public var bcryptCost: UInt8 = 12
+    /// Password lengths in characters (ASVS V2.1.1, V2.1.2): past bcrypt's 72 bytes a password is
+    /// hashed with SHA-256 first (`PasswordHasher.bcryptInput`), never cut short.
     public var passwordLengthMin = 12
+    public var passwordLengthMax = 128
     public var idempotencyRetentionSeconds: Int64 = 24 * 3600
     public var tokenCacheSeconds: Int64 = 5
     public var tokenCacheEntriesMax = 100_000
@@ -47,6 +50,8 @@ public struct APIConfiguration: Sendable {
     /// Where notice channels added over the API may point: no private networks, spool directories only
     /// inside a root (`civic serve --spool-root`, `--allow-private-webhooks`).
     public var deliveryGuard = DeliveryGuard()
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`civic serve --trusted-proxy`); none by default.
+    public var trustedProxies = TrustedProxies()
 
     public init() {}
 }

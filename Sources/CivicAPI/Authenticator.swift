@@ -145,10 +145,11 @@ public final class Authenticator: Sendable {
     /// An address worth keeping in the access trail: nil when the request had none (the command line, tests).
     static func recorded(_ address: String) -> String? { address == "unknown" ? nil : address }
 
-    /// Issues an API token for an account. `issuer` is the account that asked for it (nil from the
-    /// command line); who may issue a token to whom is decided by `APIServices.issueToken`.
+    /// Issues an API token for an account. `issuer` is the account that asked for it (from the command
+    /// line: `cli:<user>`, `CommandLineActor`); who may issue a token to whom is decided by `APIServices.issueToken`.
     public func issue(for account: Account.ID, scopes: Set<TokenScope>, days: Int, requestsPerSecond: Int?,
                       issuedBy issuer: Account.ID? = nil) async throws -> (TokenRecord, bearer: String) {
+        let issuer = issuer ?? CommandLineActor.current
         let time = now()
         let (id, bearer, secretHash) = TokenSecret.make()
         let token = TokenRecord(id: id, account: account, kind: .api, secretHash: secretHash, scopes: scopes, createdAt: time,

@@ -20,10 +20,32 @@ public struct Caller: Sendable {
     var principalKey: String? { account.map { "account:\($0.id.rawValue)" } }
 }
 
-/// The network address of the request being served (the peer of the connection; never a header a
-/// client can write), set by the authentication middleware. Sign-in throttles and bcrypt bounds key on it.
+/// The network address of the request being served (the peer of the connection, or the client named
+/// in `X-Forwarded-For` by a trusted proxy; never a header any other peer wrote), set by the
+/// authentication middleware. Sign-in throttles and bcrypt bounds key on it.
 public enum ClientAddress {
     @TaskLocal public static var current = "unknown"
+}
+
+/// Who acts when a command of the `civic` program (not a request) writes to the access trail:
+/// `cli:<user>`, the operating-system user running it (its name from the password database for the
+/// effective user id, else `$USER`/`$LOGNAME`, else `uid-N`). It is what the system says, not a
+/// proof: whoever runs `civic` on the database holds the database. Set by the command line; nil in
+/// the server. No account id may start with `cli:`.
+package enum CommandLineActor {
+    package static let prefix = "cli:"
+    @TaskLocal package static var current: Account.ID?
+
+    /// `cli:` and a user name, reduced to the characters identifiers allow.
+    package static func named(_ user: String) -> Account.ID {
+        let kept = String(user.unicodeScalars.map { scalar -> Character in
+            switch scalar {
+            case "A"..."Z", "a"..."z", "0"..."9", ".", "_", "-": Character(scalar)
+            default: "_"
+            }
+        }.prefix(64))
+        return Account.ID(prefix + (kept.isEmpty ? "unknown" : kept))
+    }
 }
 
 /// Decides whether a caller with a given reach may see a subject. Not being allowed to see a subject

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import HummingbirdBcrypt
 import NIOCore
 import NIOPosix
@@ -93,12 +95,22 @@ public final class PasswordHasher: Sendable {
     /// Checks a password against a bcrypt hash on the hashing threads.
     func verify(_ password: String, hash: String, decoy: Bool = false) async -> Bool {
         if decoy { decoyChecks.add(1, ordering: .relaxed) } else { checks.add(1, ordering: .relaxed) }
-        return (try? await Self.pool.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
+        return (try? await Self.pool.runIfActive { Bcrypt.verify(Self.bcryptInput(password), hash: hash) }) ?? false
     }
 
     /// Hashes a new password on the hashing threads (accounts made by an administrator, not anonymous
     /// callers, so no permit).
     static func hash(_ password: String, cost: UInt8) async throws -> String {
-        try await pool.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try await pool.runIfActive { Bcrypt.hash(bcryptInput(password), cost: cost) }
+    }
+
+    /// What bcrypt is given for a password. bcrypt reads at most 72 bytes, so a longer password
+    /// (64 Chinese characters are 192 bytes) would be cut short, and two passwords that share their
+    /// first 72 bytes would be one: past 72 bytes the password's SHA-256, in base64 with a prefix
+    /// (no NUL, 51 bytes), stands in for it. Passwords of 72 bytes or fewer are given as they are, so
+    /// every hash made before stays valid.
+    static func bcryptInput(_ password: String) -> String {
+        guard password.utf8.count > 72 else { return password }
+        return "sha256:" + Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }
 }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CivicAPI
 import CivicCore
 import Foundation
 
@@ -41,10 +42,15 @@ public struct Civic: AsyncParsableCommand {
                 }
                 throw error
             }
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            // What a command writes to the access trail names the operating-system user who ran it; the
+            // server's requests name their own callers, so `serve` runs without it.
+            let actor = command is ServeCommand ? nil : CommandLineActor.named(operatingSystemUser())
+            try await CommandLineActor.$current.withValue(actor) {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
             }
             return 0
         } catch let error as CivicError {
@@ -98,6 +104,17 @@ func suggestionNote(_ error: CivicError) -> String {
         note += "\nknown: \(shown)" + (suggestions.known.count > 24 ? " and \(suggestions.known.count - 24) more" : "")
     }
     return note
+}
+
+/// The name of the operating-system user running `civic`: the password database's entry for the
+/// effective user id, else `USER` or `LOGNAME` from the environment, else `uid-N`.
+func operatingSystemUser() -> String {
+    let uid = geteuid()
+    if let entry = getpwuid(uid), let name = entry.pointee.pw_name, let text = String(validatingCString: name), !text.isEmpty {
+        return text
+    }
+    let environment = ProcessInfo.processInfo.environment
+    return environment["USER"] ?? environment["LOGNAME"] ?? "uid-\(uid)"
 }
 
 /// Names the database a storage failure happened in, when the message does not already: SQLite's

@@ -18,10 +18,13 @@ public struct DeliveryGuard: Sendable {
     public var allowPrivateNetworks: Bool
     /// The directory every spool channel must be inside; without one, spool channels are refused.
     public var spoolRoot: String?
+    /// Turns a host name into its addresses (as text): the system's resolver, or a stub in tests.
+    public var resolver: @Sendable (String) -> [String]
 
-    public init(allowPrivateNetworks: Bool = false, spoolRoot: String? = nil) {
+    public init(allowPrivateNetworks: Bool = false, spoolRoot: String? = nil, resolver: @escaping @Sendable (String) -> [String] = DeliveryGuard.resolve) {
         self.allowPrivateNetworks = allowPrivateNetworks
         self.spoolRoot = spoolRoot
+        self.resolver = resolver
     }
 
     /// Whether an IP address (v4 or v6, as text) is loopback, link-local, private, shared, multicast,
@@ -91,13 +94,27 @@ public struct DeliveryGuard: Sendable {
     /// Resolves a webhook's host and refuses it if any of its addresses is internal, so a public name
     /// that points inside cannot be used to reach it.
     public func checkResolved(host: String) throws(CivicError) {
-        if allowPrivateNetworks { return }
-        for address in Self.resolve(host) where Self.isInternal(address) == true {
-            throw CivicError(.refused, "the webhook host '\(host.prefix(80))' resolves to an address on this machine or a private network (\(address))")
-        }
+        _ = try checkedAddresses(host: host)
     }
 
-    static func resolve(_ host: String) -> [String] {
+    /// Resolves a webhook's host once and checks every address it has; the delivery then connects to
+    /// one of exactly these (`PinnedHTTPClient`), never resolving again. An address literal is its
+    /// own answer. A name with no address is refused.
+    public func checkedAddresses(host: String) throws(CivicError) -> [String] {
+        var literal = host
+        if literal.hasPrefix("["), literal.hasSuffix("]") { literal = String(literal.dropFirst().dropLast()) }
+        let addresses = Self.isInternal(literal) != nil ? [literal] : Array(resolver(host).prefix(64))
+        guard !addresses.isEmpty else {
+            throw CivicError(.notFound, "the webhook host '\(host.prefix(80))' has no address")
+        }
+        if allowPrivateNetworks { return addresses }
+        for address in addresses where Self.isInternal(address) != false {
+            throw CivicError(.refused, "the webhook host '\(host.prefix(80))' resolves to an address on this machine or a private network (\(address))")
+        }
+        return addresses
+    }
+
+    @Sendable public static func resolve(_ host: String) -> [String] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc) || canImport(Musl)

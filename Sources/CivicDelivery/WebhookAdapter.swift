@@ -1,9 +1,7 @@
 public import CivicCore
 import Crypto
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
 
 /// Posts each notice as JSON to the channel's URL (an operator's SMS or letter gateway).
 ///
@@ -12,9 +10,11 @@ import FoundationNetworking
 /// sha256=<hex HMAC-SHA256 of the body>`. Any answer other than 2xx, or no answer within the
 /// timeout, is a failure that the outbox retries later.
 ///
-/// The URL is checked at every delivery (`DeliveryGuard`): its host, once resolved, must not be on
-/// this machine or a private network unless the operator allowed that, and a redirect is never
-/// followed (a public gateway cannot bounce the request inside).
+/// The URL is checked at every delivery (`DeliveryGuard`): its host is resolved once, none of its
+/// addresses may be on this machine or a private network unless the operator allowed that, and the
+/// request goes to a checked address (`PinnedHTTPClient`: no second resolution, so no DNS rebinding;
+/// `Host`, SNI and certificate verification still use the name). A redirect is never followed (a
+/// public gateway cannot bounce the request inside).
 public struct WebhookAdapter: NoticeChannelAdapter {
     public let kind = DeliveryChannel.Kind.webhook
     public var timeoutSeconds: Double
@@ -24,16 +24,6 @@ public struct WebhookAdapter: NoticeChannelAdapter {
         self.timeoutSeconds = timeoutSeconds
         self.guard_ = deliveryGuard
     }
-
-    /// Answers every redirect with "do not follow": the 3xx itself comes back, and counts as a failure.
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-            completionHandler(nil)
-        }
-    }
-
-    static let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
 
     public static func signature(of body: Data, secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
@@ -45,23 +35,31 @@ public struct WebhookAdapter: NoticeChannelAdapter {
             throw CivicError(.invalidInput, "channel '\(channel.id)' has no usable URL")
         }
         try guard_.checkWebhook(channel.target)
-        try guard_.checkResolved(host: host)
+        let addresses = try guard_.checkedAddresses(host: host)
         let body = try NoticePayload(channel: channel.id, notice: notice).encoded()
-        var request = URLRequest(url: url, timeoutInterval: timeoutSeconds)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("\(notice.id.rawValue)/\(channel.id.rawValue)", forHTTPHeaderField: "Idempotency-Key")
-        if let secret = channel.secret { request.setValue(Self.signature(of: body, secret: secret), forHTTPHeaderField: "X-Civic-Signature") }
-        let response: URLResponse
-        do {
-            (_, response) = try await Self.session.data(for: request)
-        } catch {
-            throw CivicError(.storage, "webhook \(url.host ?? "?") did not answer: \(error.localizedDescription)")
+        var headers = [("Content-Type", "application/json"), ("Idempotency-Key", "\(notice.id.rawValue)/\(channel.id.rawValue)")]
+        if let secret = channel.secret { headers.append(("X-Civic-Signature", Self.signature(of: body, secret: secret))) }
+        let port = url.port ?? (url.scheme == "https" ? 443 : 80)
+        var failure = "no address"
+        // The checked addresses in the resolver's order; the first that answers takes the request.
+        for address in addresses.prefix(4) {
+            let socketAddress: SocketAddress
+            do { socketAddress = try SocketAddress(ipAddress: address, port: port) } catch { continue }
+            let response: PinnedHTTPClient.Response
+            do {
+                response = try await PinnedHTTPClient.post(to: socketAddress, url: url, host: host, headers: headers, body: body,
+                                                            timeoutSeconds: timeoutSeconds)
+            } catch {
+                failure = "\(error)"
+                continue
+            }
+            // A redirect is never followed: the 3xx itself is a failure, like any answer but 2xx.
+            guard (200..<300).contains(response.status) else {
+                throw CivicError(.storage, "webhook \(host) answered HTTP \(response.status)")
+            }
+            return
         }
-        guard let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) else {
-            throw CivicError(.storage, "webhook \(url.host ?? "?") answered HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
+        throw CivicError(.storage, "webhook \(host) did not answer: \(failure.prefix(200))")
     }
 }
 

@@ -408,3 +408,141 @@ import Testing
         }
     }
 }
+
+/// `X-Forwarded-For` from a trusted proxy only (`civic serve --trusted-proxy`): the client address the
+/// sign-in throttle, the bcrypt bound and the per-address rate limit key on.
+@Suite struct TrustedProxyTests {
+    static func signIn(_ client: some TestClientProtocol, _ password: String, forwardedFor: String) async throws -> TestResponse {
+        try await client.call(.post, "/sessions", json: #"{"username":"demo-reviewer","password":"\#(password)"}"#,
+                              headers: ["X-Forwarded-For": forwardedFor])
+    }
+
+    @Test("a header from a peer that is not a trusted proxy changes nothing: failures count against the peer's address")
+    func spoofedHeaderIsIgnored() async throws {
+        let world = try await TestWorld.make()
+        let free = world.services.configuration.signInThrottle.freeFailures
+        try await world.application().test(.live) { client in
+            for attempt in 0..<free {
+                // A guesser names a new address every time, hoping for a fresh throttle each time.
+                let guess = try await Self.signIn(client, "wrong-password-\(attempt)", forwardedFor: "198.51.100.\(attempt + 1)")
+                #expect(guess.status == .unauthorized)
+            }
+            let peer = try await world.access.signInFailures("demo-reviewer", from: "127.0.0.1")
+            let named = try await world.access.signInFailures("demo-reviewer", from: "198.51.100.1")
+            #expect(peer.failures == free)
+            #expect(named.failures == 0)
+            // So the right password now waits like any other attempt from this peer.
+            let right = try await Self.signIn(client, world.passwords["demo-reviewer"]!, forwardedFor: "203.0.113.9")
+            #expect(right.status == .unauthorized)
+        }
+    }
+
+    @Test("behind a trusted proxy two clients are throttled apart: one guesser does not hold back the person")
+    func trustedProxySeparatesClients() async throws {
+        let world = try await TestWorld.make { $0.trustedProxies = TrustedProxies([TrustedProxies.Range("127.0.0.0/8")!, TrustedProxies.Range("::1")!]) }
+        let free = world.services.configuration.signInThrottle.freeFailures
+        try await world.application().test(.live) { client in
+            for attempt in 0..<free {
+                // The guesser writes its own header too; the proxy appends the address it saw.
+                let status = try await Self.signIn(client, "wrong-password-\(attempt)", forwardedFor: "203.0.113.9, 198.51.100.7").status
+                #expect(status == .unauthorized)
+            }
+            let guesser = try await world.access.signInFailures("demo-reviewer", from: "198.51.100.7")
+            let written = try await world.access.signInFailures("demo-reviewer", from: "203.0.113.9")
+            let proxy = try await world.access.signInFailures("demo-reviewer", from: "127.0.0.1")
+            #expect(guesser.failures == free)
+            #expect(written.failures == 0)
+            #expect(proxy.failures == 0)
+            let password = world.passwords["demo-reviewer"]!
+            let held = try await Self.signIn(client, password, forwardedFor: "198.51.100.7")
+            let person = try await Self.signIn(client, password, forwardedFor: "203.0.113.5")
+            #expect(held.status == .unauthorized)
+            #expect(person.status == .created)
+        }
+    }
+
+    @Test("the rightmost untrusted address is the client; malformed headers and untrusted peers leave the peer")
+    func choosingTheAddress() {
+        let proxies = TrustedProxies([TrustedProxies.Range("10.0.0.0/8")!, TrustedProxies.Range("2001:db8:1::/48")!])
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: ["192.0.2.1, 198.51.100.2, 10.9.9.9"]) == "198.51.100.2")
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: ["192.0.2.1", "2001:DB8:2::0:1"]) == "2001:db8:2::1")
+        #expect(proxies.clientAddress(peer: "2001:db8:1::5", forwardedFor: ["198.51.100.2"]) == "198.51.100.2")
+        #expect(proxies.clientAddress(peer: "::ffff:10.0.0.1", forwardedFor: ["198.51.100.2"]) == "198.51.100.2")
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: ["10.0.0.7, 10.0.0.8"]) == "10.0.0.7")
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: ["198.51.100.2, not-an-address"]) == "10.1.2.3")
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: ["198.51.100.2:443"]) == "10.1.2.3")
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: [""]) == "10.1.2.3")
+        #expect(proxies.clientAddress(peer: "10.1.2.3", forwardedFor: []) == "10.1.2.3")
+        #expect(proxies.clientAddress(peer: "192.0.2.50", forwardedFor: ["198.51.100.2"]) == "192.0.2.50")
+        #expect(TrustedProxies().clientAddress(peer: "10.1.2.3", forwardedFor: ["198.51.100.2"]) == "10.1.2.3")
+        #expect(TrustedProxies.Range("10.0.0.0/33") == nil)
+        #expect(TrustedProxies.Range("10.0.0/8") == nil)
+        #expect(TrustedProxies.Range("fe80::/129") == nil)
+        #expect(TrustedProxies.Range("10.0.0.0/+8") == nil)
+        #expect(TrustedProxies.Range("10.1.2.3/8")?.description == "10.0.0.0/8")
+    }
+}
+
+/// New passwords (ASVS V2.1.1-V2.1.9): 12 to 128 characters of any kind, never cut short, and not
+/// among the most common passwords.
+@Suite struct PasswordPolicyTests {
+    static func create(_ client: some TestClientProtocol, _ world: TestWorld, id: String, password: String) async throws -> TestResponse {
+        let body = try JSONSerialization.data(withJSONObject: ["id": id, "role": "auditor", "displayName": "Password test", "password": password])
+        return try await client.call(.post, "/accounts", token: world.token(.administrator), json: String(decoding: body, as: UTF8.self))
+    }
+
+    @Test("a common password is refused in any case with a 400 naming the field, and no account is made")
+    func commonPasswordsAreRefused() async throws {
+        let world = try await TestWorld.make()
+        #expect(CommonPasswords.count >= 10_000)
+        try await world.application().test(.router) { client in
+            for (n, password) in ["1qaz2wsx3edc", "Q1W2E3R4T5Y6", "password1234"].enumerated() {
+                let refused = try await Self.create(client, world, id: "common-\(n)", password: password)
+                #expect(refused.status == .badRequest, "\(refused.text)")
+                #expect(refused.object["code"] as? String == "common-password")
+                #expect(refused.object["location"] as? String == "password")
+                let account = try await world.access.account(Account.ID("common-\(n)"))
+                #expect(account == nil)
+            }
+        }
+    }
+
+    @Test("12 to 128 characters of any script, spaces included, no composition rules; longer than 72 bytes is not cut short")
+    func lengthsAndUnicode() async throws {
+        let world = try await TestWorld.make()
+        try await world.application().test(.router) { client in
+            let chinese = String(repeating: "社会信用制度需要正当程序", count: 6) + "保障权利"    // 76 characters, 228 bytes
+            let refusals: [(String, String)] = [
+                (String(repeating: "k", count: 11), "password-length"), (String(repeating: "k", count: 129), "password-length"),
+                ("twelve chars\thidden", "password-control-characters"),   // NUL is refused earlier, at the API's edge
+            ]
+            for (n, (password, code)) in refusals.enumerated() {
+                let refused = try await Self.create(client, world, id: "refused-\(n)", password: password)
+                #expect(refused.status == .badRequest && refused.object["code"] as? String == code, "\(refused.text)")
+            }
+            for (n, password) in ["correct horse battery staple", chinese, String(repeating: "z", count: 128), "🔑 with an emoji key"].enumerated() {
+                let created = try await Self.create(client, world, id: "accepted-\(n)", password: password)
+                #expect(created.status == .created, "\(created.text)")
+                let signedIn = try await client.call(.post, "/sessions", json: String(
+                    decoding: try JSONSerialization.data(withJSONObject: ["username": "accepted-\(n)", "password": password]), as: UTF8.self))
+                #expect(signedIn.status == .created, "\(signedIn.text)")
+            }
+            // The same first 72 bytes with a different end is another password.
+            let imitation = String(chinese.dropLast()) + "益"
+            let refused = try await client.call(.post, "/sessions", json: String(
+                decoding: try JSONSerialization.data(withJSONObject: ["username": "accepted-1", "password": imitation]), as: UTF8.self))
+            #expect(refused.status == .unauthorized)
+        }
+        #expect(PasswordHasher.bcryptInput(String(repeating: "a", count: 72)) == String(repeating: "a", count: 72))
+        #expect(PasswordHasher.bcryptInput(String(repeating: "a", count: 73)).utf8.count <= 72)
+    }
+
+    @Test("account ids that look like command-line actors are refused")
+    func commandLineNamesAreKept() async throws {
+        let world = try await TestWorld.make()
+        try await world.application().test(.router) { client in
+            let refused = try await Self.create(client, world, id: "cli:root", password: "a-long-enough-password")
+            #expect(refused.status == .badRequest && refused.object["code"] as? String == "account-id-reserved" && refused.object["location"] as? String == "id")
+        }
+    }
+}

@@ -260,6 +260,12 @@ import Testing
             zh.cookies = admin.cookies
             let zhError = try await zh.post("/admin/accounts", good + [("password", "short")], tokenFrom: "/admin/accounts")
             #expect(zhError.text.contains("密码至少 12 个字符"))
+            // A common password (ASVS V2.1.7) is refused at the field, in the page's language.
+            let common = try await admin.post("/admin/accounts", good + [("password", "1qaz2wsx3edc")], tokenFrom: "/admin/accounts")
+            #expect(common.status == .unprocessableContent && common.text.contains("id=\"password-error\"")
+                    && common.text.contains("among the most common passwords"))
+            let zhCommon = try await zh.post("/admin/accounts", good + [("password", "Q1W2E3R4T5Y6")], tokenFrom: "/admin/accounts")
+            #expect(zhCommon.text.contains("该密码属于最常见的密码"))
             #expect(try await web.world.access.account(Account.ID("village-reviewer")) == nil)
 
             let created = try await admin.post("/admin/accounts", good + [("password", "a-long-enough-password")], tokenFrom: "/admin/accounts")

@@ -14,6 +14,7 @@ When a test fails, every browser it used leaves FAILED-<test>[-n].png beside the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -84,6 +85,15 @@ def server(request):
             # Keep the server's log with the screenshots (CI shows that folder); drop the demo database.
             if civic.log_path.exists():
                 shutil.copyfile(civic.log_path, harness.screenshot_directory().parent / "browser-server.log")
+            # With CIVIC_LOG_KEEP (scripts/test): the log and the demo credentials, for the whole run's canary
+            # search (scripts/log-canary.py).
+            log_keep = os.environ.get("CIVIC_LOG_KEEP")
+            if log_keep and civic.log_path.exists():
+                os.makedirs(log_keep, exist_ok=True)
+                shutil.copyfile(civic.log_path, os.path.join(log_keep, "browser-server.log"))
+                secrets = sorted({v for c in (civic.credentials or []) for v in (c.get("token"), c.get("password")) if v})
+                with open(os.path.join(log_keep, "browser.canaries.json"), "w") as f:
+                    json.dump(secrets, f)
             shutil.rmtree(directory, ignore_errors=True)
         if stopped not in (None, 0):
             _say(request, f"civic serve exited with status {stopped} on SIGINT; see ci-output/browser-server.log")

@@ -104,16 +104,36 @@ public struct AccountFactory: Sendable {
 
     public init(services: APIServices) { self.services = services }
 
+    /// A new password (ASVS V2.1): 12 to 128 characters of any kind, spaces and every script included,
+    /// with no rule about which kinds; no control characters (a NUL would end it early in bcrypt); and
+    /// not one of the most common passwords (`CommonPasswords`). The error's code says which.
+    public static func checkPassword(_ password: String, configuration: APIConfiguration) throws {
+        let lengths = configuration.passwordLengthMin...configuration.passwordLengthMax
+        guard lengths.contains(password.count) else {
+            throw APIError(.badRequest, code: "password-length",
+                           "a password must be \(lengths.lowerBound) to \(lengths.upperBound) characters long", at: "password")
+        }
+        guard !password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError(.badRequest, code: "password-control-characters", "a password must not contain control characters", at: "password")
+        }
+        guard !CommonPasswords.contains(password) else {
+            throw APIError(.badRequest, code: "common-password",
+                           "this password is among the \(CommonPasswords.count) most common passwords; choose another", at: "password")
+        }
+    }
+
     public func make(id: String, role: AccessRole, displayName: String, password: String?, actor: String?, measures: [String]) async throws -> Account {
         guard Account.ID.isValid(id) else { throw APIError(.badRequest, "account id is not valid: \(Account.ID.syntax)", at: "id") }
+        // The access trail names command-line actors `cli:<user>`; no account may look like one.
+        guard !id.lowercased().hasPrefix(CommandLineActor.prefix) else {
+            throw APIError(.badRequest, code: "account-id-reserved", "account ids starting with '\(CommandLineActor.prefix)' are kept for the command line", at: "id")
+        }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else { throw APIError(.badRequest, "displayName must be 1 to 200 characters", at: "displayName") }
         try Text.check(name, field: "displayName")
         var hash: String?
         if let password {
-            guard password.count >= services.configuration.passwordLengthMin, password.utf8.count <= 72 else {
-                throw APIError(.badRequest, "a password must be \(services.configuration.passwordLengthMin) to 72 bytes long", at: "password")
-            }
+            try Self.checkPassword(password, configuration: services.configuration)
             hash = try await Authenticator.hashPassword(password, cost: services.configuration.bcryptCost)
         }
         var actorID: Actor.ID?

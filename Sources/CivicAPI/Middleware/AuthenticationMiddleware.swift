@@ -1,9 +1,15 @@
 import CivicAccess
 import Hummingbird
 import NIOCore
+import HTTPTypes
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+}
 
 /// Finds the caller from the bearer token, then holds them to their rate limit: the token's own
 /// limit, or the server's; callers without a valid token are limited per address (a separate table).
+/// The address is the peer's, or the client a trusted proxy names (`TrustedProxies`).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let authenticator: Authenticator
@@ -14,7 +20,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let configuration: APIConfiguration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let peer = context.remoteAddress?.ipAddress
+        let address = configuration.trustedProxies.clientAddress(peer: peer, forwardedFor: request.headers[values: .xForwardedFor]) ?? "unknown"
         let caller: Caller
         do {
             caller = try await authenticator.authenticate(authorization: request.headers[.authorization])

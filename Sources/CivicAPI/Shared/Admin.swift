@@ -42,10 +42,10 @@ extension APIServices {
         authenticator.forget(token: TokenRecord.ID(text))
     }
 
-    /// Appends to the access trail an event by the caller of the request being served (nil from the
-    /// command line), from the request's address.
+    /// Appends to the access trail an event by the caller of the request being served, or by the
+    /// command line's user (`CommandLineActor`), from the request's address.
     package func audit(_ kind: AccessEvent.Kind, target: String?) async throws {
-        try await access.recordAccessEvent(AccessEvent(at: now(), kind: kind, actor: Caller.current.account?.id, target: target,
+        try await access.recordAccessEvent(AccessEvent(at: now(), kind: kind, actor: Caller.current.account?.id ?? CommandLineActor.current, target: target,
                                                        address: Authenticator.recorded(ClientAddress.current)))
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CSV
+import CivicAccess
+import CivicAPI
 import CivicCore
 import Foundation
 
@@ -9,16 +11,27 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Export the ledger, standings or subjects as JSON (one object per line) or CSV.",
         discussion: "Entries come in ledger sequence order, standings and subjects in id order, read page by page so any size fits in memory.")
     @OptionGroup var store: StoreOptions
+    @OptionGroup var access: AccessOptions
     @Option(help: "What to export: entries, standings or subjects.") var what: String = "entries"
     @Option(help: "json or csv.") var format: String = "json"
     @Option(help: "Output file; standard output when omitted.") var output: String?
 
     static let pageSize = 5_000
 
+    /// An export is recorded in the access trail like one over the API, by the command line's user
+    /// (`cli:<user>`), before anything is written: in the access database beside a SQLite ledger, or in the
+    /// PostgreSQL database itself (or the one --access-database names).
+    func recordInAccessTrail(ledger: any Store) async throws {
+        let trail = try await access.open(store, ledger: ledger)
+        try await trail.recordAccessEvent(AccessEvent(at: APIServices.wallClockSeconds(), kind: .export, actor: CommandLineActor.current,
+                                                      target: "\(what) (command line)"))
+    }
+
     func run() async throws {
         let engine = try await store.engine()
         guard ["json", "csv"].contains(format) else { throw CivicError(.invalidInput, "--format: '\(format)' is not json or csv") }
         guard ["entries", "standings", "subjects"].contains(what) else { throw CivicError(.invalidInput, "--what: '\(what)' is not entries, standings or subjects") }
+        try await recordInAccessTrail(ledger: engine.store)
         let sink = try Sink(path: output)
         var csv: CSVWriter?
         if format == "csv" {

@@ -52,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
     var spoolRoot: String?
     @Flag(name: .customLong("allow-private-webhooks"), help: "Let webhook channels added over the API point at loopback, link-local or private addresses.")
     var allowPrivateWebhooks = false
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp("A reverse proxy's address or range (CIDR, IPv4 or IPv6) whose X-Forwarded-For names the client; repeat for several. From any other peer the header is ignored.", valueName: "cidr"))
+    var trustedProxies: [String] = []
     @Option(name: .customLong("public-url"), help: ArgumentHelp("The address people reach the server at, for links such as a certificate's QR code (https makes cookies Secure). Without it, certificates carry no link, except with --demo, which links to the address it listens on.", valueName: "url"))
     var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
@@ -91,6 +93,12 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = APIConfiguration()
         configuration.strictTransportSecurity = secureCookies
         configuration.deliveryGuard = DeliveryGuard(allowPrivateNetworks: allowPrivateWebhooks, spoolRoot: spoolRoot)
+        configuration.trustedProxies = TrustedProxies(try trustedProxies.map { text in
+            guard let range = TrustedProxies.Range(text) else {
+                throw CivicError(.invalidInput, "--trusted-proxy: '\(text.prefix(60))' is not an IPv4 or IPv6 address or range (CIDR)")
+            }
+            return range
+        })
         configuration.requestsPerSecondDefault = tokenRate
         configuration.anonymousRequestsPerSecond = anonymousRate
         guard (0...10_000).contains(passwordChecksQueued), (1...10_000).contains(passwordChecksPerAddress) else {

@@ -43,9 +43,11 @@ extension WebServices {
                 let field = error.location ?? "id"
                 let message: String = switch field {
                 case "displayName": page.text("admin.accountNameInvalid")
-                case "password": page.text("admin.accountPasswordInvalid", ["min": String(self.api.configuration.passwordLengthMin)])
+                case "password" where error.code == "common-password": page.text("admin.accountPasswordCommon")
+                case "password": page.text("admin.accountPasswordInvalid", ["min": String(self.api.configuration.passwordLengthMin),
+                                                                            "max": String(self.api.configuration.passwordLengthMax)])
                 case "actor": page.text("admin.accountActorInvalid", ["role": page.text("roles." + role.rawValue)])
-                default: page.text("admin.accountIdInvalid")
+                default: page.text(error.code == "account-id-reserved" ? "admin.accountIdReserved" : "admin.accountIdInvalid")
                 }
                 return try await self.accountsPage(page, fields: fields, errors: [field: message], status: .unprocessableContent)
             }
@@ -116,7 +118,8 @@ extension WebServices {
                  "label": "\(actor.name) · " + actor.roles.map { page.text("roles." + $0.rawValue) }.sorted().joined(separator: page.text("common.listSeparator"))]
             },
             "canEdit": page.may(.createAccount), "fields": fields, "errors": errors,
-            "passwordHint": page.text("admin.accountPasswordHint", ["min": String(api.configuration.passwordLengthMin)]),
+            "passwordHint": page.text("admin.accountPasswordHint", ["min": String(api.configuration.passwordLengthMin),
+                                                                     "max": String(api.configuration.passwordLengthMax)]),
         ]
         return page.render("admin/accounts", title: page.text("admin.accountsTitle"), model: model, status: status)
     }
