@@ -16,7 +16,7 @@ extension Scale {
             return "stars \(scale.minimumStars)-\(scale.maximumStars), default \(scale.defaultStars), set each \(scale.period.rawValue), over \(dimensions)"
         case .weighted(let scale):
             let dimensions = scale.dimensions.map { "\($0.id) \($0.weight)% (base \($0.base))" }.joined(separator: ", ")
-            return "weighted \(scale.minimum)-\(scale.maximum) over \(dimensions)"
+            return "weighted \(scale.minimum)-\(scale.maximum) in steps of \(scale.step) over \(dimensions)"
         }
     }
 }
