@@ -83,8 +83,19 @@ extension Rule {
             ("evidence", evidence.map(\.description) ?? "-"), ("grace_days", graceDays.map(String.init) ?? "-"),
             ("expiry_days", expiryDays.map(String.init) ?? "-"),
             ("reporters", reporters.map(\.rawValue).sorted().joined(separator: ", ")),
-            ("grade_cap", gradeCap?.rawValue ?? "-"), ("approvals", String(approvalsRequired)),
+            ("grade_cap", gradeCapText), ("approvals", String(approvalsRequired)),
         ]
+    }
+}
+
+extension Rule {
+    /// "D", or "D, starts lock-in, until remedied" in the handbook's own words.
+    var gradeCapText: String {
+        guard let gradeCap else { return "-" }
+        var parts = [gradeCap.rawValue]
+        if gradeCapTerms?.startsLockIn == true { parts.append("starts lock-in") }
+        if gradeCapTerms?.untilRemedied == true { parts.append("until remedied") }
+        return parts.joined(separator: ", ")
     }
 }
 
