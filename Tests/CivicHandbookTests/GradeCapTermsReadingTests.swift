@@ -72,3 +72,19 @@ import Testing
         #expect(until?.messageZH?.hasPrefix("until 只能是 'remedied'") == true)
     }
 }
+
+/// The bundled Rongcheng handbook's court defaults, as configured from the reports.
+@Suite struct BundledGradeCapTermsTests {
+    @Test func rongchengsCourtDefaultsCapAtDUntilRemediedWithoutALock() throws {
+        // Proves both court-default rules (person and company) cap at D until remedied and start no lock-in, and D keeps its five-year lock-in for falls.
+        let handbook = try HandbookLoader.load(try demoHandbookText("rongcheng.yaml"), file: "rongcheng.yaml")
+        let rules = handbook.schemes.flatMap(\.rules).filter { ["R-COURT-DEFAULT", "R-JUDGMENT-UNENFORCED"].contains($0.id.rawValue) }
+        #expect(rules.count == 2)
+        for rule in rules {
+            #expect(rule.gradeCap == "D", "\(rule.id)")
+            #expect(rule.gradeCapTerms == GradeCapTerms(startsLockIn: false, untilRemedied: true), "\(rule.id)")
+        }
+        let city = try #require(handbook.schemes.first { $0.rules.contains { $0.id == "R-COURT-DEFAULT" } })
+        #expect(city.grades?.lockIn(for: "D")?.years == 5)
+    }
+}
