@@ -20,15 +20,21 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// The field path, such as `schemes[0].rules[3].points`; empty for the document itself.
     public var path: String
     public var message: String
+    /// The same message in Chinese, where the check publishes one (an operator may read either).
+    public var messageZH: String?
 
-    public init(severity: Severity, file: String, line: Int, column: Int, path: String, message: String) {
+    public init(severity: Severity, file: String, line: Int, column: Int, path: String, message: String, messageZH: String? = nil) {
         self.severity = severity
         self.file = file
         self.line = line
         self.column = column
         self.path = path
         self.message = message
+        self.messageZH = messageZH
     }
+
+    /// The message in `language` ("en" or "zh"); English where no Chinese text is published.
+    public func message(in language: String) -> String { language == "zh" ? messageZH ?? message : message }
 
     public var isError: Bool { severity == .error }
 

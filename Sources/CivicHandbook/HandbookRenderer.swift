@@ -46,7 +46,7 @@ public enum HandbookRenderer {
             lines.append(indent + "Rules")
             let rows = scheme.rules.map { rule -> [String] in
                 let points = rule.points?.signedDescription ?? "stars: \(rule.dimension?.rawValue ?? "-")"
-                let effect = [points, rule.gradeCap.map { "grade ≤ \($0)" }].compactMap { $0 }.joined(separator: ", ")
+                let effect = [points, rule.gradeCap.map { _ in "grade ≤ \(rule.gradeCapText)" }].compactMap { $0 }.joined(separator: ", ")
                 return [
                     rule.id.rawValue, rule.title.en, rule.title.zh, rule.category.code, effect,
                     rule.fineYuan.map { "\($0)" } ?? "", rule.cap?.summary ?? "", rule.evidence?.description ?? "",

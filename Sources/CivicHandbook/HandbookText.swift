@@ -16,7 +16,7 @@ extension Scale {
             return "stars \(scale.minimumStars)-\(scale.maximumStars), default \(scale.defaultStars), set each \(scale.period.rawValue), over \(dimensions)"
         case .weighted(let scale):
             let dimensions = scale.dimensions.map { "\($0.id) \($0.weight)% (base \($0.base))" }.joined(separator: ", ")
-            return "weighted \(scale.minimum)-\(scale.maximum) over \(dimensions)"
+            return "weighted \(scale.minimum)-\(scale.maximum) in steps of \(scale.step) over \(dimensions)"
         }
     }
 }
@@ -83,8 +83,19 @@ extension Rule {
             ("evidence", evidence.map(\.description) ?? "-"), ("grace_days", graceDays.map(String.init) ?? "-"),
             ("expiry_days", expiryDays.map(String.init) ?? "-"),
             ("reporters", reporters.map(\.rawValue).sorted().joined(separator: ", ")),
-            ("grade_cap", gradeCap?.rawValue ?? "-"), ("approvals", String(approvalsRequired)),
+            ("grade_cap", gradeCapText), ("approvals", String(approvalsRequired)),
         ]
+    }
+}
+
+extension Rule {
+    /// "D", or "D, starts lock-in, until remedied" in the handbook's own words.
+    var gradeCapText: String {
+        guard let gradeCap else { return "-" }
+        var parts = [gradeCap.rawValue]
+        if gradeCapTerms?.startsLockIn == true { parts.append("starts lock-in") }
+        if gradeCapTerms?.untilRemedied == true { parts.append("until remedied") }
+        return parts.joined(separator: ", ")
     }
 }
 

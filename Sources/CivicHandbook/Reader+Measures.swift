@@ -198,8 +198,9 @@ extension Reader {
             return .onList(kind)
         case "grade_at_least": return gradeReference(value, inner, context).map(Condition.gradeAtLeast)
         case "grade_at_most": return gradeReference(value, inner, context).map(Condition.gradeAtMost)
-        case "score_at_least": return points(value, inner).map(Condition.scoreAtLeast)
-        case "score_below": return points(value, inner).map(Condition.scoreBelow)
+        case "score_at_least", "score_below":
+            guard let threshold = points(value, inner), checkThreshold(threshold, context.scale, inner, value) else { return nil }
+            return key == "score_below" ? .scoreBelow(threshold) : .scoreAtLeast(threshold)
         case "rule_active":
             guard let rules = ruleReferences(value, inner, context) else { return nil }
             for (index, rule) in rules.enumerated() {

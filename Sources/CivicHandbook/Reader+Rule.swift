@@ -50,7 +50,8 @@ extension Reader {
         let grace = fields["grace_days"].map { days($0, path.key("grace_days")) }
         let expiry = fields["expiry_days"].map { days($0, path.key("expiry_days"), minimum: 1) }
         let reporters = fields["reporters"].map { self.reporters($0, path.key("reporters")) }
-        let gradeCap = fields["grade_cap"].map { gradeReference($0, path.key("grade_cap"), context) }
+        let gradeCapRead = fields["grade_cap"].map { self.gradeCap($0, path.key("grade_cap"), context) }
+        let gradeCap: Grade?? = gradeCapRead.map { $0?.grade }
         let approvals = fields["approvals"].map {
             integer($0, path.key("approvals"), in: 1...2, "is not a number of approvals: a report needs 1 or 2 distinct reviewers")
         }
@@ -77,7 +78,50 @@ extension Reader {
         return Rule(
             id: code, title: title, category: category, points: amount, dimension: dimension ?? nil, fineYuan: fine ?? nil,
             cap: cap ?? nil, minimumDurationDays: minimumDuration ?? nil, evidence: evidence ?? nil, graceDays: grace ?? nil,
-            expiryDays: expiry ?? nil, reporters: roles, gradeCap: gradeCap ?? nil, approvalsRequired: (approvals ?? nil) ?? 1)
+            expiryDays: expiry ?? nil, reporters: roles, gradeCap: gradeCap ?? nil, gradeCapTerms: (gradeCapRead ?? nil)?.terms,
+            approvalsRequired: (approvals ?? nil) ?? 1)
+    }
+
+    static let gradeCapKeys = ["grade", "lock_in", "until"]
+
+    /// `grade_cap: D`, or `{grade: D, lock_in: true, until: remedied}`: the cap may start the capped grade's
+    /// lock-in, and may hold until remedied rather than until the entry expires.
+    func gradeCap(_ node: Node, _ path: FieldPath, _ context: SchemeContext) -> (grade: Grade, terms: GradeCapTerms?)? {
+        if case .scalar = node { return gradeReference(node, path, context).map { ($0, nil) } }
+        guard let fields = fields(node, path, allowed: Reader.gradeCapKeys) else { return nil }
+        guard let gradeNode = required(fields, "grade", hint: "the grade the entry caps at, such as D"),
+              let grade = gradeReference(gradeNode, path.key("grade"), context) else { return nil }
+        var terms = GradeCapTerms()
+        var ok = true
+        if let lockNode = fields["lock_in"] {
+            switch lockNode.string {
+            case "true": terms.startsLockIn = true
+            case "false": terms.startsLockIn = false
+            default:
+                error(en: "lock_in is true or false, found \(Reader.describe(lockNode))",
+                      zh: "lock_in 只能是 true 或 false，实际为 \(Reader.describe(lockNode))", path.key("lock_in"), lockNode)
+                ok = false
+            }
+            if terms.startsLockIn, let grades = context.grades, grades.lockIn(for: grade) == nil {
+                error(en: "lock_in: true starts the lock-in of grade '\(grade)', but grades.lock_ins has none for it: add {grade: \(grade), years: N} to lock_ins or remove lock_in",
+                      zh: "lock_in: true 会启动 '\(grade)' 级的锁定期，但 grades.lock_ins 中没有该级的锁定期：请在 lock_ins 中加入 {grade: \(grade), years: N}，或删除 lock_in",
+                      path.key("lock_in"), lockNode)
+                ok = false
+            }
+        }
+        if let untilNode = fields["until"] {
+            switch untilNode.string {
+            case "remedied": terms.untilRemedied = true
+            case "expiry": terms.untilRemedied = false
+            default:
+                error(en: "until is 'remedied' (the cap holds until a remedy or correction, whatever the expiry) or 'expiry' (the default), found \(Reader.describe(untilNode))",
+                      zh: "until 只能是 'remedied'（封顶持续到纠正或更正，不因到期而失效）或 'expiry'（默认），实际为 \(Reader.describe(untilNode))",
+                      path.key("until"), untilNode)
+                ok = false
+            }
+        }
+        guard ok else { return nil }
+        return (grade, terms == GradeCapTerms() ? nil : terms)
     }
 
     /// A category from the fixed taxonomy; protected categories are refused with the reason.

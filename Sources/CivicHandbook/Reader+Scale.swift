@@ -6,7 +6,7 @@ extension Reader {
     static let scaleKeys: [String: [String]] = [
         "points": ["type", "base", "floor", "ceiling"],
         "stars": ["type", "dimensions", "minimum", "maximum", "default", "period"],
-        "weighted": ["type", "minimum", "maximum", "dimensions"],
+        "weighted": ["type", "minimum", "maximum", "dimensions", "precision"],
     ]
 
     func scale(_ node: Node, _ path: FieldPath) -> Scale? {
@@ -97,8 +97,29 @@ extension Reader {
             error("the minimum \(minimum) must be below the maximum \(maximum)", path.key("minimum"), fields["minimum"])
             return nil
         }
+        var precision: Points?
+        if let node = fields["precision"] {
+            guard let value = points(node, path.key("precision")) else { return nil }
+            let span = maximum - minimum
+            guard value.isPositive, value <= span, span.hundredths % value.hundredths == 0 else {
+                error(en: "precision \(value) does not divide the range \(minimum) to \(maximum) into whole steps: write a positive step such as 1 or 0.01 that the span \(span) is a multiple of",
+                      zh: "精度 \(value) 不能把 \(minimum) 至 \(maximum) 的分值范围分成整步：请填写能整除跨度 \(span) 的正数步长，如 1 或 0.01",
+                      path.key("precision"), node)
+                return nil
+            }
+            precision = value
+        }
         guard let dimensions else { return nil }
-        return WeightedScale(dimensions: dimensions, minimum: minimum, maximum: maximum)
+        let scale = WeightedScale(dimensions: dimensions, minimum: minimum, maximum: maximum, precision: precision)
+        if !scale.stepIsReachable {
+            let finest = scale.finestChange
+            let smallest = Points(hundredths: (finest.numerator + finest.denominator - 1) / finest.denominator)
+            error(en: "a step of \(scale.step) is finer than the smallest change this scale can make (about \(smallest)), so some thresholds could never be reached: declare a coarser 'precision'",
+                  zh: "步长 \(scale.step) 小于本量表可能的最小变化（约 \(smallest)），部分门槛将无法达到：请声明更粗的 precision",
+                  path.key("precision"), fields["precision"] ?? fields.node)
+            return nil
+        }
+        return scale
     }
 
     private func weightedDimensions(_ node: Node, _ path: FieldPath) -> [WeightedDimension]? {
@@ -130,5 +151,21 @@ extension Reader {
             return nil
         }
         return result
+    }
+
+    /// A score threshold (a band minimum, a condition) on a weighted scale must be a score the scale can give:
+    /// a whole number of steps above the minimum. Returns false after reporting when it is not. Thresholds
+    /// above the scale's top are left to the checks that know what they belong to.
+    func checkThreshold(_ threshold: Points, _ scale: Scale?, _ path: FieldPath, _ node: Node?) -> Bool {
+        guard case .weighted(let weighted)? = scale, threshold <= weighted.maximum, !weighted.canReach(threshold) else { return true }
+        error(en: "threshold \(threshold) cannot be reached: scores on this scale are \(weighted.minimum) plus whole steps of \(weighted.step) (its precision), so write a multiple of the step such as \(nearestStep(below: threshold, weighted))",
+              zh: "门槛 \(threshold) 无法达到：本量表的分数为 \(weighted.minimum) 加上若干个 \(weighted.step) 的整步（其精度），请填写整步的分值，如 \(nearestStep(below: threshold, weighted))",
+              path, node)
+        return false
+    }
+
+    private func nearestStep(below threshold: Points, _ scale: WeightedScale) -> Points {
+        let steps = (threshold - scale.minimum).hundredths / scale.step.hundredths
+        return scale.minimum + Points(hundredths: steps * scale.step.hundredths)
     }
 }

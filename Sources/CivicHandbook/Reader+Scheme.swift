@@ -182,6 +182,7 @@ extension Reader {
                           itemPath.key("minimum"), idNode(item, key: "minimum"))
                     ok = false
                 }
+                if !checkThreshold(band.minimum, scale, itemPath.key("minimum"), idNode(item, key: "minimum")) { ok = false }
                 if let range = scale.flatMap(Reader.range), band.minimum > range.upperBound {
                     warning("no score can reach grade '\(band.grade)': its minimum \(band.minimum) is above the scale's top, \(range.upperBound)",
                             itemPath.key("minimum"), idNode(item, key: "minimum"))

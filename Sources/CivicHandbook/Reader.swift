@@ -57,12 +57,18 @@ final class Reader {
         report(.warning, message, path, node)
     }
 
-    func report(_ severity: Diagnostic.Severity, _ message: String, _ path: FieldPath, line: Int, column: Int) {
-        diagnostics.append(Diagnostic(severity: severity, file: file, line: line, column: column, path: path.description, message: message))
+    /// An error published in both languages.
+    func error(en message: String, zh messageZH: String, _ path: FieldPath, _ node: Node?) {
+        report(.error, message, path, node, zh: messageZH)
     }
 
-    private func report(_ severity: Diagnostic.Severity, _ message: String, _ path: FieldPath, _ node: Node?) {
-        report(severity, message, path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0)
+    func report(_ severity: Diagnostic.Severity, _ message: String, _ path: FieldPath, line: Int, column: Int, zh messageZH: String? = nil) {
+        diagnostics.append(Diagnostic(severity: severity, file: file, line: line, column: column, path: path.description, message: message,
+                                      messageZH: messageZH))
+    }
+
+    private func report(_ severity: Diagnostic.Severity, _ message: String, _ path: FieldPath, _ node: Node?, zh messageZH: String? = nil) {
+        report(severity, message, path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, zh: messageZH)
     }
 
     /// Diagnostics in file order; problems found at the same place keep the order they were found in.

@@ -114,6 +114,7 @@ extension Entry {
         text.field(stars.map(Int64.init)); text.field(occurredOn); text.field(effectiveOn); text.field(expiresOn)
         text.field(gradeCap?.rawValue); text.field(report?.rawValue); text.field(array: decisions.map(\.rawValue))
         text.field(references?.rawValue); text.field(recordedOn); text.field(recordedBy.rawValue); text.field(note)
+        text.field(gradeCapLockYears.map(Int64.init)); text.field(gradeCapUntilRemedied == true ? Int64(1) : nil)
     }
 }
 

@@ -303,7 +303,11 @@ extension Entry {
         table: "entry",
         names: ["sequence", "id", "kind", "subject", "scheme", "handbook_jurisdiction", "handbook_version", "rule", "category",
                 "points", "dimension", "stars", "occurred_on", "effective_on", "expires_on", "grade_cap", "report", "decisions",
-                "referenced_entry", "recorded_on", "recorded_by", "note"])
+                "referenced_entry", "recorded_on", "recorded_by", "note", "grade_cap_lock_years", "grade_cap_until_remedied"])
+
+    /// The same columns as a migration older than entry-cap-terms (8) reads them: the cap terms did not exist
+    /// yet, so no entry had any.
+    static let listBeforeCapTerms = (table.names.dropLast(2) + ["NULL::bigint", "NULL::bigint"]).joined(separator: ", ")
 
     func bind(_ bindings: inout PostgresBindings) {
         bindings.append(sequence); bindings.append(id.rawValue); bindings.append(kind.rawValue); bindings.append(subject.rawValue)
@@ -313,6 +317,7 @@ extension Entry {
         bindings.append(effectiveOn.stored); bindings.append(expiresOn?.stored); bindings.append(gradeCap?.rawValue)
         bindings.append(report?.rawValue); bindings.append(decisions.map(\.rawValue)); bindings.append(references?.rawValue)
         bindings.append(recordedOn.stored); bindings.append(recordedBy.rawValue); bindings.append(note)
+        bindings.append(gradeCapLockYears.map(Int64.init)); bindings.append(gradeCapUntilRemedied == true ? Int64(1) : nil)
     }
 
     init(reading row: PostgresRow) throws {
@@ -341,7 +346,8 @@ extension Entry {
             handbookJurisdiction: handbookJurisdiction, handbookVersion: handbookVersion, rule: rule, category: category,
             points: points, dimension: dimension, stars: stars, occurredOn: occurredOn, effectiveOn: effectiveOn,
             expiresOn: expiresOn, gradeCap: gradeCap, report: report, decisions: decisions, references: references,
-            recordedOn: try reader.day(), recordedBy: try reader.identifier(), note: try reader.text())
+            recordedOn: try reader.day(), recordedBy: try reader.identifier(), note: try reader.text(),
+            gradeCapLockYears: try reader.optionalInt(), gradeCapUntilRemedied: try reader.optionalInt() == 1)
     }
 }
 

@@ -51,7 +51,15 @@ enum PostgresSchema {
         Migration(version: 5, name: "due-process", sql: dueProcess),
         Migration(version: 6, name: "transparency-log", sql: transparencyLog, then: PostgresStore.backfillLog),
         Migration(version: 7, name: "standings-hold", sql: standingsHold),
+        Migration(version: 8, name: "entry-cap-terms", sql: entryCapTerms),
     ]
+
+    /// The terms of an entry's grade cap, frozen when it is written (`Entry.gradeCapLockYears`,
+    /// `Entry.gradeCapUntilRemedied`); entries written before have neither, which is what they meant.
+    static let entryCapTerms = """
+        ALTER TABLE entry ADD COLUMN grade_cap_lock_years BIGINT CHECK (grade_cap_lock_years IS NULL OR grade_cap_lock_years BETWEEN 1 AND 100);
+        ALTER TABLE entry ADD COLUMN grade_cap_until_remedied BIGINT CHECK (grade_cap_until_remedied IS NULL OR grade_cap_until_remedied = 1);
+        """
 
     /// The day a standing may next change and the last entry its fold saw, so a cycle close folds again
     /// only what may have changed; standings stored before have neither and are folded at the next close.

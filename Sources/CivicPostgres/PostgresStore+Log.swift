@@ -89,7 +89,7 @@ extension PostgresStore: TransparencyLogStore {
             var after: Int64 = 0
             while true {
                 let entries = try await connection.query(
-                    "SELECT \(unescaped: Entry.table.list) FROM entry WHERE sequence > \(after) ORDER BY sequence LIMIT 50000",
+                    "SELECT \(unescaped: Entry.listBeforeCapTerms) FROM entry WHERE sequence > \(after) ORDER BY sequence LIMIT 50000",
                     logger: logger
                 ).collect().map(Entry.init(reading:))
                 guard let last = entries.last else { break }

@@ -360,7 +360,15 @@ extension Entry {
     static let columns = """
         sequence, id, kind, subject, scheme, handbook_jurisdiction, handbook_version, rule, category, points, \
         dimension, stars, occurred_on, effective_on, expires_on, grade_cap, report, decisions, referenced_entry, \
-        recorded_on, recorded_by, note
+        recorded_on, recorded_by, note, grade_cap_lock_years, grade_cap_until_remedied
+        """
+
+    /// The same columns as a migration older than v6-entry-cap-terms reads them: the cap terms did not exist
+    /// yet, so no entry had any.
+    static let columnsBeforeCapTerms = """
+        sequence, id, kind, subject, scheme, handbook_jurisdiction, handbook_version, rule, category, points, \
+        dimension, stars, occurred_on, effective_on, expires_on, grade_cap, report, decisions, referenced_entry, \
+        recorded_on, recorded_by, note, NULL, NULL
         """
 
     var arguments: StatementArguments {
@@ -368,7 +376,8 @@ extension Entry {
          handbookVersion, rule?.rawValue, category, points.hundredths, dimension?.rawValue, stars,
          occurredOn.map { Int64($0.ordinal) }, Int64(effectiveOn.ordinal), expiresOn.map { Int64($0.ordinal) },
          gradeCap?.rawValue, report?.rawValue, JSONColumn.array(decisions.lazy.map(\.rawValue)), references?.rawValue,
-         Int64(recordedOn.ordinal), recordedBy.rawValue, note]
+         Int64(recordedOn.ordinal), recordedBy.rawValue, note, gradeCapLockYears.map { Int64($0) },
+         gradeCapUntilRemedied == true ? 1 as Int64? : nil]
     }
 
     init(reading row: Row) throws {
@@ -401,7 +410,8 @@ extension Entry {
             handbookJurisdiction: handbookJurisdiction, handbookVersion: handbookVersion, rule: rule, category: category,
             points: points, dimension: dimension, stars: stars, occurredOn: occurredOn, effectiveOn: effectiveOn,
             expiresOn: expiresOn, gradeCap: gradeCap, report: report, decisions: decisions, references: references,
-            recordedOn: try reader.day(), recordedBy: try reader.identifier(), note: try reader.text())
+            recordedOn: try reader.day(), recordedBy: try reader.identifier(), note: try reader.text(),
+            gradeCapLockYears: try reader.optionalInt(), gradeCapUntilRemedied: try reader.optionalInt() == 1)
     }
 }
 

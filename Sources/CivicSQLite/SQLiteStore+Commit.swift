@@ -81,7 +81,7 @@ extension SQLiteStore {
             [$0.id.rawValue, $0.subject.rawValue, $0.entry?.rawValue, $0.createdOn.ordinal, try JSONColumn.encode($0)]
         }
         try insert(changes.entries, as: .entry,
-                   sql: "INSERT INTO entry (\(Entry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", in: db) {
+                   sql: "INSERT INTO entry (\(Entry.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", in: db) {
             $0.arguments
         }
         try replace(changes.standings, in: db)

@@ -176,11 +176,13 @@ extension Schema {
                 try SQLiteStore.appendToLog(records.map { PendingLeaf($0, sequence: nil) }, in: db)
                 continue
             }
-            // The ledger in sequence order, a page at a time.
+            // The ledger in sequence order, a page at a time. A ledger older than the cap terms has no column for them.
+            let hasCapTerms = try db.columns(in: "entry").contains { $0.name == "grade_cap_lock_years" }
+            let columns = hasCapTerms ? Entry.columns : Entry.columnsBeforeCapTerms
             var after: Int64 = 0
             while true {
                 let entries = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT \(Entry.columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT 50000
+                    SELECT \(columns) FROM entry WHERE sequence > ? ORDER BY sequence LIMIT 50000
                     """), arguments: [after]).map { try Entry(reading: $0) }
                 guard let last = entries.last else { break }
                 try SQLiteStore.appendToLog(entries.map { PendingLeaf(LoggedRecord($0), sequence: $0.sequence) }, in: db)

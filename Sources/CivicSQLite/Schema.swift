@@ -30,7 +30,17 @@ enum Schema {
         migrator.registerMigration("v3-transparency-log", migrate: createTransparencyLog)
         migrator.registerMigration("v4-log-leaves-in-tiles", migrate: moveLeavesIntoTiles)
         migrator.registerMigration("v5-standings-hold", migrate: addStandingsHold)
+        migrator.registerMigration("v6-entry-cap-terms", migrate: addEntryCapTerms)
         return migrator
+    }
+
+    /// The terms of an entry's grade cap, frozen when it is written (`Entry.gradeCapLockYears`,
+    /// `Entry.gradeCapUntilRemedied`); entries written before have neither, which is what they meant.
+    private static func addEntryCapTerms(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE entry ADD COLUMN grade_cap_lock_years INTEGER CHECK (grade_cap_lock_years IS NULL OR grade_cap_lock_years BETWEEN 1 AND 100);
+            ALTER TABLE entry ADD COLUMN grade_cap_until_remedied INTEGER CHECK (grade_cap_until_remedied IS NULL OR grade_cap_until_remedied = 1);
+            """)
     }
 
     /// The day a standing may next change and the last entry its fold saw (`Standing.nextChange`,

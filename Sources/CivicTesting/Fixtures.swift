@@ -134,13 +134,15 @@ public func makeEntry(
     rule: Rule.ID? = nil, category: String? = nil, points: Points = Points(-3), dimension: Dimension.ID? = nil,
     stars: Int? = nil, occurredOn: Day? = nil, effectiveOn: Day = makeDay("2026-03-31"), expiresOn: Day? = nil,
     gradeCap: Grade? = nil, report: Report.ID? = nil, decisions: [Decision.ID] = [], references: Entry.ID? = nil,
-    recordedOn: Day = makeDay("2026-03-31"), recordedBy: Actor.ID = "admin-1", note: String = ""
+    recordedOn: Day = makeDay("2026-03-31"), recordedBy: Actor.ID = "admin-1", note: String = "",
+    gradeCapLockYears: Int? = nil, gradeCapUntilRemedied: Bool? = nil
 ) -> Entry {
     Entry(id: id ?? Entry.ID("entry-\(sequence)"), sequence: sequence, kind: kind, subject: subject, scheme: scheme,
           handbookJurisdiction: handbookJurisdiction, handbookVersion: handbookVersion, rule: rule, category: category,
           points: points, dimension: dimension, stars: stars, occurredOn: occurredOn, effectiveOn: effectiveOn,
           expiresOn: expiresOn, gradeCap: gradeCap, report: report, decisions: decisions, references: references,
-          recordedOn: recordedOn, recordedBy: recordedBy, note: note)
+          recordedOn: recordedOn, recordedBy: recordedBy, note: note, gradeCapLockYears: gradeCapLockYears,
+          gradeCapUntilRemedied: gradeCapUntilRemedied)
 }
 
 /// An entry at `sequence` with every optional field set (half points, a
@@ -151,7 +153,7 @@ public func makeEntryWithEveryField(sequence: Int64, id: Entry.ID? = nil, subjec
         sequence: sequence, id: id, kind: .correction, subject: subject, rule: "4.1", category: "sanitation",
         points: Points(hundredths: -250), dimension: "courtyard", stars: 4, occurredOn: makeDay("2026-03-02"),
         expiresOn: makeDay("2027-03-31"), gradeCap: "B", report: "report-1", decisions: ["decision-1", "decision-2"],
-        references: "entry-0", note: "Corrected after appeal — 已更正")
+        references: "entry-0", note: "Corrected after appeal — 已更正", gradeCapLockYears: 3, gradeCapUntilRemedied: true)
 }
 
 // MARK: - Projections

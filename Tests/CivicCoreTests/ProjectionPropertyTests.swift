@@ -11,7 +11,7 @@ import Testing
 
     /// One scheme with every kind of rule the fold treats differently.
     static func scheme() -> Scheme {
-        pointsScheme(
+        var scheme = pointsScheme(
             "prop-credit",
             rules: [
                 rule("good", Points(1), cap: Cap(count: 2, period: .month)),
@@ -32,6 +32,16 @@ import Testing
                 listCriterion("exemplary", .red, trigger: .gradeAtLeast("AAA"), duration: .whileTriggered),
             ],
             negativeExpiryDays: 500)
+        // A court default sends the subject straight to D, starts D's lock-in and holds until remedied; a public
+        // nuisance's cap starts B's lock-in: both kinds of cap terms in every random history.
+        for index in scheme.rules.indices {
+            switch scheme.rules[index].id {
+            case "court": scheme.rules[index].gradeCapTerms = GradeCapTerms(startsLockIn: true, untilRemedied: true)
+            case "nuisance": scheme.rules[index].gradeCapTerms = GradeCapTerms(startsLockIn: true)
+            default: break
+            }
+        }
+        return scheme
     }
 
     static let ruleIDs: [Rule.ID] = ["good", "good", "half", "big-good", "litter", "nuisance", "court", "loan", "tombstone"]

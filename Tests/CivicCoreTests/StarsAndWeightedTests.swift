@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func aWeightedCompanyScoreIsExactFixedPointOnZeroToOneHundred() async throws {
-        // Proves (40 x 75 + 35 x 100 + 25 x 87.5) / 100 = 86.875 rounds half away from zero to exactly 86.88 (grade B), and a clamped tax dimension gives 56.88 (C).
+        // Proves (40 x 75 + 35 x 100 + 25 x 87.5) / 100 = 86.875 is taken down to the hundredth, 86.87 (grade B), never rounded up, and a clamped tax dimension gives 56.87 (C).
         let world = try await TestWorld.make(schemes: [Self.companyCredit()], subjects: [company("jinhai-trading")])
         #expect(try await world.standing(of: "jinhai-trading", asOf: day("2026-03-01")).score == Points(100))
         #expect(try await world.standing(of: "jinhai-trading", asOf: day("2026-03-01")).grade == "A")
@@ -71,8 +71,8 @@ import Testing
         try await world.record("fine", about: "jinhai-trading", rule: "regulatory-fine", on: day("2026-03-09"))
         try await world.close(month("2026-03"), on: day("2026-03-31"))
         let scored = try #require(await world.storedStanding(of: "jinhai-trading"))
-        #expect(scored.score == Points(hundredths: 8688))
-        #expect(scored.score.description == "86.88")
+        #expect(scored.score == Points(hundredths: 8687))
+        #expect(scored.score.description == "86.87")
         #expect(scored.grade == "B")
         #expect(scored.dimensions == ["tax": Points(75), "judicial": Points(100), "regulatory": points("87.5")])
 
@@ -81,19 +81,77 @@ import Testing
         try await world.close(month("2026-04"), on: day("2026-04-30"))
         let evaded = try #require(await world.storedStanding(of: "jinhai-trading"))
         #expect(evaded.dimensions["tax"] == .zero)
-        #expect(evaded.score == Points(hundredths: 5688))
+        #expect(evaded.score == Points(hundredths: 5687))
         #expect(evaded.grade == "C")
     }
 
-    @Test func theWeightedFormulaRoundsThirdsToTheHundredth() {
-        // Proves equal weights over (90, 100, 100) give 96.666... exactly rounded to 96.67, and (0, 0, 0.01) to 0.
+    @Test func theWeightedFormulaTakesThirdsDownToTheHundredth() {
+        // Proves equal weights over (90, 100, 100) give 96.666... taken down to 96.66, and (0, 0, 0.01) to 0.
         let scale = WeightedScale(
             dimensions: ["a", "b", "c"].map { WeightedDimension(id: Dimension.ID($0), title: LocalizedText(en: $0, zh: $0), weight: 1, base: Points(100)) },
             minimum: .zero, maximum: Points(100))
-        #expect(scale.score(dimensionValues: ["a": Points(90)]) == Points(hundredths: 9667))
+        #expect(scale.score(dimensionValues: ["a": Points(90)]) == Points(hundredths: 9666))
         #expect(scale.score(dimensionValues: ["a": .zero, "b": .zero, "c": Points(hundredths: 1)]) == .zero)
         // Sesame's range: 350 + 600 x 0.5 = 650.
         let sesame = WeightedScale(dimensions: scale.dimensions, minimum: Points(350), maximum: Points(950))
         #expect(sesame.score(dimensionValues: ["a": Points(50), "b": Points(50), "c": Points(50)]) == Points(650))
+    }
+
+    /// Five dimensions with unequal published weights mapped onto 350-950, as a Sesame-style score.
+    static func fiveDimensions(precision: Points? = nil) -> WeightedScale {
+        let weights = [("history", 35), ("contracts", 25), ("assets", 20), ("profile", 15), ("deposits", 5)]
+        return WeightedScale(
+            dimensions: weights.map { WeightedDimension(id: Dimension.ID($0.0), title: LocalizedText(en: $0.0, zh: $0.0), weight: $0.1, base: Points(50)) },
+            minimum: Points(350), maximum: Points(950), precision: precision)
+    }
+
+    @Test func aScoreJustBelowAThresholdIsNeverShownAtIt() {
+        // Proves 650 - 0.003 (the 5% dimension 0.01 below 50) scores 649.99, not 650.00: it must not pass a 650 threshold.
+        let scale = Self.fiveDimensions()
+        let exactly = scale.score(dimensionValues: [:])
+        #expect(exactly == Points(650))
+        let justBelow = scale.score(dimensionValues: ["deposits": Points(hundredths: 4999)])
+        #expect(justBelow == Points(hundredths: 64999))
+        #expect(justBelow < Points(650))
+        // 650 + 0.003 stays at 650.00.
+        #expect(scale.score(dimensionValues: ["deposits": Points(hundredths: 5001)]) == Points(650))
+    }
+
+    @Test func aDeclaredPrecisionOfOnePointLandsExactlyOnSixHundredFifty() {
+        // Proves with precision 1 an exact 650.3 scores 650, 649.7 scores 649, 655.25 scores 655, and 950 stays reachable.
+        let scale = Self.fiveDimensions(precision: Points(1))
+        // deposits 51: 650 + 600 x 5 x 1 / 10000 = 650.3.
+        #expect(scale.score(dimensionValues: ["deposits": Points(51)]) == Points(650))
+        // deposits 49: 649.7 -> 649.
+        #expect(scale.score(dimensionValues: ["deposits": Points(49)]) == Points(649))
+        // history 52.5: 650 + 600 x 35 x 2.5 / 10000 = 655.25 -> 655.
+        #expect(scale.score(dimensionValues: ["history": points("52.5")]) == Points(655))
+        let top = Dictionary(uniqueKeysWithValues: scale.dimensions.map { ($0.id, Points(100)) })
+        #expect(scale.score(dimensionValues: top) == Points(950))
+        #expect(scale.canReach(Points(650)))
+        #expect(!scale.canReach(points("650.5")))
+        #expect(scale.stepIsReachable)
+    }
+
+    @Test func aThresholdOfSixHundredFiftyGradesTheExactValueNotARoundedOne() async throws {
+        // Proves through the fold and the store: a company 0.003 below 650 is graded B, one exactly at 650 A, and the stored standing equals a fresh fold.
+        let scale = Self.fiveDimensions()
+        let scheme = Scheme(
+            id: "sesame-style", title: LocalizedText(en: "s", zh: "s"), subjectKinds: [.organisation], scale: .weighted(scale),
+            grades: GradeScale(bands: [GradeBand(grade: "A", minimum: Points(650)), GradeBand(grade: "B", minimum: Points(350))]),
+            rules: [rule("late-payment", points("-0.01"), category: "financial-credit", dimension: "deposits"),
+                    rule("on-time", points("0.01"), category: "financial-credit", dimension: "deposits")])
+        let world = try await TestWorld.make(schemes: [scheme], subjects: [company("lanshan"), company("haibin")])
+        try await world.record("late", about: "lanshan", rule: "late-payment", on: day("2026-03-02"))
+        try await world.record("late-2", about: "haibin", rule: "late-payment", on: day("2026-03-02"))
+        try await world.record("on-time", about: "haibin", rule: "on-time", on: day("2026-03-03"))
+        try await world.close(month("2026-03"), on: day("2026-03-31"))
+        let below = try #require(await world.storedStanding(of: "lanshan"))
+        #expect(below.score == Points(hundredths: 64999))
+        #expect(below.grade == "B")
+        let at = try #require(await world.storedStanding(of: "haibin"))
+        #expect(at.score == Points(650))
+        #expect(at.grade == "A")
+        #expect(try await world.standing(of: "lanshan", asOf: day("2026-03-31")) == below)
     }
 }

@@ -90,7 +90,7 @@ struct SQLiteStoreTests {
         #expect(try await StoreSnapshot.capture(reopened) == before)
         let second = try SQLiteStore(path: path)
         let migrations = try await second.writer.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(migrations == ["v1-registry", "v1-workflow", "v1-ledger", "v1-projections", "v2-due-process", "v3-transparency-log", "v4-log-leaves-in-tiles", "v5-standings-hold"])
+        #expect(migrations == ["v1-registry", "v1-workflow", "v1-ledger", "v1-projections", "v2-due-process", "v3-transparency-log", "v4-log-leaves-in-tiles", "v5-standings-hold", "v6-entry-cap-terms"])
         #expect(try second.integrityCheck() == [])
 
         try await reopened.commit({

@@ -311,7 +311,9 @@ struct EntryPlanner {
             handbookVersion: handbook.version, rule: rule.id, category: rule.category.code, points: points,
             dimension: rule.dimension, stars: rule.isRating ? stars : nil, occurredOn: report.occurredOn, effectiveOn: today,
             expiresOn: expiryDays.map { today.adding(days: $0) }, gradeCap: rule.gradeCap, report: report.id,
-            decisions: approvals.map(\.id), recordedOn: today, recordedBy: recordedBy ?? approvals.last!.reviewer)
+            decisions: approvals.map(\.id), recordedOn: today, recordedBy: recordedBy ?? approvals.last!.reviewer,
+            gradeCapLockYears: rule.gradeCapTerms?.startsLockIn == true ? rule.gradeCap.flatMap { scheme.grades?.lockIn(for: $0)?.years } : nil,
+            gradeCapUntilRemedied: rule.gradeCap != nil && rule.gradeCapTerms?.untilRemedied == true)
         nextSequence += 1
         return Outcome(status: .entered, entry: entry)
     }

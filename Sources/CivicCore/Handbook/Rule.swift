@@ -24,6 +24,9 @@ public struct Rule: Hashable, Sendable, Codable, Identifiable {
     public var reporters: Set<ReporterRole>
     /// While the entry counts, the grade can be no higher than this ("automatic assignment to category B").
     public var gradeCap: Grade?
+    /// How the grade cap holds beyond the entry's points; `nil` for a cap that holds while the entry counts
+    /// and starts nothing.
+    public var gradeCapTerms: GradeCapTerms?
     /// How many distinct reviewers must approve (four eyes).
     public var approvalsRequired: Int
 
@@ -31,7 +34,7 @@ public struct Rule: Hashable, Sendable, Codable, Identifiable {
         id: ID, title: LocalizedText, category: Category, points: Points? = nil, dimension: Dimension.ID? = nil,
         fineYuan: Int? = nil, cap: Cap? = nil, minimumDurationDays: Int? = nil, evidence: EvidenceRequirement? = nil,
         graceDays: Int? = nil, expiryDays: Int? = nil, reporters: Set<ReporterRole> = [.assessor],
-        gradeCap: Grade? = nil, approvalsRequired: Int = 1
+        gradeCap: Grade? = nil, gradeCapTerms: GradeCapTerms? = nil, approvalsRequired: Int = 1
     ) {
         self.id = id
         self.title = title
@@ -46,6 +49,7 @@ public struct Rule: Hashable, Sendable, Codable, Identifiable {
         self.expiryDays = expiryDays
         self.reporters = reporters
         self.gradeCap = gradeCap
+        self.gradeCapTerms = gradeCapTerms
         self.approvalsRequired = approvalsRequired
     }
 
@@ -54,6 +58,23 @@ public struct Rule: Hashable, Sendable, Codable, Identifiable {
 
     /// True when the rule sets star ratings rather than adding points.
     public var isRating: Bool { points == nil }
+}
+
+/// What a rule's grade cap does beyond holding the grade while its entry counts.
+///
+/// "Straight down to D, locked for five years": the cap may start the lock-in of the grade it
+/// imposes, as a fall of the score would. A cap "until remedied" does not lapse when the entry's
+/// points expire; only a remedy or a correction ends it.
+public struct GradeCapTerms: Hashable, Sendable, Codable {
+    /// The entry's effective day starts the scheme's lock-in for the capped grade.
+    public var startsLockIn: Bool
+    /// The cap holds until a remedy or correction, whatever the entry's expiry.
+    public var untilRemedied: Bool
+
+    public init(startsLockIn: Bool = false, untilRemedied: Bool = false) {
+        self.startsLockIn = startsLockIn
+        self.untilRemedied = untilRemedied
+    }
 }
 
 public struct Cap: Hashable, Sendable, Codable {

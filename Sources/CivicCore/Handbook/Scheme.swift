@@ -172,31 +172,75 @@ public struct WeightedScale: Hashable, Sendable, Codable {
     public var dimensions: [WeightedDimension]
     public var minimum: Points
     public var maximum: Points
+    /// The declared step of a mapped score ("precision: 1" for whole points); `nil` takes `precisionDefault`.
+    ///
+    /// A mapped score is exact: it is the minimum plus the whole number of steps the weighted value reaches,
+    /// never rounded up. Every threshold a handbook publishes is a whole number of steps from the minimum
+    /// (lint checks it), so comparing a score with it is the same as comparing the exact value.
+    public var precision: Points?
 
     public static let dimensionMaximum = Points(100)
+    /// The step of a mapped score when the handbook declares none: a hundredth, the finest amount of points.
+    public static let precisionDefault = Points(hundredths: 1)
 
-    public init(dimensions: [WeightedDimension], minimum: Points, maximum: Points) {
+    public init(dimensions: [WeightedDimension], minimum: Points, maximum: Points, precision: Points? = nil) {
         self.dimensions = dimensions
         self.minimum = minimum
         self.maximum = maximum
+        self.precision = precision
     }
 
-    /// minimum + (maximum - minimum) x sum(weight x value) / (100 x sum(weight)), rounded half away from zero
-    /// to the hundredth; each value is clamped to 0...100 first.
+    /// The step scores move in: the declared precision or the default.
+    public var step: Points { precision ?? Self.precisionDefault }
+
+    /// minimum + (maximum - minimum) x sum(weight x value) / (100 x sum(weight)), taken down to a whole number of
+    /// `step`s above the minimum; each value is clamped to 0...100 first. All in integers: nothing is rounded
+    /// up, so a score at or above a threshold means the exact value is too.
     public func score(dimensionValues: [Dimension.ID: Points]) -> Points {
         let totalWeight = Int64(dimensions.reduce(0) { $0 + $1.weight })
-        guard totalWeight > 0 else { return minimum }
+        guard totalWeight > 0, step.isPositive else { return minimum }
         var weighted: Int64 = 0
         for dimension in dimensions {
             let value = (dimensionValues[dimension.id] ?? dimension.base).clamped(floor: .zero, ceiling: Self.dimensionMaximum)
             weighted += Int64(dimension.weight) * value.hundredths
         }
+        // The exact offset above the minimum, in hundredths, is numerator / denominator.
         let span = (maximum - minimum).hundredths
         let numerator = span * weighted
         let denominator = totalWeight * WeightedScale.dimensionMaximum.hundredths
-        let rounded = (numerator + denominator / 2) / denominator
-        return minimum + Points(hundredths: rounded)
+        let steps = numerator / (denominator * step.hundredths)
+        return minimum + Points(hundredths: steps * step.hundredths)
     }
+
+    /// True when `threshold` is a score this scale can give: within the range and a whole number of steps
+    /// above the minimum. A threshold at or below the minimum is met by every score and counts as reachable.
+    public func canReach(_ threshold: Points) -> Bool {
+        if threshold <= minimum { return true }
+        guard threshold <= maximum, step.isPositive else { return false }
+        return (threshold - minimum).hundredths % step.hundredths == 0
+    }
+
+    /// The smallest change of the exact mapped value, as a fraction of a hundredth (`numerator / denominator`
+    /// hundredths): a sub-score moving by a hundredth in dimensions whose weights share the divisor `g`.
+    /// A step finer than this would leave thresholds between two reachable values.
+    public var finestChange: (numerator: Int64, denominator: Int64) {
+        let totalWeight = Int64(dimensions.reduce(0) { $0 + $1.weight })
+        let divisor = dimensions.reduce(0) { greatestCommonDivisor($0, $1.weight) }
+        return ((maximum - minimum).hundredths * Int64(divisor), totalWeight * WeightedScale.dimensionMaximum.hundredths)
+    }
+
+    /// Whether every whole step from the minimum is a value the exact score can take (the step is no finer than
+    /// `finestChange`).
+    public var stepIsReachable: Bool {
+        let finest = finestChange
+        return finest.denominator > 0 && step.hundredths * finest.denominator >= finest.numerator
+    }
+}
+
+private func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int {
+    var (x, y) = (abs(a), abs(b))
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
 }
 
 /// Grade bands, highest first, with lock-ins after a fall.

@@ -29,6 +29,9 @@ extension Entry {
         out.text(0x14, recordedBy.rawValue)
         out.text(0x15, note.isEmpty ? nil : note)
         out.day(0x16, occurredOn)
+        // Absent unless set, so the bytes of every entry written before these terms existed are unchanged.
+        out.number(0x17, gradeCapLockYears.map(Int64.init))
+        if gradeCapUntilRemedied == true { out.flag(0x18, true) }
         return out.bytes
     }
 }

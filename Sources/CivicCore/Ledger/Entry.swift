@@ -28,6 +28,11 @@ public struct Entry: Hashable, Sendable, Codable, Identifiable {
     /// First day the entry no longer counts; `nil` never expires.
     public var expiresOn: Day?
     public var gradeCap: Grade?
+    /// Years of the lock-in the grade cap starts on the effective day, frozen from the scheme's lock-in for
+    /// the capped grade when the entry is written; `nil` when the cap starts none.
+    public var gradeCapLockYears: Int?
+    /// `true` when the grade cap holds until a remedy or correction, whatever the expiry; otherwise `nil`.
+    public var gradeCapUntilRemedied: Bool?
     public var report: Report.ID?
     /// The decisions that approved the report.
     public var decisions: [Decision.ID]
@@ -42,7 +47,8 @@ public struct Entry: Hashable, Sendable, Codable, Identifiable {
         handbookJurisdiction: Jurisdiction.ID, handbookVersion: Int, rule: Rule.ID? = nil, category: String? = nil,
         points: Points = .zero, dimension: Dimension.ID? = nil, stars: Int? = nil, occurredOn: Day? = nil, effectiveOn: Day,
         expiresOn: Day? = nil, gradeCap: Grade? = nil, report: Report.ID? = nil, decisions: [Decision.ID] = [],
-        references: ID? = nil, recordedOn: Day, recordedBy: Actor.ID, note: String = ""
+        references: ID? = nil, recordedOn: Day, recordedBy: Actor.ID, note: String = "",
+        gradeCapLockYears: Int? = nil, gradeCapUntilRemedied: Bool? = nil
     ) {
         self.id = id
         self.sequence = sequence
@@ -60,6 +66,9 @@ public struct Entry: Hashable, Sendable, Codable, Identifiable {
         self.effectiveOn = effectiveOn
         self.expiresOn = expiresOn
         self.gradeCap = gradeCap
+        self.gradeCapLockYears = gradeCapLockYears
+        // One form for "no": a stored false and a missing value are the same entry.
+        self.gradeCapUntilRemedied = gradeCapUntilRemedied == true ? true : nil
         self.report = report
         self.decisions = decisions
         self.references = references

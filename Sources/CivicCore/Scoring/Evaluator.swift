@@ -50,8 +50,16 @@ public struct Evaluator: Sendable {
                                            remediedOn: timeline.remediedOn.flatMap { $0 <= asOf ? $0 : nil }))
             }
         }
+        // Grade caps in force, including a cap "until remedied" whose points have expired.
+        var caps: [Entry] = []
+        for position in result.timelines.indices {
+            let timeline = result.timelines[position]
+            guard timeline.entry.kind == .deed, timeline.entry.gradeCap != nil, timeline.entry.effectiveOn <= asOf,
+                  timeline.capEnd.map({ asOf < $0 }) ?? true, !timeline.isSuspended(on: asOf) else { continue }
+            caps.append(timeline.entry)
+        }
         return Explanation(standing: result.standing, scheme: scheme, contributions: contributions, excluded: excluded,
-                           gradeReasons: result.gradeReasons)
+                           gradeReasons: result.gradeReasons, lockStartedBy: result.lockStartedBy, capsInForce: caps)
     }
 
     struct Timeline {
@@ -65,6 +73,8 @@ public struct Evaluator: Sendable {
         var pointsEnd: Day?
         /// First day the grade cap and list triggers stop (expiry, correction or remedy).
         var effectEnd: Day?
+        /// First day the grade cap stops: `effectEnd`, except that a cap "until remedied" ignores the expiry.
+        var capEnd: Day?
         var correctedOn: Day?
         var remediedOn: Day?
         /// Periods in which an overdue appeal suspends the entry, in order; `until` is `nil` while the appeal is open.
@@ -95,6 +105,16 @@ public struct Evaluator: Sendable {
         var standing: Standing
         var timelines: [Timeline]
         var gradeReasons: [String]
+        /// The entry whose grade cap started the lock-in in force, if a cap started it.
+        var lockStartedBy: Entry.ID?
+    }
+
+    /// A lock-in while the fold runs, by rank; `entry` is the capping entry that started it, `nil` for a fall.
+    struct RunningLock {
+        var rank: Int
+        var since: Day
+        var until: Day
+        var entry: Entry.ID?
     }
 
     /// The fold itself; `explaining` adds the grade's reasons in words, which only `explain` shows.
@@ -141,8 +161,10 @@ public struct Evaluator: Sendable {
             let corrected = correctedOn.isEmpty ? nil : correctedOn[entries[position].id]
             let remedied = remediedOn.isEmpty ? nil : remediedOn[entries[position].id]
             let expiresOn = entries[position].expiresOn
-            return Timeline(entries: entries, position: position, pointsEnd: expiresOn,
-                            effectEnd: earliest(earliest(expiresOn, corrected), remedied), correctedOn: corrected, remediedOn: remedied,
+            let effectEnd = earliest(earliest(expiresOn, corrected), remedied)
+            return Timeline(entries: entries, position: position, pointsEnd: expiresOn, effectEnd: effectEnd,
+                            capEnd: entries[position].gradeCapUntilRemedied == true ? earliest(corrected, remedied) : effectEnd,
+                            correctedOn: corrected, remediedOn: remedied,
                             suspensions: suspensions.isEmpty ? [] : suspensions[entries[position].id] ?? [])
         }
 
@@ -154,6 +176,7 @@ public struct Evaluator: Sendable {
             days.append(timelines[index].entry.effectiveOn)
             if let end = timelines[index].pointsEnd, end <= asOf { days.append(end) }
             if let end = timelines[index].effectEnd, end <= asOf { days.append(end) }
+            if let end = timelines[index].capEnd, end <= asOf { days.append(end) }
             for suspension in timelines[index].suspensions {
                 if suspension.from <= asOf { days.append(suspension.from) }
                 if let until = suspension.until, until <= asOf { days.append(until) }
@@ -171,7 +194,8 @@ public struct Evaluator: Sendable {
         let capRanks: [Int?] = ladder.map { ladder in entries.indices.map { entries[$0].gradeCap.flatMap(ladder.rank) } }
             ?? Array(repeating: nil, count: entries.count)
         // Every lock-in still running; the strictest holds. A later, milder lock never erases an earlier one.
-        var locks: [(rank: Int, since: Day, until: Day)] = []
+        // `entry` names the entry whose grade cap started the lock; `nil` for a fall of the score.
+        var locks: [RunningLock] = []
         var previousScoreRank: Int? = ladder?.rank(for: neutral)
         var previousRank: Int? = ladder?.rank(for: neutral)
         var rank = previousRank
@@ -186,6 +210,13 @@ public struct Evaluator: Sendable {
 
         var index = 0
         var steps = 0
+        /// Makes the end of a lock a change day of the fold, so the grade rises on it.
+        func schedule(_ until: Day) {
+            if until <= asOf, !changeDays[index...].contains(until) {
+                let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
+                changeDays.insert(until, at: insertAt)
+            }
+        }
         while index < changeDays.count {
             steps += 1
             precondition(steps <= Limits.foldStepsMax, "fold of \(subject) did not settle")
@@ -198,11 +229,23 @@ public struct Evaluator: Sendable {
                 var current = scoreRank
                 for position in timelines.indices {
                     guard let cap = capRanks[position], cap > current, timelines[position].entry.effectiveOn <= day,
-                          timelines[position].effectEnd.map({ day < $0 }) ?? true, !timelines[position].isSuspended(on: day) else { continue }
+                          timelines[position].capEnd.map({ day < $0 }) ?? true, !timelines[position].isSuspended(on: day) else { continue }
                     current = cap
                     cappedBy = timelines[position].entry.id
                 }
                 if !locks.isEmpty { locks.removeAll { day >= $0.until } }
+                // A cap that starts a lock-in ("straight down to D, locked for five years") locks from its entry's
+                // effective day for the years frozen into the entry. As for a fall, a correction or an overdue
+                // appeal's suspension shows the entry was not held against the subject, and ends the lock then.
+                for position in timelines.indices where timelines[position].entry.effectiveOn == day {
+                    guard let cap = capRanks[position], let years = timelines[position].entry.gradeCapLockYears,
+                          timelines[position].entry.kind == .deed, timelines[position].capEnd.map({ day < $0 }) ?? true else { continue }
+                    var until = day.adding(years: years)
+                    if let withdrawn = timelines[position].withdrawnOn { until = min(until, withdrawn) }
+                    guard until > day else { continue }
+                    locks.append(RunningLock(rank: cap, since: day, until: until, entry: timelines[position].entry.id))
+                    schedule(until)
+                }
                 // A fall of the score itself locks the grade for the band's term. A grade cap locks nothing of its own:
                 // it holds only while its entry counts, so a remedied judgment is not held against anyone for years.
                 if let before = previousScoreRank, scoreRank > before, let years = ladder.lockInYears[scoreRank] {
@@ -215,11 +258,8 @@ public struct Evaluator: Sendable {
                         until = min(until, withdrawn)
                     }
                     if until > day {
-                        locks.append((scoreRank, day, until))
-                        if until <= asOf, !changeDays[index...].contains(until) {
-                            let insertAt = changeDays[index...].firstIndex { $0 > until } ?? changeDays.endIndex
-                            changeDays.insert(until, at: insertAt)
-                        }
+                        locks.append(RunningLock(rank: scoreRank, since: day, until: until, entry: nil))
+                        schedule(until)
                     }
                 }
                 previousScoreRank = scoreRank
@@ -286,9 +326,13 @@ public struct Evaluator: Sendable {
                 let upper = range.below.map { "below \($0)" } ?? "and above"
                 gradeReasons.append("score \(score) is in band \(grades.grade(for: score)) (\(range.minimum) \(upper))")
             }
-            if let cappedBy { gradeReasons.append("capped at \(grade) by entry \(cappedBy) while it counts") }
+            if let cappedBy {
+                let untilRemedied = entries.first { $0.id == cappedBy }?.gradeCapUntilRemedied == true
+                gradeReasons.append("capped at \(grade) by entry \(cappedBy) " + (untilRemedied ? "until it is remedied or corrected" : "while it counts"))
+            }
             if let lock = strictest(locks, asOf: asOf) {
-                gradeReasons.append("held at \(ladder!.grades[lock.rank]) or lower until \(lock.until) after a fall on \(lock.since)")
+                let cause = lock.entry.map { "after entry \($0)'s grade cap started the lock-in on \(lock.since)" } ?? "after a fall on \(lock.since)"
+                gradeReasons.append("held at \(ladder!.grades[lock.rank]) or lower until \(lock.until) \(cause)")
             }
         }
 
@@ -302,7 +346,7 @@ public struct Evaluator: Sendable {
             earned: earned(timelines, asOf: asOf),
             nextChange: nextChange(timelines, locks: locks, listings: listings, asOf: asOf),
             foldedThrough: foldedThrough(allEntries, subject: subject))
-        return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons)
+        return FoldResult(standing: standing, timelines: timelines, gradeReasons: gradeReasons, lockStartedBy: strictest(locks, asOf: asOf)?.entry)
     }
 
     /// An overdue appeal lifts a listing while it suspends the entry behind it; a late dismissal restores
@@ -382,7 +426,7 @@ public struct Evaluator: Sendable {
     }
 
     /// The lock that holds on `asOf`: the lowest grade, and of equal grades the one that runs longest.
-    func strictest(_ locks: [(rank: Int, since: Day, until: Day)], asOf: Day) -> (rank: Int, since: Day, until: Day)? {
+    func strictest(_ locks: [RunningLock], asOf: Day) -> RunningLock? {
         locks.filter { $0.until > asOf }.max { ($0.rank, $0.until) < ($1.rank, $1.until) }
     }
 
@@ -404,13 +448,14 @@ public struct Evaluator: Sendable {
     /// standing moves itself (`EarnedPoints.seen(from:)`), except where the scheme has a quota: its status
     /// is of the year just ended, so there the new year is a change day too. `Evaluator.noChange` when
     /// nothing is due.
-    func nextChange(_ timelines: [Timeline], locks: [(rank: Int, since: Day, until: Day)], listings: [Listing], asOf: Day) -> Day {
+    func nextChange(_ timelines: [Timeline], locks: [RunningLock], listings: [Listing], asOf: Day) -> Day {
         var next = scheme.quota == nil ? Evaluator.noChange : Day.startOfYear(asOf.year + 1)
         func consider(_ day: Day?) { if let day, day > asOf, day < next { next = day } }
         for index in timelines.indices {
             consider(timelines[index].entry.effectiveOn)
             consider(timelines[index].pointsEnd)
             consider(timelines[index].effectEnd)
+            consider(timelines[index].capEnd)
             for suspension in timelines[index].suspensions {
                 consider(suspension.from)
                 consider(suspension.until)
@@ -498,6 +543,21 @@ public struct Explanation: Sendable {
     public var contributions: [Contribution]
     public var excluded: [Excluded]
     public var gradeReasons: [String]
+    /// The entry whose grade cap started the lock-in in force (`standing.lock`); `nil` when a fall of the score started it.
+    public var lockStartedBy: Entry.ID?
+    /// Entries whose grade cap holds on the day, whether or not their points still count.
+    public var capsInForce: [Entry]
+
+    public init(standing: Standing, scheme: Scheme, contributions: [Contribution], excluded: [Excluded], gradeReasons: [String],
+                lockStartedBy: Entry.ID? = nil, capsInForce: [Entry] = []) {
+        self.standing = standing
+        self.scheme = scheme
+        self.contributions = contributions
+        self.excluded = excluded
+        self.gradeReasons = gradeReasons
+        self.lockStartedBy = lockStartedBy
+        self.capsInForce = capsInForce
+    }
 
     public struct Contribution: Sendable {
         public var entry: Entry

@@ -127,15 +127,18 @@ public struct GradePath: Hashable, Sendable, Codable {
             path.pointsNeeded = max(.zero, target.minimum - standing.score)
             // Holds that keep the grade below the target whatever the score.
             if let lock = standing.lock, let lockRank = grades.rank(of: lock.grade), lockRank > rank - 1 {
-                path.holds.append(Hold(kind: .lockIn, grade: lock.grade, until: lock.until, entry: nil,
-                                       reason: "after the fall to \(lock.grade) on \(lock.since), the grade stays at \(lock.grade) or lower until \(lock.until)"))
+                let cause = explanation.lockStartedBy.map { "entry \($0)'s grade cap started the lock-in of \(lock.grade) on \(lock.since)" }
+                    ?? "after the fall to \(lock.grade) on \(lock.since)"
+                path.holds.append(Hold(kind: .lockIn, grade: lock.grade, until: lock.until, entry: explanation.lockStartedBy,
+                                       reason: "\(cause), the grade stays at \(lock.grade) or lower until \(lock.until)"))
             }
-            for contribution in explanation.contributions where contribution.correctedOn == nil && contribution.remediedOn == nil {
-                let entry = contribution.entry
+            for entry in explanation.capsInForce {
                 guard let cap = entry.gradeCap, let capRank = grades.rank(of: cap), capRank > rank - 1 else { continue }
-                path.holds.append(Hold(kind: .gradeCap, grade: cap, until: entry.expiresOn, entry: entry.id,
+                // A cap "until remedied" outlives the entry's expiry: only a remedy or correction ends it.
+                let until = entry.gradeCapUntilRemedied == true ? nil : entry.expiresOn
+                path.holds.append(Hold(kind: .gradeCap, grade: cap, until: until, entry: entry.id,
                                        reason: "entry \(entry.id) (\(entry.rule?.rawValue ?? "-")) caps the grade at \(cap) "
-                                           + (entry.expiresOn.map { "until it expires on \($0), or sooner if remedied or corrected" } ?? "until it is remedied or corrected")))
+                                           + (until.map { "until it expires on \($0), or sooner if remedied or corrected" } ?? "until it is remedied or corrected")))
             }
             path.earliestDay = path.holds.reduce(Optional(asOf)) { day, hold in
                 guard let day, let until = hold.until else { return nil }

@@ -136,7 +136,7 @@ struct HandbookEditor {
             model["linted"] = true
             model["valid"] = !hasErrors
             model["diagnostics"] = diagnostics.map {
-                ["line": $0.line, "column": $0.column, "message": $0.message, "path": $0.path, "error": $0.isError,
+                ["line": $0.line, "column": $0.column, "message": $0.message(in: page.language.rawValue), "path": $0.path, "error": $0.isError,
                  "severity": page.text($0.isError ? "admin.severityError" : "admin.severityWarning")]
             }
             model["errorCount"] = page.text("admin.lintErrors", ["count": String(diagnostics.filter(\.isError).count)])

@@ -499,7 +499,8 @@ enum PortalModel {
                 words.append(page.text("portal.pathTop"))
             }
             let holds: [[String: Any]] = path.holds.map { hold in
-                let key = hold.kind == .lockIn ? "portal.holdLock" : "portal.holdCap"
+                // A lock-in started by an entry's grade cap names its entry: it outlives the entry's expiry.
+                let key = hold.kind == .gradeCap ? "portal.holdCap" : hold.entry == nil ? "portal.holdLock" : "portal.holdCapLock"
                 return ["text": page.text(key, ["grade": hold.grade.rawValue, "until": hold.until?.description ?? page.text("portal.untilRemedied")]),
                         "entry": hold.entry.map { ["id": $0.rawValue, "href": "/portal/entries/" + Page.escapeQuery($0.rawValue)] } as Any]
             }
