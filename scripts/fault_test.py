@@ -167,9 +167,14 @@ def disk_full(civic, work):
                   "civic report import on a full disk exits 74 naming the database file and the cause", (cli.returncode, cli.stderr.strip()))
             verify = world.civic_run("verify")
             check(verify.returncode == 0, "civic verify passes on the full disk", verify.stdout + verify.stderr)
-            check(world.civic_run("export", "--what", "entries").stdout == before, "the ledger is unchanged")
+            # An export is recorded in the access trail before a byte of it is written; with no room for that
+            # record it is refused rather than left unrecorded.
+            refused = world.civic_run("export", "--what", "entries")
+            check(refused.returncode == 74 and refused.stdout == "" and "full" in refused.stderr,
+                  "civic export on a full disk is refused, since its access record cannot be written", (refused.returncode, refused.stderr.strip()))
             check(server.process.poll() is None, "the server is still running")
             os.remove(filler)
+            check(world.civic_run("export", "--what", "entries").stdout == before, "space back: the ledger is unchanged")
             answer = request(server.port, "POST", "/subjects", subject_body("fault-full-1"), admin, "fault-full-key-1")
             check(answer is not None and answer[0] == 200 and problem(answer).get("recorded") == 1 and "idempotent-replayed" not in answer[1],
                   "space back: the same write with the same key succeeds (recorded now, not a replay) on the same process",

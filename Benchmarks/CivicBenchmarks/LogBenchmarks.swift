@@ -34,7 +34,7 @@ enum LogBench {
             try await store.importLog(page)
             index += UInt64(count)
         }
-        FileManager.default.createFile(atPath: ready, contents: Data())
+        _ = FileManager.default.createFile(atPath: ready, contents: Data())
         return store
     }
 }

@@ -142,6 +142,43 @@ public final class Authenticator: Sendable {
         }
     }
 
+    /// A signed-in person changes their own password (ASVS V2.1.5, V2.1.6). The current password is checked
+    /// as a sign-in's is, counted by the same throttle first, so the form is no faster a way to guess it; the
+    /// new one must pass the policy for new accounts and differ from the current; and every other session of
+    /// the account ends with the change (V3.3.3), while `session`, the one that asked, goes on.
+    /// Returns how many other sessions ended. The errors are located at `current` or `password`.
+    package func changePassword(of account: Account.ID, current: String, new: String, address: String, keeping session: TokenRecord.ID?) async throws -> Int {
+        try AccountFactory.checkPassword(new, configuration: configuration)
+        return try await hasher.withPlace(address: address) {
+            let time = now()
+            guard let record = try await access.account(account), let hash = record.passwordHash, !record.disabled else {
+                throw APIError(.forbidden, "this account has no password to change")
+            }
+            let wrong = APIError(.unauthorized, code: "current-password-wrong",
+                                 "the current password is wrong, or it was tried too often; wait a while", at: "current")
+            let attempt = try await access.beginSignIn(account, from: address, at: time, throttle: configuration.signInThrottle)
+            guard attempt == .allowed else {
+                _ = await hasher.verify(current, hash: decoyHash, decoy: true)
+                throw wrong
+            }
+            guard await hasher.verify(current, hash: hash) else {
+                try await access.recordAccessEvent(AccessEvent(at: time, kind: .signInRefused, actor: account, target: account.rawValue,
+                                                               address: Self.recorded(address)))
+                throw wrong
+            }
+            try await access.clearSignInFailures(account, from: address)
+            guard current != new else {
+                throw APIError(.badRequest, code: "password-unchanged", "the new password is the current one", at: "password")
+            }
+            let ended = try await access.setPasswordHash(try await PasswordHasher.hash(new, cost: configuration.bcryptCost), of: account,
+                                                         endingSessionsExcept: session, at: time)
+            forget(account: account)
+            try await access.recordAccessEvent(AccessEvent(at: time, kind: .passwordChanged, actor: account, target: account.rawValue,
+                                                           address: Self.recorded(address)))
+            return ended
+        }
+    }
+
     /// An address worth keeping in the access trail: nil when the request had none (the command line, tests).
     static func recorded(_ address: String) -> String? { address == "unknown" ? nil : address }
 

@@ -1,5 +1,5 @@
 import CivicCore
-public import CivicLog
+import CivicLog
 import Foundation
 import Hummingbird
 import NIOCore

@@ -43,6 +43,10 @@ public protocol AccessStore: Sendable {
     func token(_ id: TokenRecord.ID) async throws -> TokenRecord?
     /// Marks a token revoked; false if there is no such token.
     func revokeToken(_ id: TokenRecord.ID, at now: UnixTime) async throws -> Bool
+    /// Replaces an account's password hash and, in the same transaction, ends every session of the account
+    /// but `keep` (the one that asked); API tokens stay. Returns how many sessions ended; a missing account
+    /// is `notFound`.
+    func setPasswordHash(_ hash: String, of account: Account.ID, endingSessionsExcept keep: TokenRecord.ID?, at now: UnixTime) async throws -> Int
     /// Tokens of one account, newest first.
     func tokens(of account: Account.ID) async throws -> [TokenRecord]
 
@@ -153,6 +157,8 @@ public struct AccessEvent: Hashable, Sendable, Codable {
         case accountCreated = "account-created"
         case householdsAssigned = "households-assigned"
         case export
+        /// A person changed their own password (the target is their account; no secret is kept).
+        case passwordChanged = "password-changed"
     }
 
     /// Its place in the trail, given by the store (0 before it is recorded).

@@ -1,4 +1,4 @@
-public import CivicCore
+import CivicCore
 
 /// Checks a log's new checkpoint against one saved earlier, trusting nothing the
 /// log's server says beyond what its signature and a consistency proof establish:

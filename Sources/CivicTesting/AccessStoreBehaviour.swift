@@ -42,6 +42,7 @@ public enum AccessStoreBehaviour {
         AccessStoreBehaviourCheck("the access trail is append-only in the database itself", trailAppendOnly),
         AccessStoreBehaviourCheck("events appended at once get consecutive sequences", trailConcurrent),
         AccessStoreBehaviourCheck("tokens are stored, listed newest first and revoked once", tokens),
+        AccessStoreBehaviourCheck("a password change ends every other session of the account and nothing else", passwordChange),
         AccessStoreBehaviourCheck("an idempotency key is claimed, completed, replayed, released and taken over when stale", idempotency),
         AccessStoreBehaviourCheck("of claims sent at once exactly one wins", idempotencyConcurrent),
         AccessStoreBehaviourCheck("evidence is stored once by digest and listed in digest order", evidence),
@@ -183,6 +184,29 @@ public enum AccessStoreBehaviour {
         #expect(try await store.token("t-session") == session)
         #expect(try await !store.revokeToken("nothing", at: 250))
         await #expect(throws: (any Error).self) { try await store.insert(token("t-other", account: "nobody", createdAt: 1)) }
+    }
+
+    static func passwordChange(_ make: AccessStoreFactory) async throws {
+        let store = try await make().store
+        try await store.insert(account("a"))
+        try await store.insert(account("b"))
+        let here = TokenRecord(id: "s-here", account: "a", kind: .session, secretHash: "01", scopes: [.read, .write], createdAt: 100, expiresAt: 900)
+        let elsewhere = TokenRecord(id: "s-elsewhere", account: "a", kind: .session, secretHash: "02", scopes: [.read, .write], createdAt: 110, expiresAt: 900)
+        let ended = TokenRecord(id: "s-ended", account: "a", kind: .session, secretHash: "03", scopes: [.read], createdAt: 90, expiresAt: 900, revokedAt: 95)
+        let api = token("t-api", account: "a", createdAt: 120)
+        let others = TokenRecord(id: "s-b", account: "b", kind: .session, secretHash: "04", scopes: [.read], createdAt: 100, expiresAt: 900)
+        for token in [here, elsewhere, ended, api, others] { try await store.insert(token) }
+        #expect(try await store.setPasswordHash("$2b$04$new", of: "a", endingSessionsExcept: "s-here", at: 500) == 1)
+        #expect(try await store.account("a")?.passwordHash == "$2b$04$new")
+        #expect(try await store.account("b")?.passwordHash == "$2b$04$hash", "another account keeps its password")
+        #expect(try await store.token("s-here")?.revokedAt == nil, "the session that asked goes on")
+        #expect(try await store.token("s-elsewhere")?.revokedAt == 500, "every other session ends")
+        #expect(try await store.token("s-ended")?.revokedAt == 95, "an ended session keeps its end")
+        #expect(try await store.token("t-api")?.revokedAt == nil, "API tokens stay")
+        #expect(try await store.token("s-b")?.revokedAt == nil, "another account's sessions stay")
+        #expect(try await store.setPasswordHash("$2b$04$newer", of: "a", endingSessionsExcept: nil, at: 600) == 1, "without a session to keep, all end")
+        #expect(try await store.token("s-here")?.revokedAt == 600)
+        await #expect { try await store.setPasswordHash("x", of: "nobody", endingSessionsExcept: nil, at: 1) } throws: { ($0 as? CivicError)?.code == .notFound }
     }
 
     static func record(_ key: String, hash: String = "h-1", status: Int = 201, body: String = "{\"id\":1}", at: UnixTime = 1_010) -> IdempotencyRecord {

@@ -16,6 +16,7 @@ extension WebServices {
         }
         registerHome(on: router)
         registerSession(on: router)
+        registerPassword(on: router)
         registerPublic(on: router)
         registerCertificates(on: router)
         registerAssessor(on: router)

@@ -276,6 +276,19 @@ public final class PostgresAccessStore: AccessStore {
         try await !rows("revoking a token", "UPDATE token SET revoked_at = coalesce(revoked_at, \(now)) WHERE id = \(id.rawValue) RETURNING id").isEmpty
     }
 
+    public func setPasswordHash(_ hash: String, of account: Account.ID, endingSessionsExcept keep: TokenRecord.ID?, at now: UnixTime) async throws -> Int {
+        try await transaction("changing a password") { connection in
+            guard try await !Self.rows(connection, "UPDATE account SET password_hash = \(hash) WHERE id = \(account.rawValue) RETURNING id").isEmpty else {
+                throw CivicError(.notFound, "no account '\(account)'")
+            }
+            let keep = keep?.rawValue ?? ""
+            return try await Self.rows(connection, """
+                UPDATE token SET revoked_at = \(now) WHERE account = \(account.rawValue) AND kind = 'session' AND revoked_at IS NULL
+                AND id <> \(keep) RETURNING id
+                """).count
+        }
+    }
+
     public func tokens(of account: Account.ID) async throws -> [TokenRecord] {
         try await rows("listing tokens", """
             SELECT \(unescaped: Self.tokenColumns) FROM token WHERE account = \(account.rawValue) ORDER BY created_at DESC, id

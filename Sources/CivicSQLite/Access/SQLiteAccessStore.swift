@@ -228,6 +228,16 @@ public final class SQLiteAccessStore: AccessStore {
         }
     }
 
+    public func setPasswordHash(_ hash: String, of account: Account.ID, endingSessionsExcept keep: TokenRecord.ID?, at now: UnixTime) async throws -> Int {
+        try await write("changing a password") { db in
+            try db.execute(sql: "UPDATE account SET password_hash = ? WHERE id = ?", arguments: [hash, account.rawValue])
+            guard db.changesCount == 1 else { throw CivicError(.notFound, "no account '\(account)'") }
+            try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE account = ? AND kind = 'session' AND revoked_at IS NULL AND id IS NOT ?",
+                           arguments: [now, account.rawValue, keep?.rawValue])
+            return db.changesCount
+        }
+    }
+
     public func tokens(of account: Account.ID) async throws -> [TokenRecord] {
         try await read("listing tokens") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM token WHERE account = ? ORDER BY created_at DESC, id", arguments: [account.rawValue]).map(Self.token)

@@ -60,7 +60,7 @@ extension WebServices {
     }
 
     /// The first path segments that sign-in may lead back to: the site's own page areas, nothing else.
-    static let nextAreas: Set<Substring> = ["portal", "assessor", "committee", "admin", "audit", "board", "verify"]
+    static let nextAreas: Set<Substring> = ["portal", "assessor", "committee", "admin", "audit", "account", "board", "verify"]
 
     /// Only a path into one of the site's own page areas (`nextAreas`), written with plain characters:
     /// no scheme, no host, no backslash, tab or other control character, no `..`, no percent-escapes in
