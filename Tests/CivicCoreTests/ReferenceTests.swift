@@ -1,22 +1,11 @@
 import CivicCore
+import CivicDemo
 import Testing
 
 /// References that people quote: their shape, and a check character that catches a mistyped character.
 @Suite struct ReferenceTests {
-    struct Counter: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            // SplitMix64: a fixed sequence, so the test sees the same references every run.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func aReferenceHasItsKindMonthGroupsAndCheck() throws {
-        var generator = Counter(state: 1)
+        var generator = SeededRandom(seed: 1)
         let month = try #require(Month(iso: "2026-12"))
         let reference = Reference.make(.claim, month: month, using: &generator)
         #expect(reference.hasPrefix("c-2026-12-"))
@@ -29,7 +18,7 @@ import Testing
     }
 
     @Test func everyMistypedCharacterIsCaught() throws {
-        var generator = Counter(state: 7)
+        var generator = SeededRandom(seed: 7)
         let month = try #require(Month(iso: "2027-03"))
         let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
         for _ in 0..<50 {

@@ -133,18 +133,25 @@ struct AdminDashboard {
         // Every cycle: a report filed after the collection day waits for next month's cycle and is pending all the same.
         dashboard.pendingReports = try await store.reports(statuses: [.pending], throughCycle: Month.last)
             .filter { schemeIDs.contains($0.report.scheme) }.count
-        var appealCursor: Appeal.ID?
-        while true {
-            let batch = try await store.undecidedAppeals(after: appealCursor, limit: batchSize)
-            for record in batch where schemeIDs.contains(record.appeal.scheme) {
-                dashboard.undecidedAppeals += 1
-                if record.appeal.decideBy < today { dashboard.overdueAppeals += 1 }
-            }
-            guard batch.count == batchSize, let last = batch.last else { break }
-            appealCursor = last.appeal.id
-        }
+        (dashboard.undecidedAppeals, dashboard.overdueAppeals) = try await undecidedAppeals(store, on: today) { schemeIDs.contains($0.scheme) }
         dashboard.flagged = try await page.engine.oversight(scope: jurisdiction).flagged
         return dashboard
+    }
+
+    /// Undecided appeals that `included` keeps, and how many of them are past their deadline on `day`, read a page at a time.
+    static func undecidedAppeals(_ store: any Store, on day: Day, _ included: (Appeal) -> Bool) async throws -> (undecided: Int, overdue: Int) {
+        var undecided = 0, overdue = 0
+        var cursor: Appeal.ID?
+        while true {
+            let batch = try await store.undecidedAppeals(after: cursor, limit: 500)
+            for record in batch where included(record.appeal) {
+                undecided += 1
+                if record.appeal.decideBy < day { overdue += 1 }
+            }
+            guard batch.count == 500, let last = batch.last else { break }
+            cursor = last.appeal.id
+        }
+        return (undecided, overdue)
     }
 
     func model(page: Page) -> [String: Any] {

@@ -49,18 +49,7 @@ extension WebServices {
         let store = page.store
         let today = page.today
         let pending = try await store.reports(statuses: [.pending], throughCycle: Month.last).count
-        var undecided = 0
-        var overdue = 0
-        var cursor: Appeal.ID?
-        while true {
-            let batch = try await store.undecidedAppeals(after: cursor, limit: 500)
-            for record in batch {
-                undecided += 1
-                if record.appeal.decideBy < today { overdue += 1 }
-            }
-            guard batch.count == 500, let last = batch.last else { break }
-            cursor = last.appeal.id
-        }
+        let (undecided, overdue) = try await AdminDashboard.undecidedAppeals(store, on: today) { _ in true }
         let oversight = try await page.engine.oversight()
         func row(_ figures: ActorFigures) -> [String: Any] {
             [
@@ -179,22 +168,18 @@ actor AuditVerification {
 
     private var running: (by: String, startedAt: UnixTime)?
     private var last: Result?
-    private var task: Task<Void, Never>?
 
     /// Starts a verification unless one is running; false if one was.
     func start(services: APIServices, by account: String) -> Bool {
         guard running == nil else { return false }
         let startedAt = services.now()
         running = (account, startedAt)
-        task = Task { [weak self] in
+        Task { [weak self] in
             let result = await Self.run(services: services, by: account, startedAt: startedAt)
             await self?.finish(result)
         }
         return true
     }
-
-    /// Waits for the running verification, if any (tests).
-    func settle() async { await task?.value }
 
     private func finish(_ result: Result) {
         last = result
