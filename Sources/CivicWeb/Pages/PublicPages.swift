@@ -89,7 +89,9 @@ extension WebServices {
             let days = { (count: Int?) -> String in count.map { page.text($0 == 1 ? "rulebook.day" : "rulebook.days", ["days": String($0)]) } ?? "" }
             let rules: [[String: Any]] = scheme.rules.map { rule in
                 [
-                    "id": rule.id.rawValue, "title": page.text(rule.title), "category": page.text(rule.category.title),
+                    // A rule id may recur in another scheme of the handbook; the anchor names both.
+                    "id": rule.id.rawValue, "anchor": "rule-\(scheme.id.rawValue)-\(rule.id.rawValue)",
+                    "title": page.text(rule.title), "category": page.text(rule.category.title),
                     "points": page.words(points: rule.points), "adverse": rule.isAdverse,
                     "evidence": rule.evidence?.description ?? "",
                     "expires": rule.expiryDays.map { days($0) } ?? (rule.isAdverse ? scheme.negativeExpiryDays.map { days($0) } ?? page.text("rulebook.never") : page.text("rulebook.never")),
