@@ -31,7 +31,7 @@ import Testing
 
     /// An adverse entry on the resident that may still be appealed: reported by the demo assessor and approved
     /// by the demo reviewer today, so its notice gives an appeal deadline in the future.
-    static func adverseEntry(_ web: WebWorld, _ subject: Subject) async throws -> Entry {
+    static func adverseEntry(_ web: WebWorld, _ subject: Subject, evidence: [Evidence]? = nil) async throws -> Entry {
         let engine = web.world.services.engine
         let explanations = try await engine.explain(subject.id)
         func fits(_ rule: Rule) -> Bool { rule.isAdverse && rule.points != nil && rule.reporters.contains(.assessor) && rule.approvalsRequired <= 1 && (rule.graceDays ?? 0) == 0 }
@@ -40,8 +40,8 @@ import Testing
         let assessor = try #require(try await web.world.account(.assessor).actor)
         let reviewer = try #require(try await web.world.account(.reviewer).actor)
         let id = Report.ID("portal-test-adverse")
-        let evidence = [Evidence(kind: .photo, reference: "photo:site-visit-1"), Evidence(kind: .document, reference: "doc:minutes-1"),
-                        Evidence(kind: .record, reference: "record:1")]
+        let evidence = evidence ?? [Evidence(kind: .photo, reference: "photo:site-visit-1"), Evidence(kind: .document, reference: "doc:minutes-1"),
+                                    Evidence(kind: .record, reference: "record:1")]
         _ = try await engine.file(ReportRequest(id: id, subject: subject.id, scheme: scheme.id, rule: rule.id, reporter: assessor, role: .assessor,
                                                 occurredOn: engine.clock.today().adding(days: -2), statement: "Seen at the site", evidence: evidence))
         for index in 0..<max(1, rule.approvalsRequired) {
@@ -200,6 +200,70 @@ import Testing
     }
 
     // MARK: Appeals
+
+    /// A photo the assessor attached to a report about the resident is the resident's to see from the entry
+    /// (named, not shown as a digest), whoever uploaded it; a photo behind a report about someone else is not.
+    @Test func residentSeesTheEvidenceBehindAnEntryAboutThem() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let assessor = Account.ID("demo-assessor")
+        let photo = Self.png + Array("assessor's photo".utf8)
+        let digest = SHA256.hash(data: photo).map { String(format: "%02x", $0) }.joined()
+        _ = try await web.world.access.storeBlob(EvidenceBlob(digest: digest, mediaType: "image/png", bytes: photo, uploadedBy: assessor, uploadedAt: 1))
+        let elsewhere = Self.png + Array("someone else's photo".utf8)
+        let elsewhereDigest = SHA256.hash(data: elsewhere).map { String(format: "%02x", $0) }.joined()
+        _ = try await web.world.access.storeBlob(EvidenceBlob(digest: elsewhereDigest, mediaType: "image/png", bytes: elsewhere, uploadedBy: assessor, uploadedAt: 1))
+        let entry = try await Self.adverseEntry(web, subject, evidence: [Evidence(kind: .photo, reference: "sha256:\(digest)")])
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal/entries/\(entry.id.rawValue)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("href=\"/portal/evidence/\(digest)\""))
+            #expect(page.text.contains("photo 1") || page.text.contains("Photo 1"), "the evidence is named, not shown as a digest")
+            #expect(page.text.contains("attached by whoever filed the report"))
+            let fetched = try await browser.get("/portal/evidence/\(digest)")
+            #expect(fetched.status == .ok)
+            #expect(Array(buffer: fetched.body) == photo)
+            // Stored, but behind nothing about this resident: out of reach, like a file that does not exist.
+            #expect(try await browser.get("/portal/evidence/\(elsewhereDigest)").status == .notFound)
+        }
+    }
+
+    /// An appeal carries the resident's evidence: the files are stored as their uploads and referenced by the
+    /// appeal, which shows them; a file that is not a photo, video or PDF sends the form back (in the page's
+    /// language) with the grounds kept, and nothing is filed.
+    @Test func anAppealCarriesEvidence() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let entry = try await Self.adverseEntry(web, subject)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web, language: "zh")
+            let uri = "/portal/entries/" + entry.id.rawValue
+            let page = try await browser.get(uri)
+            #expect(page.text.contains("action=\"/portal/appeals\" enctype=\"multipart/form-data\""))
+            let appealID = try #require(Browser.value(of: "appealId", in: page.text))
+            let token = try #require(Browser.value(of: "csrf", in: page.text))
+            let fields = [("csrf", token), ("entry", entry.id.rawValue), ("appealId", appealID), ("statement", "那天我不在村里")]
+
+            let (bad, badType) = Self.multipart(fields, file: ("evidence", "notes.txt", "text/plain", Array("not a photo".utf8)))
+            let refused = try await browser.send(.post, "/portal/appeals", body: bad, contentType: badType)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("notes.txt 不是 JPEG 或 PNG 照片"))
+            #expect(refused.text.contains("那天我不在村里"), "the grounds typed are kept")
+            #expect(try await web.world.store.appeals(subject: subject.id).isEmpty)
+
+            let (body, type) = Self.multipart(fields, file: ("evidence", "ticket.png", "image/png", Self.png))
+            let filed = try await browser.send(.post, "/portal/appeals", body: body, contentType: type)
+            #expect(filed.status == .seeOther)
+            let digest = SHA256.hash(data: Self.png).map { String(format: "%02x", $0) }.joined()
+            let appeal = try #require(try await web.world.store.appeals(subject: subject.id).first)
+            #expect(appeal.appeal.evidence == [Evidence(kind: .photo, reference: "sha256:\(digest)")])
+            #expect(try await web.world.access.blob(digest: digest)?.uploadedBy == Account.ID("demo-resident"))
+            let shown = try await browser.get("/portal/appeals/\(appealID)")
+            #expect(shown.text.contains("申诉所附证据"))
+            #expect(shown.text.contains("href=\"/portal/evidence/\(digest)\""))
+        }
+    }
 
 
     // MARK: Claims

@@ -30,12 +30,32 @@ extension APIServices {
 }
 
 extension APIServices {
-    /// Evidence content by its digest, if the caller's reach lets them see it: `ownUploads` sees only what
-    /// the account uploaded. Nil for a malformed digest, a missing file and one out of reach alike.
+    /// Evidence content by its digest, if the caller's reach lets them see it: `ownUploads` sees what the
+    /// account uploaded. Nil for a malformed digest, a missing file and one out of reach alike.
+    ///
+    /// A resident (whose account speaks for a subject) also sees the evidence behind what is recorded about
+    /// them: every file a report or an appeal about their own record (or their household's) refers to,
+    /// whoever uploaded it. Due process: a person answers evidence they can see.
     package func visibleEvidence(digest: String, reach: Reach, caller: Caller) async throws -> EvidenceBlob? {
         guard Self.isEvidenceDigest(digest), let blob = try await access.blob(digest: digest) else { return nil }
-        if reach == .ownUploads, blob.uploadedBy != caller.account?.id { return nil }
+        if reach == .ownUploads, blob.uploadedBy != caller.account?.id {
+            guard try await isAboutOwnRecord(reference: "sha256:\(digest)", caller: caller) else { return nil }
+        }
         return blob
+    }
+
+    /// Whether a report or an appeal about the caller's own record (or their household's) refers to the evidence.
+    private func isAboutOwnRecord(reference: String, caller: Caller) async throws -> Bool {
+        guard let own = caller.account?.subject, let subject = try await observed.subject(own) else { return false }
+        for id in [subject.id] + (subject.household.map { [$0] } ?? []) {
+            for record in try await observed.reports(subject: id) where record.report.evidence.contains(where: { $0.reference == reference }) {
+                return true
+            }
+            for record in try await observed.appeals(subject: id) where record.appeal.evidence.contains(where: { $0.reference == reference }) {
+                return true
+            }
+        }
+        return false
     }
 
     /// 64 lower-case hex digits, as evidence digests are written.

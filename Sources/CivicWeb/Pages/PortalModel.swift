@@ -189,7 +189,7 @@ enum PortalModel {
     }
 
     static func entryPage(_ page: Page, _ me: Resident, id: String, appealError: String? = nil, statement: String = "",
-                          appealID: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+                          appealID: String? = nil, kept: [Evidence] = [], status: HTTPResponse.Status = .ok) async throws -> Response {
         guard Entry.ID.isValid(id), let entry = try await page.store.entry(Entry.ID(id)), entry.subject == me.subject.id else {
             throw PageError.notFound
         }
@@ -207,13 +207,18 @@ enum PortalModel {
         ]
         if let reportID = entry.report, let record = try await page.store.report(reportID) {
             var evidence: [[String: Any]] = []
-            for item in record.report.evidence {
-                var row: [String: Any] = ["kind": page.text(key("evidence", item.kind.rawValue)), "reference": item.reference]
+            for (index, item) in record.report.evidence.enumerated() {
+                let kind = page.text(key("evidence", item.kind.rawValue))
+                var row: [String: Any] = ["kind": kind, "reference": item.reference,
+                                          "label": page.text("portal.evidenceItem", ["kind": kind, "number": String(index + 1)])]
                 if item.reference.hasPrefix("sha256:") {
                     let digest = String(item.reference.dropFirst(7))
-                    if APIServices.isEvidenceDigest(digest), let blob = try await page.web.api.access.blob(digest: digest), blob.uploadedBy == me.account.id {
+                    // The evidence behind an entry about the resident is theirs to see, whoever uploaded it.
+                    if let blob = try await page.web.api.visibleEvidence(digest: digest, reach: .ownUploads, caller: page.caller) {
                         row["href"] = "/portal/evidence/" + digest
                         row["image"] = blob.mediaType.hasPrefix("image/")
+                        row["video"] = blob.mediaType.hasPrefix("video/")
+                        row["yours"] = blob.uploadedBy == me.account.id
                     }
                 }
                 evidence.append(row)
@@ -239,8 +244,11 @@ enum PortalModel {
         let open = own.contains { $0.decision == nil }
         let adverse = (entry.kind == .deed || entry.kind == .rating) && entry.isAdverse
         if adverse, !open, deadline.map({ $0 >= page.today }) ?? false || appealError != nil {
+            let keptRows = keptRows(page, kept)
             model["appealForm"] = ["entry": entry.id.rawValue, "statement": statement, "error": appealError as Any,
-                                   "appealId": appealID ?? page.newReference(.appeal)]
+                                   "appealId": appealID ?? page.newReference(.appeal), "kept": keptRows, "hasKept": !keptRows.isEmpty,
+                                   "evidenceHint": page.text("portal.appealEvidenceHint", ["max": String(Limits.evidencePerReportMax),
+                                                                                          "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])]
         } else if adverse, !open, let deadline, deadline < page.today {
             model["appealClosed"] = page.text("portal.appealClosed", ["day": deadline.description])
         }
@@ -333,6 +341,19 @@ enum PortalModel {
 
     static func appeal(_ page: Page, _ record: AppealRecord) async throws -> [String: Any] {
         var model = appealRow(page, record)
+        var evidence: [[String: Any]] = []
+        for (index, item) in record.appeal.evidence.enumerated() {
+            let kind = page.text(key("evidence", item.kind.rawValue))
+            var row: [String: Any] = ["label": page.text("portal.evidenceItem", ["kind": kind, "number": String(index + 1)]), "reference": item.reference]
+            let digest = String(item.reference.dropFirst("sha256:".count))
+            if item.reference.hasPrefix("sha256:"), let blob = try await page.web.api.visibleEvidence(digest: digest, reach: .ownUploads, caller: page.caller) {
+                row["href"] = "/portal/evidence/" + digest
+                row["image"] = blob.mediaType.hasPrefix("image/")
+            }
+            evidence.append(row)
+        }
+        model["evidence"] = evidence
+        model["hasEvidence"] = !evidence.isEmpty
         if let entry = try await page.store.entry(record.appeal.entry) {
             model["rule"] = ruleTitle(page, try await page.engine.handbooks(), entry)
             model["points"] = points(entry.points)
@@ -381,14 +402,56 @@ enum PortalModel {
                                                                                             "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])]
         for (field, message) in errors { fields["\(field)Error"] = message }
         // Files sent with a form that came back with an error are stored already: the form keeps them.
-        let keptRows: [[String: Any]] = kept.enumerated().map { index, item in
+        let keptRows = keptRows(page, kept)
+        fields["kept"] = keptRows
+        fields["hasKept"] = !keptRows.isEmpty
+        return ["rules": rules, "claims": rows, "form": fields, "hasErrors": !errors.isEmpty]
+    }
+
+    /// The evidence a resident's form carries: the files an earlier try of the same form stored ("kept"; only
+    /// the resident's own uploads count), then the new files, each checked and stored now (content-addressed,
+    /// as the resident's uploads), so that a form sent back with an error keeps them and the resident need not
+    /// choose them again. The error, in the page's language, names the file refused.
+    static func formEvidence(_ page: Page, _ me: Resident, form: Form) async throws -> (evidence: [Evidence], error: String?) {
+        var evidence: [Evidence] = []
+        var error: String?
+        for value in form.fields["kept"] ?? [] {
+            let parts = value.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].hasPrefix("sha256:"),
+                  let blob = try await page.web.api.access.blob(digest: String(parts[1].dropFirst(7))), blob.uploadedBy == me.account.id,
+                  let kind = EvidenceWording.classify(blob.bytes)?.kind, kind.rawValue == parts[0],
+                  !evidence.contains(where: { $0.reference == parts[1] }) else { continue }
+            evidence.append(Evidence(kind: kind, reference: parts[1]))
+        }
+        var accepted: [(kind: Evidence.Kind, mediaType: String, bytes: [UInt8])] = []
+        for file in form.files("evidence") {
+            guard let found = EvidenceWording.classify(file.bytes) else {
+                error = page.text("portal.claimEvidenceType", ["name": file.filename]); continue
+            }
+            guard file.bytes.count <= page.web.api.configuration.evidenceBytesMax else {
+                error = page.text("portal.claimEvidenceSize", ["name": file.filename,
+                                                               "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])
+                continue
+            }
+            accepted.append((found.kind, found.mediaType, file.bytes))
+        }
+        for file in accepted {
+            let upload = try await page.web.api.storeEvidence(file.bytes, mediaType: file.mediaType, uploadedBy: me.account.id)
+            if !evidence.contains(where: { $0.reference == upload.reference }) { evidence.append(Evidence(kind: file.kind, reference: upload.reference)) }
+        }
+        if error == nil, evidence.count > Limits.evidencePerReportMax {
+            error = page.text("portal.claimEvidenceTooMany", ["max": String(Limits.evidencePerReportMax)])
+        }
+        return (evidence, error)
+    }
+
+    /// Rows for the files a form sent back with an error keeps (hidden `kept` fields, thumbnails for photos).
+    static func keptRows(_ page: Page, _ kept: [Evidence]) -> [[String: Any]] {
+        kept.enumerated().map { index, item in
             let digest = String(item.reference.dropFirst("sha256:".count))
             return ["value": "\(item.kind.rawValue)|\(item.reference)", "isImage": item.kind == .photo, "src": "/portal/evidence/" + digest,
                     "label": page.text("portal.claimKeptItem", ["number": String(index + 1), "kind": EvidenceWording.count(page, item.kind, 1)])]
         }
-        fields["kept"] = keptRows
-        fields["hasKept"] = !keptRows.isEmpty
-        return ["rules": rules, "claims": rows, "form": fields, "hasErrors": !errors.isEmpty]
     }
 
     static func fileClaim(_ page: Page, _ me: Resident, form: Form) async throws -> Response {
@@ -426,38 +489,10 @@ enum PortalModel {
         }
         if chosen != nil, chosen?.rule.minimumDurationDays == nil { duration = nil }
 
-        // Evidence: what an earlier try of this form stored (only the resident's own uploads count), then the new files.
-        var evidence: [Evidence] = []
-        for value in form.fields["kept"] ?? [] {
-            let parts = value.split(separator: "|", maxSplits: 1).map(String.init)
-            guard parts.count == 2, parts[1].hasPrefix("sha256:"),
-                  let blob = try await page.web.api.visibleEvidence(digest: String(parts[1].dropFirst(7)), reach: .ownUploads, caller: page.caller),
-                  let kind = EvidenceWording.classify(blob.bytes)?.kind, kind.rawValue == parts[0],
-                  !evidence.contains(where: { $0.reference == parts[1] }) else { continue }
-            evidence.append(Evidence(kind: kind, reference: parts[1]))
-        }
-        var accepted: [(kind: Evidence.Kind, mediaType: String, bytes: [UInt8])] = []
-        for file in form.files("evidence") {
-            guard let found = EvidenceWording.classify(file.bytes) else {
-                errors["evidence"] = page.text("portal.claimEvidenceType", ["name": file.filename]); continue
-            }
-            guard file.bytes.count <= page.web.api.configuration.evidenceBytesMax else {
-                errors["evidence"] = page.text("portal.claimEvidenceSize", ["name": file.filename,
-                                                                           "megabytes": String(page.web.api.configuration.evidenceBytesMax / 1_048_576)])
-                continue
-            }
-            accepted.append((found.kind, found.mediaType, file.bytes))
-        }
-        // The files that passed are stored now (content-addressed, as the resident's uploads), so a form that
-        // comes back with an error keeps them and the resident need not choose them again.
-        for file in accepted {
-            let upload = try await page.web.api.storeEvidence(file.bytes, mediaType: file.mediaType, uploadedBy: me.account.id)
-            if !evidence.contains(where: { $0.reference == upload.reference }) { evidence.append(Evidence(kind: file.kind, reference: upload.reference)) }
-        }
+        let (evidence, evidenceError) = try await formEvidence(page, me, form: form)
+        if let evidenceError { errors["evidence"] = evidenceError }
         if errors["evidence"] == nil, let chosen {
-            if evidence.count > Limits.evidencePerReportMax {
-                errors["evidence"] = page.text("portal.claimEvidenceTooMany", ["max": String(Limits.evidencePerReportMax)])
-            } else if let requirement = chosen.rule.evidence, !requirement.isSatisfied(by: evidence) {
+            if let requirement = chosen.rule.evidence, !requirement.isSatisfied(by: evidence) {
                 errors["evidence"] = page.text("portal.claimEvidenceMissing", ["needs": EvidenceWording.requirement(page, requirement),
                                                                                "attached": EvidenceWording.attached(page, evidence)])
             } else if chosen.rule.evidence == nil, evidence.isEmpty {

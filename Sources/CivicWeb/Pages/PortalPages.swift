@@ -52,19 +52,25 @@ extension WebServices {
 
         post(router, "/portal/appeals") { page in
             let me = try await page.resident(.fileAppeal)
+            _ = try page.admit(.uploadEvidence)
             let form = try await page.form()
             let entryID = form["entry"] ?? ""
             let statement = form["statement"] ?? ""
             let appealID = form["appealId"] ?? ""
-            func refuse(_ message: String, _ status: HTTPResponse.Status) async throws -> Response {
-                try await PortalModel.entryPage(page, me, id: entryID, appealError: message, statement: statement, appealID: appealID, status: status)
-            }
             guard Entry.ID.isValid(entryID), let entry = try await page.store.entry(Entry.ID(entryID)), entry.subject == me.subject.id else {
                 throw PageError.notFound
             }
+            // Evidence is checked and stored before anything else is refused, so the form sent back keeps it.
+            let (evidence, evidenceError) = try await PortalModel.formEvidence(page, me, form: form)
+            func refuse(_ message: String, _ status: HTTPResponse.Status) async throws -> Response {
+                try await PortalModel.entryPage(page, me, id: entryID, appealError: message, statement: statement, appealID: appealID,
+                                                kept: evidence, status: status)
+            }
+            if let evidenceError { return try await refuse(evidenceError, .unprocessableContent) }
             guard !statement.isEmpty else { return try await refuse(page.text("portal.appealStatementMissing"), .unprocessableContent) }
             guard Reference.isValid(appealID, kind: .appeal) else { return try await refuse(page.text("portal.formStale"), .badRequest) }
-            let request = AppealRequest(id: Appeal.ID(appealID), entry: entry.id, disputes: .entry, by: try me.actor(page), statement: statement)
+            let request = AppealRequest(id: Appeal.ID(appealID), entry: entry.id, disputes: .entry, by: try me.actor(page), statement: statement,
+                                        evidence: evidence)
             do {
                 let (_, appeal) = try await page.engine.fileAppeal(request)
                 return page.redirect("/portal/appeals/" + Page.escapeQuery(appeal.id.rawValue), done: "portal.appealFiled")
