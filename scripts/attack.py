@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Replays the attacks of issue 13 against a real `civic serve --demo` on loopback.
+"""Replays the security review's attacks against a real `civic serve --demo` on loopback.
 
 Each case sends what an attacker would and checks the answer from outside, with only the Python
 standard library: no CivicCredit code on the attacking side. Every case prints PASS or FAIL with

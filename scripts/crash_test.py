@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real crash loops (issue 12, item 2): real `civic` processes killed with SIGKILL at random moments.
+"""Real crash loops: real `civic` processes killed with SIGKILL at random moments.
 
     scripts/crash-test CYCLES [--store sqlite|postgres] [--mode mixed|serve|import|close|pg-restart]
                               [--seed N] [--civic PATH] [--postgres-url URL] [--keep] [--self-check]

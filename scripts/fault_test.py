@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Disk full, read-only files and a database that goes away (issue 12, item 4), against real processes.
+"""Disk full, read-only files and a database that goes away, against real processes.
 
     scripts/fault-test [--civic PATH] [--only disk-full|read-only|postgres-gone|sqlite] [--keep]
 

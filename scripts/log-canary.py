@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The whole run's log canary (issue 13): searches every log the full test run kept for its secrets.
+"""The whole run's log canary: searches every log the full test run kept for its secrets.
 
 scripts/test runs every server and tool with CIVIC_LOG_KEEP=ci-output/logs: the attack suite, the crash
 loops and the browser tests copy their servers' logs there, with the secrets and personal names they

@@ -37,8 +37,7 @@ final class CapturedLog: Sendable {
     }
 }
 
-/// No password, token, key or personal name reaches the logs or the problem documents (issue 13,
-/// "Secrets"). The server runs with a logger that keeps every line at trace level; the scenario sends
+/// No password, token, key or personal name reaches the logs or the problem documents. The server runs with a logger that keeps every line at trace level; the scenario sends
 /// canaries through every path that handles them, good and bad, and then searches every line.
 @Suite struct SecretsCanaryTests {
     @Test("no canary secret or name appears in any log line at trace level, nor in any problem document")

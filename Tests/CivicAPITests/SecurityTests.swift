@@ -12,7 +12,7 @@ import NIOCore
 import NIOEmbedded
 import Testing
 
-/// Sign-in throttling and bcrypt bounds (issue 13, items 1, 5 and 6). Every assertion is on counts
+/// Sign-in throttling and bcrypt bounds. Every assertion is on counts
 /// (password checks made, decoy checks made, failures recorded), never on elapsed time.
 @Suite struct SignInThrottleTests {
     static func wide(_ configuration: inout APIConfiguration) {
@@ -150,7 +150,7 @@ import Testing
     }
 }
 
-/// Who may hold a token acting as whom (issue 13, item 2).
+/// Who may hold a token acting as whom.
 @Suite struct TokenIssuerTests {
     @Test("an administrator cannot issue a token acting as another person; service tokens and their own carry the issuer")
     func noImpersonation() async throws {
@@ -180,7 +180,7 @@ import Testing
     }
 }
 
-/// Input that decoders and stores let pass (issue 13, items 3, 9 and 10).
+/// Input that decoders and stores let pass.
 @Suite struct StrictInputTests {
     @Test("NUL and other control characters are refused with a 400 naming the field, and nothing is stored")
     func controlCharacters() async throws {
@@ -295,7 +295,7 @@ import Testing
     }
 }
 
-/// Evidence bytes are never a page of this site (issue 13, item 12).
+/// Evidence bytes are never a page of this site.
 @Suite struct EvidenceHeaderTests {
     @Test("evidence over the API comes with nosniff and a sandboxing Content-Security-Policy")
     func evidenceIsSandboxed() async throws {
@@ -312,7 +312,7 @@ import Testing
     }
 }
 
-/// Where notices may be delivered (issue 13, "Notice delivery and webhooks").
+/// Where notices may be delivered.
 @Suite struct DeliveryGuardTests {
     @Test("internal addresses are recognised in every spelling; public ones are not")
     func addresses() {
@@ -369,7 +369,7 @@ import Testing
     }
 }
 
-/// The access trail (issue 13, "Audit trail of access").
+/// The access trail.
 @Suite struct AccessTrailTests {
     @Test("sign-ins, refusals, sign-outs, tokens, accounts, households and exports are recorded with who, never a secret; an auditor reads them, a resident may not")
     func trail() async throws {

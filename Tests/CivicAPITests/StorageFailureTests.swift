@@ -8,7 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// A store that cannot write (issue 12, item 4) answers 503 with a problem that says so, changes nothing, and
+/// A store that cannot write answers 503 with a problem that says so, changes nothing, and
 /// works again on the same server when it can write again. The failure is SQLite's own (a page limit at the database's
 /// present size makes a write fail with SQLITE_FULL); scripts/fault-test does the same on a full tmpfs.
 struct StorageFailureTests {

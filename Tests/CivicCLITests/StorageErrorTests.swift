@@ -2,7 +2,7 @@
 import CivicCore
 import Testing
 
-/// A storage failure on the command line names the database it happened in (issue 12, item 4): SQLite's
+/// A storage failure on the command line names the database it happened in: SQLite's
 /// own text ("database or disk is full") says the cause but not the file. scripts/fault-test checks the
 /// same on a real full tmpfs and a read-only mount.
 struct StorageErrorTests {

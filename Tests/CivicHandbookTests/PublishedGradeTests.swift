@@ -2,7 +2,7 @@ import CivicCore
 import CivicHandbook
 import Testing
 
-/// Grades as the schemes publish them: A+++ down to D, with `+` and `-` (issue 14, item 3). Only grades may
+/// Grades as the schemes publish them: A+++ down to D, with `+` and `-`. Only grades may
 /// carry `+`; every other id keeps the plain syntax, so none reads differently in a URL's query.
 @Suite struct PublishedGradeTests {
     static let text = """

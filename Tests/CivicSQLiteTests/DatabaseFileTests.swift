@@ -4,7 +4,7 @@ import CivicCore
 import Foundation
 import Testing
 
-/// The database files hold password and token hashes and personal records (issue 13, item 7).
+/// The database files hold password and token hashes and personal records.
 @Suite("Database file modes")
 struct DatabaseFileTests {
     static func mode(_ path: String) throws -> Int {

@@ -85,7 +85,7 @@ import Testing
             #expect(lint.text.contains("href=\"#line-\(badLine)\""))
             #expect(lint.text.contains("id=\"line-\(badLine)\" value=\"\(badLine)\" class=\"line-error\""))
             #expect(lint.text.contains("pointz"))
-            // The source is listed once (issue 15, item 4: a nested section repeated it once per line), with the
+            // The source is listed once, with the
             // problem beside its line.
             #expect(lint.text.components(separatedBy: "<li id=\"line-").count - 1 == lines.count)
             #expect(lint.text.components(separatedBy: "id=\"line-1\"").count == 2)
@@ -234,7 +234,7 @@ import Testing
         return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
     }
 
-    /// Issue 15, item 2: administrators manage people's accounts and an assessor's households in the browser,
+    /// Administrators manage people's accounts and an assessor's households in the browser,
     /// with field errors in the page's language; the auditor reads; a new reviewer can sign in at once.
     @Test func accountsAreManagedInTheBrowser() async throws {
         let web = try await WebWorld.make(residents: 20)

@@ -126,7 +126,7 @@ import Testing
             let uri = "/committee/reports/about-reviewer"
             let page = try await reviewer.get(uri)
             #expect(page.text.contains("id=\"recusal\""))
-            // The form is hidden from a reviewer who may not decide (issue 15, item 2), with the reason.
+            // The form is hidden from a reviewer who may not decide, with the reason.
             #expect(!page.text.contains("action=\"\(uri)/decision\""))
             #expect(page.text.contains("You filed this report") || page.text.contains("about you or your household"))
             #expect(page.text.contains("id=\"deciders\""))

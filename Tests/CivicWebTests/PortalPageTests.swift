@@ -316,7 +316,7 @@ import Testing
         }
     }
 
-    /// A deed that needs two photos or a video (issue 15, item 1): the form says so before sending, in the
+    /// A deed that needs two photos or a video: the form says so before sending, in the
     /// page's language, and takes several files; one photo is refused in that language with the typed text
     /// and the stored photo kept, and sending the kept photo with a second one files the claim with both.
     @Test func claimTakesSeveralPhotosAndSaysWhatTheDeedNeeds() async throws {

@@ -151,7 +151,7 @@ extension HTTPField.Name {
     static let contentDisposition = HTTPField.Name("Content-Disposition")!
 }
 
-/// Links and headers that an attacker's request must not shape (issue 13, items 11 and 13).
+/// Links and headers that an attacker's request must not shape.
 @Suite struct SecurityPageTests {
     /// Certificate links come from the configured public address only: the request's own host (here the
     /// test client's `localhost`, which a client chooses freely) never reaches the link or the QR code,

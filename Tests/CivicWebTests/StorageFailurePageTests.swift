@@ -7,7 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// A page whose write the store cannot make (issue 12, item 4: a full disk, a read-only file) answers 503 in the
+/// A page whose write the store cannot make answers 503 in the
 /// reader's language from the catalogs, says nothing was changed, never shows the store's own English text, and the
 /// same form works once the store can write again. A page limit at the database's present size makes SQLite itself answer SQLITE_FULL.
 struct StorageFailurePageTests {

@@ -2,7 +2,7 @@ import CivicWeb
 import Testing
 
 /// The dashboard's trend chart: labelled round ticks around the means, and a span wide enough that a change
-/// of a fraction of a point does not fill the chart as a climb (issue 15 item 7).
+/// of a fraction of a point does not fill the chart as a climb.
 @Suite struct TrendAxisTests {
     @Test func aSmallChangeStaysFlat() {
         // Means of 1,000.00 and 1,000.60 on a 1,000-point scale.

@@ -99,7 +99,7 @@ def test_relying_party_and_token(browser):
 
 
 def test_lint_lists_the_source_once_with_line_numbers(browser):
-    """Issue 15, item 4: a broken handbook lints to one numbered listing with the problem beside its line,
+    """A broken handbook lints to one numbered listing with the problem beside its line,
     and the editor shows line numbers beside the source."""
     login(browser, "administrator")
     visit(browser, "/admin/handbook")
@@ -118,7 +118,7 @@ def test_lint_lists_the_source_once_with_line_numbers(browser):
 
 
 def test_administrator_adds_a_reviewer(make_browser):
-    """Issue 15, item 2: an administrator adds a reviewer account in the browser, and the reviewer signs in."""
+    """An administrator adds a reviewer account in the browser, and the reviewer signs in."""
     admin = make_browser()
     login(admin, "administrator")
     admin.find_element(By.CSS_SELECTOR, "nav a[href='/admin/accounts']").click()

@@ -98,7 +98,7 @@ def test_cycle_page_reviewer_reads_administrator_closes(make_browser):
 
     admin = make_browser()
     login(admin, "administrator")
-    # Issue 15, item 3: the close is in the administrator's menu, previews before it closes, and asks to confirm.
+    # The close is in the administrator's menu, previews before it closes, and asks to confirm.
     admin.find_element(By.CSS_SELECTOR, "header a[href='/committee/cycle'], nav a[href='/committee/cycle']").click()
     wait_for_path(admin, "/committee/cycle")
     check_page(admin)
@@ -127,7 +127,7 @@ def test_cycle_page_reviewer_reads_administrator_closes(make_browser):
 
 
 def test_who_may_decide_an_appeal(make_browser, server):
-    """Issue 15, item 2: each of the demo's three reviewers sees who may decide an appeal, and the decision form
+    """Each of the demo's three reviewers sees who may decide an appeal, and the decision form
     only if the engine would accept their decision; a reviewer of the report behind it sees why not instead."""
     appeal = staff_helpers.appeal_to_decide(server)
     if appeal is None:
@@ -151,7 +151,7 @@ def test_who_may_decide_an_appeal(make_browser, server):
 
 
 def test_four_eyes_in_the_browser(make_browser, server):
-    """Issue 15, item 2: a report under a rule that needs two reviewers. The first reviewer approves it and is then
+    """A report under a rule that needs two reviewers. The first reviewer approves it and is then
     shown why they may not decide it again and who may, instead of a form; a second reviewer approves it."""
     def four_eyes(rules):
         """needs two reviewers"""

@@ -128,7 +128,7 @@ def choose_deed_needing(form, words: str) -> str:
 
 
 def test_claim_a_good_deed_with_two_photos(browser, tmp_path):
-    """Issue 15, item 1: the form says what each deed needs before sending and takes several photos at once."""
+    """The form says what each deed needs before sending and takes several photos at once."""
     login(browser, "resident")
     assert visit(browser, "/portal/claim") == 200
     form = browser.find_element(By.CSS_SELECTOR, "form[action='/portal/claim']")
