@@ -199,6 +199,35 @@ import Testing
         }
     }
 
+    /// The score card shows the grade scale as a credit report does: every band of the scheme, highest first,
+    /// with its points, the grade held marked (and only that one), the score's place, and how far the next
+    /// grade is when points alone can reach it.
+    @Test func scoreCardShowsTheGradeScale() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let graded = try await web.world.services.engine.explain(subject.id).first { $0.scheme.grades != nil }
+        let item = try #require(graded)
+        let bands = try #require(item.scheme.grades).bands
+        let held = try #require(item.explanation.standing.grade)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal")
+            #expect(page.status == .ok)
+            let scale = try #require(page.text.components(separatedBy: "<ol class=\"grade-scale\">").dropFirst().first?
+                .components(separatedBy: "</ol>").first)
+            let shown = scale.components(separatedBy: "<strong>").dropFirst().compactMap { $0.components(separatedBy: "</strong>").first }
+            #expect(shown == bands.map(\.grade.rawValue), "every band, highest first")
+            #expect(scale.components(separatedBy: "aria-current=\"true\"").count == 2, "one band is marked")
+            #expect(scale.contains("aria-current=\"true\"><strong>\(held.rawValue)</strong>"))
+            #expect(scale.contains("\(bands[0].minimum) and above"))
+            #expect(page.text.contains("Your score of \(item.explanation.standing.score) gives grade \(held.rawValue)."))
+            if let index = bands.firstIndex(where: { $0.grade == held }), index > 0, bands[index - 1].minimum > item.explanation.standing.score {
+                let gap = bands[index - 1].minimum - item.explanation.standing.score
+                #expect(page.text.contains("\(gap) points more would reach \(bands[index - 1].grade.rawValue)"))
+            }
+        }
+    }
+
     // MARK: Appeals
 
     /// A photo the assessor attached to a report about the resident is the resident's to see from the entry

@@ -64,6 +64,19 @@ def test_portal_on_a_phone(phone):
     login(phone, "resident")
     check_page(phone)  # includes: no sideways scrolling at 390 px
     shot(phone, "portal-home-phone")
+    # The history shows every column of a row on the phone, points included, without scrolling sideways.
+    width = phone.execute_script("return document.documentElement.clientWidth")
+    row = phone.find_element(By.CSS_SELECTOR, ".table.stack tbody tr")
+    for cell in row.find_elements(By.TAG_NAME, "td"):
+        box = phone.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.left, r.right, r.width];", cell)
+        assert cell.is_displayed() and box[2] > 0 and box[0] >= 0 and box[1] <= width + 1, \
+            f"a history cell ({cell.get_attribute('data-label')}) is out of sight on the phone: {box}, window {width}"
+    points = row.find_element(By.CSS_SELECTOR, "td[data-label='Points']")
+    assert re.search(r"[+-]?\d", points.text), points.text
+    # The grade scale: every band in sight, the held one marked.
+    bands = phone.find_elements(By.CSS_SELECTOR, "ol.grade-scale li")
+    assert bands and all(band.is_displayed() for band in bands)
+    assert len(phone.find_elements(By.CSS_SELECTOR, "ol.grade-scale li[aria-current='true']")) >= 1
     assert visit(phone, "/portal/claim") == 200
     check_page(phone)
     shot(phone, "portal-claim-phone")

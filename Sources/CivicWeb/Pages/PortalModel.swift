@@ -90,6 +90,7 @@ enum PortalModel {
                 "version": item.handbook.version, "dimensions": dimensions(page, item.scheme, standing),
                 "lists": lists, "measures": measures, "history": history(page, handbooks, item), "chart": chart(page, handbooks, item) as Any,
                 "gradeReasons": item.explanation.gradeReasons,
+                "scale": gradeScale(page, item.scheme.grades, standing) as Any,
             ])
         }
         var model: [String: Any] = ["name": me.subject.name, "id": me.subject.id.rawValue, "schemes": schemes, "asOf": page.today.description]
@@ -109,6 +110,40 @@ enum PortalModel {
         model["openNotices"] = notices.contains { ($0.appealBy.map { $0 >= page.today } ?? false) && $0.tone == .adverse }
         let open = try await page.engine.appeals(of: me.subject.id).filter { $0.decision == nil }.count
         model["openAppeals"] = (open > 0 ? String(open) : nil) as String? as Any
+        return model
+    }
+
+    /// The scheme's grade scale, highest first, as a credit report shows it: each grade with the points it
+    /// spans and the one the subject holds marked, and where the score sits on the whole scale (0 to 100, for
+    /// the marker, drawn as SVG since the pages' policy allows no inline style). A grade held by a lock-in or a cap below the band of the score is the one marked; the score
+    /// marker still shows the points. Nil for a scheme without grades.
+    static func gradeScale(_ page: Page, _ grades: GradeScale?, _ standing: Standing) -> [String: Any]? {
+        guard let grades, !grades.bands.isEmpty else { return nil }
+        let bands = grades.bands
+        var rows: [[String: Any]] = []
+        for (index, band) in bands.enumerated() {
+            let range = index == 0
+                ? page.text("portal.scaleFrom", ["from": band.minimum.description])
+                : page.text("portal.scaleRange", ["from": band.minimum.description,
+                                                  "to": (bands[index - 1].minimum - Points(1)).description])
+            rows.append(["grade": band.grade.rawValue, "range": range, "current": band.grade == standing.grade,
+                         "title": band.title.map { page.text($0) } as Any])
+        }
+        // The marker: the score's place between the lowest band's floor and one band-width above the top band.
+        let low = bands.last!.minimum.hundredths
+        let top = bands.first!.minimum.hundredths
+        let span = bands.count > 1 ? top - low + (top - bands[1].minimum.hundredths) : 1
+        let position = span > 0 ? Int(max(0, min(100, (standing.score.hundredths - low) * 100 / span))) : 0
+        var model: [String: Any] = ["bands": rows, "marker": min(position, 98),
+                                    "where": page.text("portal.scaleWhere", ["score": standing.score.description,
+                                                                             "grade": standing.grade?.rawValue ?? "-"])]
+        if let index = bands.firstIndex(where: { $0.grade == standing.grade }), index > 0 {
+            let next = bands[index - 1]
+            let gap = next.minimum - standing.score
+            if gap > Points(0) {
+                model["next"] = page.text("portal.scaleNext", ["points": gap.description, "grade": next.grade.rawValue])
+            }
+        }
         return model
     }
 
