@@ -228,6 +228,51 @@ import Testing
         }
     }
 
+    /// A warning says what to put right and by when, names whom to tell (the reporter, who records the cure),
+    /// and after the cure says that nothing will be deducted.
+    @Test func aWarningSaysWhatToDoByWhenAndWhomToTell() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let engine = web.world.services.engine
+        func fits(_ rule: Rule) -> Bool { rule.isAdverse && rule.points != nil && rule.reporters.contains(.assessor) && rule.approvalsRequired <= 1 && (rule.graceDays ?? 0) > 0 }
+        let scheme = try #require(try await engine.explain(subject.id).map(\.scheme).first { $0.rules.contains(where: fits) })
+        let rule = try #require(scheme.rules.first(where: fits))
+        let assessor = try #require(try await web.world.account(.assessor).actor)
+        let assessorName = try #require(try await web.world.store.actor(assessor)).name
+        let reviewer = try #require(try await web.world.account(.reviewer).actor)
+        let today = engine.clock.today()
+        let id = Report.ID("portal-test-warning")
+        _ = try await engine.file(ReportRequest(id: id, subject: subject.id, scheme: scheme.id, rule: rule.id, reporter: assessor, role: .assessor,
+                                                occurredOn: today, statement: "Rubbish left by the gate",
+                                                evidence: [Evidence(kind: .photo, reference: "photo:gate-1"), Evidence(kind: .photo, reference: "photo:gate-2"),
+                                                           Evidence(kind: .video, reference: "video:gate-1"), Evidence(kind: .document, reference: "doc:gate-1")]))
+        _ = try await engine.decide(Decision(id: Decision.ID("portal-test-warning-decision"), report: id, reviewer: reviewer, outcome: .approve,
+                                             reason: "Seen on the visit", decidedOn: today))
+        let admin = try #require(try await web.world.account(.administrator).actor)
+        let owner = try #require(try await engine.handbooks().owner(of: scheme.id))
+        _ = try await engine.closeCycle(owner, month: today.month, by: admin)
+        let warning = try #require(try await web.world.store.notices(subject: subject.id).first { $0.kind == .warning && $0.report == id })
+        let cureBy = try #require(warning.cureBy)
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal/notices/\(warning.id.rawValue)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("What to do"))
+            #expect(page.text.contains("by \(cureBy)"))
+            #expect(page.text.contains("Then tell \(assessorName), who reported it"))
+            #expect(!page.text.contains("Put right in time"))
+
+            _ = try await engine.remedy(Entry.ID("portal-test-cure"), target: .report(id), by: assessor, note: "Cleared")
+            let cured = try await browser.get("/portal/notices/\(warning.id.rawValue)")
+            #expect(cured.text.contains("Put right in time: nothing will be deducted."))
+
+            let chinese = Browser(client, language: "zh")
+            _ = try await chinese.signIn("demo-resident", web.world.passwords["demo-resident"]!)
+            let zh = try await chinese.get("/portal/notices/\(warning.id.rawValue)")
+            #expect(zh.text.contains("怎么办") && zh.text.contains("已按期整改"))
+        }
+    }
+
     // MARK: Appeals
 
     /// A photo the assessor attached to a report about the resident is the resident's to see from the entry

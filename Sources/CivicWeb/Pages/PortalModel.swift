@@ -306,6 +306,34 @@ enum PortalModel {
         return notice
     }
 
+    /// What to do about a warning: what to put right and by when, whom to tell (the person who reported it,
+    /// by name: they record the cure, since nobody records one about themself), and where it stands now.
+    static func warningAdvice(_ page: Page, _ notice: Notice, _ record: ReportRecord) async throws -> [String: Any] {
+        let rule = notice.ruleTitle.map { page.text($0) } ?? record.report.rule.rawValue
+        let reporter = try await page.store.actor(record.report.reporter)
+        var advice: [String: Any] = [
+            "contact": page.text("portal.warningContact", ["name": reporter?.name ?? record.report.reporter.rawValue]),
+        ]
+        if let cureBy = notice.cureBy {
+            advice["steps"] = page.text("portal.warningSteps", ["rule": rule, "day": cureBy.description])
+        }
+        switch record.status {
+        case .cured:
+            advice["state"] = page.text("portal.warningCured")
+            advice["settled"] = true
+        case .entered:
+            advice["state"] = page.text("portal.warningEntered")
+        case .rejected:
+            advice["state"] = page.text("portal.warningRejected")
+            advice["settled"] = true
+        default:
+            if let cureBy = notice.cureBy, cureBy < page.today {
+                advice["state"] = page.text("portal.warningLapsed", ["day": cureBy.description])
+            }
+        }
+        return advice
+    }
+
     static func notice(_ page: Page, _ notice: Notice) async throws -> [String: Any] {
         let handbooks = try await page.engine.handbooks()
         var model: [String: Any] = [
@@ -330,6 +358,9 @@ enum PortalModel {
         }
         if let version = notice.handbookVersion, let jurisdiction = notice.handbookJurisdiction {
             model["handbook"] = page.text("portal.handbookVersion", ["jurisdiction": jurisdiction.rawValue, "version": String(version)])
+        }
+        if notice.kind == .warning, let reportID = notice.report, let record = try await page.store.report(reportID) {
+            model["warning"] = try await warningAdvice(page, notice, record)
         }
         model["effects"] = [String]()
         if let effect = notice.effect {
