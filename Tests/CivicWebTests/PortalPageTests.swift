@@ -273,6 +273,35 @@ import Testing
         }
     }
 
+    /// Notices of one day are listed in the order they happened (newest first): the appeal's decision, then
+    /// the appeal, then the entry it disputes, although their ids sort the other way round.
+    @Test func noticesOfOneDayAreInTheOrderTheyHappened() async throws {
+        let web = try await WebWorld.make()
+        let subject = try await Self.subject(web)
+        let entry = try await Self.adverseEntry(web, subject)
+        let engine = web.world.services.engine
+        let resident = try #require(try await web.world.account(.resident).actor)
+        let (_, appeal) = try await engine.fileAppeal(AppealRequest(id: Appeal.ID("portal-test-order"), entry: entry.id, by: resident,
+                                                                    statement: "Not me"))
+        // Not the reviewer who approved the report behind the entry: that one is recused from its appeal.
+        let second = try #require(try await web.world.access.account(Account.ID("demo-reviewer-2"))?.actor)
+        _ = try await engine.decideAppeal(appeal.id, outcome: .dismissed, reason: "The record stands", by: second)
+        let notices = try await web.world.store.notices(subject: subject.id).filter { $0.createdOn == engine.clock.today() }
+        let recorded = try #require(notices.first { $0.entry == entry.id && $0.kind == .entryRecorded })
+        let filed = try #require(notices.first { $0.appeal == appeal.id && $0.kind == .appealFiled })
+        let decided = try #require(notices.first { $0.appeal == appeal.id && $0.kind == .appealDecided })
+        #expect(recorded.id > filed.id && filed.id > decided.id, "the ids sort against the order of events, so the test can fail")
+        try await web.application().test(.router) { client in
+            let browser = try await Self.resident(client, web)
+            let page = try await browser.get("/portal/notices")
+            func place(_ notice: Notice) throws -> String.Index {
+                try #require(page.text.range(of: "/portal/notices/" + Page.escapeQuery(notice.id.rawValue))).lowerBound
+            }
+            #expect(try place(decided) < place(filed))
+            #expect(try place(filed) < place(recorded))
+        }
+    }
+
     // MARK: Appeals
 
     /// A photo the assessor attached to a report about the resident is the resident's to see from the entry

@@ -269,7 +269,7 @@ enum PortalModel {
                                "status": page.text(key("report", record.status.rawValue)),
                                "evidence": evidence, "decisions": decisions]
         }
-        let notices = try await page.store.notices(subject: me.subject.id).filter { $0.entry == entry.id }.sorted { $0.id > $1.id }
+        let notices = try await inOrder(page, try await page.store.notices(subject: me.subject.id).filter { $0.entry == entry.id })
         model["notices"] = notices.map { ["id": $0.id.rawValue, "href": "/portal/notices/" + Page.escapeQuery($0.id.rawValue),
                                           "on": $0.createdOn.description, "what": page.text(key("notice", $0.kind.rawValue))] }
         let own = appeals.filter { $0.appeal.entry == entry.id }
@@ -293,7 +293,7 @@ enum PortalModel {
     // MARK: Notices
 
     static func notices(_ page: Page, _ me: Resident) async throws -> [String: Any] {
-        let notices = try await page.store.notices(subject: me.subject.id).sorted { ($0.createdOn, $0.id) > ($1.createdOn, $1.id) }
+        let notices = try await inOrder(page, try await page.store.notices(subject: me.subject.id))
         var rows: [[String: Any]] = []
         for notice in notices { rows.append(try await self.notice(page, notice)) }
         return ["notices": rows]
@@ -304,6 +304,27 @@ enum PortalModel {
             throw PageError.notFound
         }
         return notice
+    }
+
+    /// Notices newest first, and those of one day in the order they happened: by their place in the
+    /// transparency log, which appends records in the order they were committed. A store without a log
+    /// (the in-memory reference store) falls back to the notice id within a day.
+    static func inOrder(_ page: Page, _ notices: [Notice]) async throws -> [Notice] {
+        var place: [Notice.ID: UInt64] = [:]
+        if let log = page.web.api.log {
+            for notice in notices {
+                if let leaf = try await log.store.logLeaf(kind: .notice, key: notice.id.rawValue) { place[notice.id] = leaf.index }
+            }
+        }
+        return notices.sorted { a, b in
+            if a.createdOn != b.createdOn { return a.createdOn > b.createdOn }
+            switch (place[a.id], place[b.id]) {
+            case let (x?, y?) where x != y: return x > y
+            case (_?, nil): return false  // not yet in the log: written last
+            case (nil, _?): return true
+            default: return a.id > b.id
+            }
+        }
     }
 
     /// What to do about a warning: what to put right and by when, whom to tell (the person who reported it,
