@@ -194,14 +194,25 @@ struct ReportedSchemeTests {
 
     @Test func donghuotangzhaiAddsFiveForSixMonthsOfHelpDeductsTwentyAndHangsFiveStarCitizensOnTheBillboard() throws {
         // Get Real's Donghuotangzhai: criterion 2.5 adds 5 for help to non-relatives lasting more than six months (150 days
-        // is refused and says why), regulation 15 deducts 20 for a public nuisance, and returning a wallet with its contents
-        // puts a resident among the five-star citizens on the billboard for a year.
+        // is refused and says why), regulation 15 deducts 20 for a public nuisance, returning a wallet with its contents
+        // puts a resident among the five-star citizens on the billboard for a year, and 1,050 points (AAA) put one there too.
         let civic = try world(top: "rongcheng", village: "donghuotangzhai", bundled: "donghuotangzhai.yaml", subjects: """
             p-1,person,Wang Chaoxiang,donghuotangzhai,,1960-01-01,,2026-01-01
             p-2,person,Zhou Min,donghuotangzhai,,1975-01-01,,2026-01-01
+            p-3,person,Ma Lan,donghuotangzhai,,1965-01-01,,2026-01-01
+            p-4,person,Guo Ping,donghuotangzhai,,1966-01-01,,2026-01-01
             """)
         defer { civic.remove() }
         let filed = "2026-03-18"
+        // Ten long helps reach 1,050, the top grade the billboard holds; nine reach 1,045 and do not.
+        for index in 1...10 {
+            try deed(civic, "ma-\(index)", subject: "p-3", rule: "R-2-5-HELP-IN-NEED", occurred: "2026-03-01", filed: filed,
+                     evidence: ["video:sha256:ma-\(index)"], extra: ["--duration-days", "190"])
+            if index < 10 {
+                try deed(civic, "guo-\(index)", subject: "p-4", rule: "R-2-5-HELP-IN-NEED", occurred: "2026-03-01", filed: filed,
+                         evidence: ["video:sha256:guo-\(index)"], extra: ["--duration-days", "190"])
+            }
+        }
         let short = try civic.run(["report", "--id", "help-short", "--subject", "p-1", "--rule", "R-2-5-HELP-IN-NEED", "--by", "asr-1",
                                    "--role", "assessor", "--occurred", "2026-03-01", "--statement", "Cooked for a widower",
                                    "--evidence", "video:sha256:v", "--duration-days", "150", "--as-of", filed])
@@ -224,8 +235,16 @@ struct ReportedSchemeTests {
         #expect(try standing(civic, "p-2", scheme: "donghuotangzhai-points", on: day).score == "980")
         #expect(try check(civic, "p-1", "donghuotangzhai-billboard-name", on: day) == (true, "on-red-list"))
         #expect(try check(civic, "p-2", "donghuotangzhai-billboard-name", on: day) == (false, "not-on-red-list"))
+        let best = try standing(civic, "p-3", scheme: "donghuotangzhai-points", on: day)
+        #expect(best.score == "1050" && best.grade == "AAA")
+        #expect(best.listings.first?["criterion"] as? String == "donghuotangzhai-billboard")
+        #expect(try check(civic, "p-3", "donghuotangzhai-billboard-name", on: day) == (true, "on-red-list"))
+        let almost = try standing(civic, "p-4", scheme: "donghuotangzhai-points", on: day)
+        #expect(almost.score == "1045" && almost.grade == "A")
+        #expect(try check(civic, "p-4", "donghuotangzhai-billboard-name", on: day) == (false, "not-on-red-list"))
         let red = try civic.run(["list", "red", "--as-of", day])
-        #expect(red.stdout.contains("p-1") && red.stdout.contains("W******") && !red.stdout.contains("p-2"), "\(red.stdout)")
+        #expect(red.stdout.contains("p-1") && red.stdout.contains("W******") && red.stdout.contains("p-3"), "\(red.stdout)")
+        #expect(!red.stdout.contains("p-2") && !red.stdout.contains("p-4"), "\(red.stdout)")
         #expect(try check(civic, "p-1", "donghuotangzhai-billboard-name", on: "2027-03-31") == (false, "not-on-red-list"),
                 "the title is held for a year")
     }
