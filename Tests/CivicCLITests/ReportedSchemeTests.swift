@@ -96,7 +96,8 @@ struct ReportedSchemeTests {
     }
 
     @Test func bundledHandbooksAreListedAndPublishedByNameWithClearErrors() throws {
-        // `handbook bundled` lists every shipped handbook with its jurisdiction; `publish --bundled` refuses an unknown name
+        // `handbook bundled` lists every shipped handbook with its jurisdiction, `show --bundled` reads one before it is
+        // published; `publish --bundled` refuses an unknown name
         // (naming the bundled ones), a name and a file together, and a jurisdiction not yet registered, changing nothing.
         let civic = try CivicRunner()
         defer { civic.remove() }
@@ -110,6 +111,11 @@ struct ReportedSchemeTests {
         #expect(jurisdictions["china.yaml"] == "china")
         #expect(rows.first { $0["file"] as? String == "rongcheng.yaml" }?["inDemo"] as? Bool == true)
         #expect(rows.first { $0["file"] as? String == "teng-jia.yaml" }?["inDemo"] as? Bool == false)
+
+        let read = try civic.run(["handbook", "show", "--bundled", "teng-jia"], database: nil)
+        try ok(read)
+        #expect(read.stdout.contains("Teng Jia Village Credit Handbook · 滕家村信用手册"), "\(read.stdout)")
+        #expect(read.stdout.contains("R-PEDESTRIANS"))
 
         let day = ["--as-of", "2026-03-01"]
         try ok(civic.run(["init", "--jurisdiction", "rongcheng", "--name-en", "Rongcheng", "--name-zh", "荣成"] + day))

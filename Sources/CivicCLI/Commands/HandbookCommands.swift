@@ -39,15 +39,17 @@ struct HandbookCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "A handbook file; omit it to show the published one.") var file: String?
+        @Option(help: ArgumentHelp("A bundled handbook instead of a file (`civic handbook bundled` lists them).", valueName: "name")) var bundled: String?
         @Option(help: "Jurisdiction whose published handbook to show.") var jurisdiction: String?
         @Option(help: "Published version; defaults to the newest.") var version: Int?
 
         func run() async throws {
             let handbook: Handbook
-            if let file {
-                handbook = try loadHandbook(file)
+            if file != nil || bundled != nil {
+                let (name, text) = try handbookSource(file: file, bundled: bundled)
+                handbook = try loadHandbook(name, text: text)
             } else {
-                guard let jurisdiction else { throw CivicError(.invalidInput, "give a FILE or --jurisdiction") }
+                guard let jurisdiction else { throw CivicError(.invalidInput, "give a FILE, --bundled NAME or --jurisdiction") }
                 let set = try await store.engine().handbooks()
                 let id: Jurisdiction.ID = try identifier(jurisdiction, field: "--jurisdiction")
                 if let version {
