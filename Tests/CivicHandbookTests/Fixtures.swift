@@ -10,6 +10,13 @@ func demoHandbookText(_ name: String) throws -> String {
     return try String(contentsOf: file, encoding: .utf8)
 }
 
+/// Every `.yaml` file in Sources/CivicDemo/Handbooks, sorted by name.
+func bundledHandbookFiles() throws -> [String] {
+    let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let directory = tests.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/CivicDemo/Handbooks")
+    return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
+}
+
 /// A minimal valid handbook with one points scheme; `rules` is spliced in as YAML lines (indented 6).
 func smallHandbook(rules: String, extra: String = "") -> String {
     """

@@ -1,12 +1,13 @@
 import ArgumentParser
 import CivicCore
+import CivicDemo
 import CivicHandbook
 import Foundation
 
 struct HandbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "handbook", abstract: "Check, show, compare and publish rule handbooks (YAML; see docs/handbook.md).",
-        subcommands: [Lint.self, Show.self, Diff.self, Publish.self, Preview.self])
+        subcommands: [Lint.self, Show.self, Diff.self, Publish.self, Preview.self, Bundled.self])
 
     struct Lint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,15 +39,17 @@ struct HandbookCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @OptionGroup var output: OutputOptions
         @Argument(help: "A handbook file; omit it to show the published one.") var file: String?
+        @Option(help: ArgumentHelp("A bundled handbook instead of a file (`civic handbook bundled` lists them).", valueName: "name")) var bundled: String?
         @Option(help: "Jurisdiction whose published handbook to show.") var jurisdiction: String?
         @Option(help: "Published version; defaults to the newest.") var version: Int?
 
         func run() async throws {
             let handbook: Handbook
-            if let file {
-                handbook = try loadHandbook(file)
+            if file != nil || bundled != nil {
+                let (name, text) = try handbookSource(file: file, bundled: bundled)
+                handbook = try loadHandbook(name, text: text)
             } else {
-                guard let jurisdiction else { throw CivicError(.invalidInput, "give a FILE or --jurisdiction") }
+                guard let jurisdiction else { throw CivicError(.invalidInput, "give a FILE, --bundled NAME or --jurisdiction") }
                 let set = try await store.engine().handbooks()
                 let id: Jurisdiction.ID = try identifier(jurisdiction, field: "--jurisdiction")
                 if let version {
@@ -76,18 +79,66 @@ struct HandbookCommand: AsyncParsableCommand {
     struct Publish: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish a handbook file as the next version of its jurisdiction's handbook.",
-            discussion: "The file's version must be one more than the last published. Past entries keep the version they were recorded under.")
+            discussion: """
+                The file's version must be one more than the last published. Past entries keep the version they were recorded under.
+                --bundled publishes one of the handbooks that come with CivicCredit (`civic handbook bundled` lists them) onto the \
+                jurisdiction it names, which must be registered first (docs/schemes.md).
+                """)
         @OptionGroup var store: StoreOptions
-        @Argument(help: "Handbook file.") var file: String
+        @Argument(help: "Handbook file.") var file: String?
+        @Option(help: ArgumentHelp("A bundled handbook instead of a file, e.g. dongdao-lu-jia.yaml.", valueName: "name")) var bundled: String?
         @Option(help: "Publishing administrator's actor id.") var by: String
 
         func run() async throws {
+            let (name, text) = try handbookSource(file: file, bundled: bundled)
             let engine = try await store.engine()
-            let text = try readText(file)
-            let handbook = try loadHandbook(file, text: text)
+            let handbook = try loadHandbook(name, text: text)
             let result = try await engine.publish(handbook, source: text, by: try identifier(by, field: "--by"))
             print("\(result.rawValue): handbook '\(handbook.jurisdiction)' version \(handbook.version) (\(handbook.schemes.count) scheme(s), \(handbook.schemes.reduce(0) { $0 + $1.rules.count }) rule(s))")
         }
+    }
+
+    struct Bundled: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the handbooks that come with CivicCredit: the demo's and the other reported schemes (docs/schemes.md).",
+            discussion: "Publish one with `civic handbook publish --bundled FILE --by ADMIN` once its jurisdiction is registered.")
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            struct Row: Encodable { var file: String; var jurisdiction: String; var version: Int; var schemes: [String]; var title: LocalizedText; var inDemo: Bool }
+            var rows: [Row] = []
+            for file in try DemoHandbooks.bundledFiles() {
+                let handbook = try loadHandbook(file, text: try DemoHandbooks.text(file))
+                rows.append(Row(file: file, jurisdiction: handbook.jurisdiction.rawValue, version: handbook.version,
+                                schemes: handbook.schemes.map(\.id.rawValue), title: handbook.title, inDemo: DemoHandbooks.files.contains(file)))
+            }
+            if output.json { return try Terminal.printJSON(rows) }
+            print(Terminal.table(["file", "jurisdiction", "version", "schemes", "demo", "title"], rows.map {
+                [$0.file, $0.jurisdiction, "\($0.version)", $0.schemes.joined(separator: ", "), $0.inDemo ? "yes" : "no", "\($0.title.en) / \($0.title.zh)"]
+            }))
+            print("\(rows.count) bundled handbook(s); publish one with: civic handbook publish --bundled FILE --by ADMIN")
+        }
+    }
+}
+
+/// The name and text of a handbook given as a file or as a bundled handbook's name, exactly one of the two.
+func handbookSource(file: String?, bundled: String?) throws(CivicError) -> (name: String, text: String) {
+    switch (file, bundled) {
+    case (let file?, nil):
+        return (file, try readText(file))
+    case (nil, let bundled?):
+        do {
+            let name = bundled.hasSuffix(".yaml") ? bundled : bundled + ".yaml"
+            return (name, try DemoHandbooks.text(bundled))
+        } catch let error as CivicError {
+            throw CivicError(error.code, error.message, at: "--bundled")
+        } catch {
+            throw CivicError(.corrupted, "the bundled handbook '\(bundled)' cannot be read: \(error)", at: "--bundled")
+        }
+    case (nil, nil):
+        throw CivicError(.invalidInput, "give a handbook FILE or --bundled NAME (`civic handbook bundled` lists them)")
+    case (.some, .some):
+        throw CivicError(.invalidInput, "give either a handbook FILE or --bundled NAME, not both")
     }
 }
 

@@ -78,13 +78,40 @@ struct ReportCommand: AsyncParsableCommand {
             let through = try cycle.map { text throws(CivicError) in try parseMonth(text, field: "--cycle") } ?? store.today().month
             let records = Array(try await engine.store.reports(statuses: [wanted], throughCycle: through).prefix(max(0, min(limit, Limits.pageSizeMax))))
             if output.json { return try Terminal.printJSON(records) }
-            print(Terminal.table(["report", "cycle", "subject", "rule", "reporter", "evidence", "decisions"], records.map { record in
-                [record.report.id.rawValue + (record.report.isSelfClaim ? " (self-claim)" : ""), record.report.cycle.description,
-                 record.report.subject.rawValue, record.report.rule.rawValue,
-                 "\(record.report.reporter) (\(record.report.reporterRole.rawValue))", "\(record.report.evidence.count)",
-                 record.decisions.map { "\($0.reviewer): \($0.outcome.label)" }.joined(separator: "; ")]
+            let handbooks = try await engine.handbooks()
+            var header = ["report", "cycle", "subject", "rule", "reporter", "evidence", "decisions"]
+            let explained: Set<ReportStatus> = [.capped, .awaitingGrace, .cured]
+            if explained.contains(wanted) { header.append("why") }
+            print(Terminal.table(header, records.map { record in
+                var row = [record.report.id.rawValue + (record.report.isSelfClaim ? " (self-claim)" : ""), record.report.cycle.description,
+                           record.report.subject.rawValue, record.report.rule.rawValue,
+                           "\(record.report.reporter) (\(record.report.reporterRole.rawValue))", "\(record.report.evidence.count)",
+                           record.decisions.map { "\($0.reviewer): \($0.outcome.label)" }.joined(separator: "; ")]
+                if explained.contains(wanted) { row.append(ReportStatusText.why(record, handbooks: handbooks)) }
+                return row
             }))
             print("\(records.count) \(wanted.rawValue) report(s) through \(through)")
+        }
+    }
+}
+
+/// Why a report approved in review gave no entry (yet): the rule's cap, its grace period.
+enum ReportStatusText {
+    static func why(_ record: ReportRecord, handbooks: HandbookSet) -> String {
+        let report = record.report
+        let rule = handbooks.version(report.handbookVersion, of: report.handbookJurisdiction)?.scheme(report.scheme)?.rule(report.rule)
+        switch record.status {
+        case .capped:
+            guard let cap = rule?.cap else { return "the rule's cap was reached" }
+            let period = cap.period.start(containing: report.occurredOn)
+            return "no points: \(report.rule) counts at most \(cap.count) per \(cap.period.rawValue), and \(cap.count) were already entered for the \(cap.period.rawValue) from \(period)"
+        case .awaitingGrace:
+            guard let days = rule?.graceDays else { return "waiting for the grace period" }
+            return "\(days) days to put it right: not deducted before \(report.occurredOn.adding(days: days))"
+        case .cured:
+            return "put right within the grace period: never deducted"
+        default:
+            return "-"
         }
     }
 }

@@ -162,6 +162,8 @@ enum ScoreText {
                 if let rule { line += " \(rule.title.en) / \(rule.title.zh)" }
                 if let dimension = entry.dimension { line += " [\(dimension)]" }
                 line += "  effective \(entry.effectiveOn)" + (entry.expiresOn.map { ", expires \($0)" } ?? ", no expiry")
+                // The handbook's fine, for information: CivicCredit never collects it.
+                if let fine = rule?.fineYuan, entry.kind == .deed { line += ", fine \(fine) yuan (not collected here)" }
                 lines.append(line)
                 if let reportID = entry.report, let record = item.reports[reportID] {
                     let report = record.report
