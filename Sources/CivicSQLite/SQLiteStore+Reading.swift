@@ -294,10 +294,17 @@ extension SQLiteStore {
         }
     }
 
-    /// One read transaction, so the four parts are one snapshot of the database: a check's only hop to a
-    /// reader connection.
+    /// One read transaction, so the four parts are one snapshot of the database; on the asking thread when a
+    /// point reader is idle (`PointReaders`), otherwise through the pool.
     public func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot? {
-        try await read("reading a subject's standings") { try SQLiteStore.subjectSnapshot(id, in: $0) }
+        if let pointReaders {
+            do {
+                if let snapshot = try pointReaders.read({ try SQLiteStore.subjectSnapshot(id, in: $0) }) { return snapshot }
+            } catch {
+                throw SQLiteStore.storageError(error, doing: "reading a subject's standings")
+            }
+        }
+        return try await read("reading a subject's standings") { try SQLiteStore.subjectSnapshot(id, in: $0) }
     }
 
     static func subjectSnapshot(_ id: Subject.ID, in db: Database) throws -> SubjectSnapshot? {
