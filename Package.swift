@@ -234,5 +234,17 @@ let package = Package(
             path: "Benchmarks/CivicBenchmarks",
             swiftSettings: strict,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // The HTTP figures' anchor (a bare Hummingbird route), the API's middleware a layer at a time, and a
+        // driver of cold eligibility checks for instruction counts (scripts/bench-http-cold).
+        .executableTarget(
+            name: "CivicHTTPBench",
+            dependencies: [
+                "CivicCore", "CivicSQLite", "CivicAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/CivicHTTPBench",
+            swiftSettings: strict),
     ]
 )

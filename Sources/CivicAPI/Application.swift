@@ -16,13 +16,7 @@ public func buildRouter(
     _ services: APIServices, additionalRoutes: (Router<APIRequestContext>) throws -> Void = { _ in }
 ) throws -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: MetricsMiddleware())
-    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: services.configuration.strictTransportSecurity))
-    router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthenticationMiddleware(authenticator: services.authenticator, limiter: services.limiter, tokenLimiter: services.tokenLimiter, configuration: services.configuration))
-    router.add(middleware: BodyLimitMiddleware(configuration: services.configuration))
-    router.add(middleware: IdempotencyMiddleware(access: services.access, now: services.now, replays: services.counters.idempotentReplays))
+    for layer in apiMiddleware(services) { router.add(middleware: layer.middleware) }
     let handlers = APIHandlers(services: services)
     try handlers.registerHandlers(
         on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]),
@@ -32,6 +26,22 @@ public func buildRouter(
     AuditRoutes(services: services).register(on: router)
     try additionalRoutes(router)
     return router
+}
+
+/// The middleware every route passes through, outside in, each with a name: `buildRouter` adds them all,
+/// and the HTTP benchmark adds the first few at a time to measure what each layer costs.
+package func apiMiddleware(_ services: APIServices) -> [(name: String, middleware: any MiddlewareProtocol<Request, Response, APIRequestContext>)] {
+    [
+        ("request log", RequestLogMiddleware()),
+        ("metrics", MetricsMiddleware<APIRequestContext>()),
+        ("security headers", SecurityHeadersMiddleware(strictTransportSecurity: services.configuration.strictTransportSecurity)),
+        ("problems", ProblemMiddleware()),
+        ("authentication and rate limit", AuthenticationMiddleware(
+            authenticator: services.authenticator, limiter: services.limiter, tokenLimiter: services.tokenLimiter,
+            configuration: services.configuration)),
+        ("body limit", BodyLimitMiddleware(configuration: services.configuration)),
+        ("idempotency", IdempotencyMiddleware(access: services.access, now: services.now, replays: services.counters.idempotentReplays)),
+    ]
 }
 
 /// The server application on `host:port`, shutting down gracefully on SIGTERM or SIGINT.

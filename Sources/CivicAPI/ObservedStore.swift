@@ -51,6 +51,7 @@ public final class ObservedStore: Store {
     public func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64) {
         try await base.standingsAndLastEntry(subject: subject)
     }
+    public func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot? { try await base.subjectSnapshot(id) }
     public func standings(subject: Subject.ID) async throws -> [Standing] { try await base.standings(subject: subject) }
     public func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing] { try await base.standings(after: cursor, limit: limit) }
     public func listings(on list: ListKind, activeOn day: Day, limit: Int) async throws -> [ListedSubject] {

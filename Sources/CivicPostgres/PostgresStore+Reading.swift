@@ -256,6 +256,30 @@ extension PostgresStore {
         }
     }
 
+    /// Two statements on one connection, the standings first (as `standingsAndLastEntry`); the second reads the
+    /// subject, its last entry's sequence and the catalog's counts together.
+    public func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot? {
+        var bindings = PostgresBindings()
+        bindings.append(id.rawValue)
+        return try await single("reading a subject's standings") { connection in
+            let standings = try await PostgresStore.standings(connection, where: "subject = $1", bindings: bindings)
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Subject.table.list), (SELECT MAX(sequence) FROM entry WHERE subject = \(id.rawValue)),
+                       (SELECT count(*) FROM handbook), (SELECT count(*) FROM jurisdiction)
+                FROM subject WHERE id = \(id.rawValue)
+                """, logger: PostgresStore.logger)
+            var snapshot: SubjectSnapshot?
+            for try await row in rows {
+                let subject = try Subject(reading: row)
+                var counts = ColumnReader(row, table: "subject", startingAt: Subject.table.names.count)
+                let last = try counts.optionalInteger() ?? 0
+                let catalog = CatalogVersion(handbooks: Int(try counts.integer()), jurisdictions: Int(try counts.integer()))
+                snapshot = SubjectSnapshot(subject: subject, standings: standings, lastEntry: last, catalog: catalog)
+            }
+            return snapshot
+        }
+    }
+
     public func standings(subject: Subject.ID) async throws -> [Standing] {
         var bindings = PostgresBindings()
         bindings.append(subject.rawValue)

@@ -196,12 +196,34 @@ extension Row {
     /// Hands `body` a reader on each row of `statement` in turn.
     static func forEachRow(_ statement: Statement, arguments: StatementArguments = StatementArguments(), table: String,
                            _ body: (inout RowReader) throws -> Void) throws {
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        let rows = try StepCursor(statement, arguments: arguments)
         while try rows.next() != nil {
             var reader = RowReader(statement: statement.sqliteStatement, table: table)
             try body(&reader)
         }
     }
+}
+
+/// Steps a statement and nothing else: the rows are read from the statement itself (`RowReader`). GRDB's row
+/// cursor builds a table of the statement's lowercased column names first, which costs more than the few rows
+/// of a question's reads.
+final class StepCursor: DatabaseCursor {
+    typealias Element = Void
+    let _statement: Statement
+    var _isDone = false
+
+    /// Binds `arguments` (checking their count), which also resets the statement.
+    init(_ statement: Statement, arguments: StatementArguments) throws {
+        _statement = statement
+        try statement.setArguments(arguments)
+    }
+
+    deinit {
+        // As GRDB's cursors do: a statement left in the middle of its rows would hold its read open.
+        sqlite3_reset(_statement.sqliteStatement)
+    }
+
+    func _element(sqliteStatement: SQLiteStatement) throws {}
 }
 
 // MARK: - Column lists and arguments, one pair per table, in the same order.

@@ -294,6 +294,38 @@ extension SQLiteStore {
         }
     }
 
+    /// One read transaction, so the four parts are one snapshot of the database; on the asking thread when a
+    /// point reader is idle (`PointReaders`), otherwise through the pool.
+    public func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot? {
+        if let pointReaders {
+            do {
+                if let snapshot = try pointReaders.read({ try SQLiteStore.subjectSnapshot(id, in: $0) }) { return snapshot }
+            } catch {
+                throw SQLiteStore.storageError(error, doing: "reading a subject's standings")
+            }
+        }
+        return try await read("reading a subject's standings") { try SQLiteStore.subjectSnapshot(id, in: $0) }
+    }
+
+    static func subjectSnapshot(_ id: Subject.ID, in db: Database) throws -> SubjectSnapshot? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Subject.columns) FROM subject WHERE id = ?")
+        guard let subject = try Row.readAll(statement, arguments: [id.rawValue], table: "subject", { try Subject(reader: &$0) }).first else {
+            return nil
+        }
+        let standings = try SQLiteStore.standings(db, where: "subject = ?", arguments: [id.rawValue])
+        let counts = try db.cachedStatement(sql: """
+            SELECT (SELECT MAX(sequence) FROM entry WHERE subject = ?), (SELECT COUNT(*) FROM handbook), (SELECT COUNT(*) FROM jurisdiction)
+            """)
+        var last: Int64 = 0, handbooks = 0, jurisdictions = 0
+        try Row.forEachRow(counts, arguments: [id.rawValue], table: "entry") { reader in
+            last = try reader.optionalInteger() ?? 0
+            handbooks = Int(try reader.integer())
+            jurisdictions = Int(try reader.integer())
+        }
+        return SubjectSnapshot(subject: subject, standings: standings, lastEntry: last,
+                               catalog: CatalogVersion(handbooks: handbooks, jurisdictions: jurisdictions))
+    }
+
     public func standings(subject: Subject.ID) async throws -> [Standing] {
         try await read("reading a subject's standings") { db in
             try SQLiteStore.standings(db, where: "subject = ?", arguments: [subject.rawValue])

@@ -1,5 +1,6 @@
 public import CivicCore
 import CivicLog
+import Foundation
 package import GRDB
 
 /// The embedded store: one SQLite file, read and written through GRDB.
@@ -20,11 +21,16 @@ public final class SQLiteStore: Store {
         public var busyTimeoutSeconds: Double
         /// How many read connections the pool may open at once.
         public var readersMax: Int
+        /// Read connections kept beside the pool for a question's indexed reads on the asking thread
+        /// (`PointReaders`); by default one per processor, as many as the threads that can ask at once.
+        public var pointReaders: Int
 
-        public init(synchronous: Synchronous = .full, busyTimeoutSeconds: Double = 5, readersMax: Int = 5) {
+        public init(synchronous: Synchronous = .full, busyTimeoutSeconds: Double = 5, readersMax: Int = 5,
+                    pointReaders: Int? = nil) {
             self.synchronous = synchronous
             self.busyTimeoutSeconds = busyTimeoutSeconds
             self.readersMax = readersMax
+            self.pointReaders = pointReaders ?? ProcessInfo.processInfo.activeProcessorCount
         }
     }
 
@@ -40,6 +46,8 @@ public final class SQLiteStore: Store {
     let fullTiles = FullTileCache()
     /// Handbook publications already decoded (they never change).
     let publishedHandbooks = PublishedHandbooks()
+    /// Connections for reads on the asking thread; none for a database in memory.
+    let pointReaders: PointReaders?
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode,
     /// and brings its schema up to date.
@@ -61,7 +69,10 @@ public final class SQLiteStore: Store {
         } catch {
             throw SQLiteStore.storageError(error, doing: "opening the database")
         }
-        try self.init(writer: pool)
+        try self.init(writer: pool) {
+            // After the migrations, so that the connections see the schema they read.
+            options.pointReaders > 0 ? try PointReaders(path: path, count: options.pointReaders, configuration: configuration) : nil
+        }
     }
 
     /// A private database in memory, gone when the store is released: for tests.
@@ -76,7 +87,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private init(writer: any DatabaseWriter) throws {
+    private init(writer: any DatabaseWriter, pointReaders: () throws -> PointReaders? = { nil }) throws {
         self.writer = writer
         do {
             let migrator = Schema.migrator
@@ -88,6 +99,11 @@ public final class SQLiteStore: Store {
             throw error
         } catch {
             throw SQLiteStore.storageError(error, doing: "migrating the database schema")
+        }
+        do {
+            self.pointReaders = try pointReaders()
+        } catch {
+            throw SQLiteStore.storageError(error, doing: "opening the database's read connections")
         }
     }
 

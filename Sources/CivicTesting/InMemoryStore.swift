@@ -30,10 +30,15 @@ public actor InMemoryStore: Store {
     public private(set) var commitCount = 0
     /// Reads of one subject's entries, for tests that check a question was answered without folding.
     public private(set) var subjectEntryReads = 0
+    /// Reads of the handbooks or the jurisdictions, for tests that check a question reads them only when they moved.
+    public private(set) var catalogReads = 0
 
     public init() {}
 
-    public func jurisdictions() -> [Jurisdiction] { jurisdictionsByID.values.sorted { $0.id < $1.id } }
+    public func jurisdictions() -> [Jurisdiction] {
+        catalogReads += 1
+        return jurisdictionsByID.values.sorted { $0.id < $1.id }
+    }
     public func subject(_ id: Subject.ID) -> Subject? { subjectsByID[id] }
     public func subjects(_ ids: [Subject.ID]) -> [Subject] { Set(ids).compactMap { subjectsByID[$0] }.sorted { $0.id < $1.id } }
     public func subjects(after cursor: Subject.ID?, limit: Int) -> [Subject] {
@@ -45,7 +50,10 @@ public actor InMemoryStore: Store {
     public func subjectCount() -> Int { subjectsByID.count }
     public func actor(_ id: Actor.ID) -> Actor? { actorsByID[id] }
     public func actors() -> [Actor] { actorsByID.values.sorted { $0.id < $1.id } }
-    public func handbooks() -> [PublishedHandbook] { published }
+    public func handbooks() -> [PublishedHandbook] {
+        catalogReads += 1
+        return published
+    }
 
     func record(_ id: Report.ID) -> ReportRecord? {
         guard let report = reportsByID[id] else { return nil }
@@ -75,6 +83,12 @@ public actor InMemoryStore: Store {
     }
     public func standingsAndLastEntry(subject: Subject.ID) -> (standings: [Standing], lastEntry: Int64) {
         (standings(subject: subject), ledger.last { $0.subject == subject }?.sequence ?? 0)
+    }
+    public func subjectSnapshot(_ id: Subject.ID) -> SubjectSnapshot? {
+        guard let subject = subjectsByID[id] else { return nil }
+        let (standings, lastEntry) = standingsAndLastEntry(subject: id)
+        return SubjectSnapshot(subject: subject, standings: standings, lastEntry: lastEntry,
+                               catalog: CatalogVersion(handbooks: published.count, jurisdictions: jurisdictionsByID.count))
     }
     public func entries(after sequence: Int64, limit: Int) -> [Entry] {
         Array(ledger.drop(while: { $0.sequence <= sequence }).prefix(limit))

@@ -51,6 +51,7 @@ public enum StoreBehaviour {
         StoreBehaviourCheck("standings round-trip and are replaced, not duplicated", standingsRoundTripAndReplace),
         StoreBehaviourCheck("standings page in (subject, scheme) order", standingsPaging),
         StoreBehaviourCheck("a subject's standings come with its last entry's sequence", standingsAndLastEntry),
+        StoreBehaviourCheck("a subject's snapshot holds what a question reads, and the catalog's counts", subjectSnapshot),
         StoreBehaviourCheck("listings are active from since up to, not including, endsOn", listingsAreDayExact),
         StoreBehaviourCheck("subjects page in id order", subjectsPaging),
         StoreBehaviourCheck("subject page ends are every n-th id in id order", subjectPageEnds),
@@ -465,6 +466,33 @@ public enum StoreBehaviour {
         #expect(first.lastEntry == 3, "its own last entry, not the ledger's")
         #expect(try await store.standingsAndLastEntry(subject: "subject-2") == ([], 4))
         #expect(try await store.standingsAndLastEntry(subject: "nobody") == ([], 0))
+    }
+
+    /// `subjectSnapshot(_:)` gives the subject, its standings with its own last entry's sequence, and how many
+    /// handbook publications and jurisdictions there are, which move when either is added; nil for no subject.
+    public static func subjectSnapshot(_ makeStore: StoreFactory) async throws {
+        let store = try await seededStore(makeStore)
+        #expect(try await store.subjectSnapshot("nobody") == nil)
+        let empty = try #require(try await store.subjectSnapshot("subject-1"))
+        #expect(empty == SubjectSnapshot(subject: makeSubject(), standings: [], lastEntry: 0,
+                                         catalog: CatalogVersion(handbooks: 0, jurisdictions: 1)))
+        try await store.commit(changes(head: 0) {
+            $0.entries = [makeEntry(sequence: 1), makeEntry(sequence: 2, subject: "subject-2"), makeEntry(sequence: 3),
+                          makeEntry(sequence: 4, subject: "subject-2")]
+            $0.standings = [makeStandingWithEveryField()]
+            $0.handbooks = [makePublishedHandbook()]
+            $0.jurisdictions = [makeJurisdiction(id: "weihai", name: LocalizedText(en: "Weihai", zh: "威海"))]
+        })
+        let first = try #require(try await store.subjectSnapshot("subject-1"))
+        #expect(first.subject == makeSubject())
+        #expect(first.standings == [makeStandingWithEveryField()], "with its listings")
+        #expect(first.standings == (try await store.standings(subject: "subject-1")))
+        #expect(first.lastEntry == 3, "its own last entry, not the ledger's")
+        #expect(first.catalog == CatalogVersion(handbooks: 1, jurisdictions: 2))
+        let second = try #require(try await store.subjectSnapshot("subject-2"))
+        #expect(second.standings.isEmpty && second.lastEntry == 4)
+        try await store.commit(changes { $0.handbooks = [makePublishedHandbook(makeHandbook(version: 2))] })
+        #expect(try await store.subjectSnapshot("subject-2")?.catalog == CatalogVersion(handbooks: 2, jurisdictions: 2))
     }
 
     public static func standingsPaging(_ makeStore: StoreFactory) async throws {

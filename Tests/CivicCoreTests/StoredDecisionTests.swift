@@ -81,6 +81,47 @@ import Testing
         #expect(discount.reason == "no-record:grade-below:AAA")
     }
 
+    @Test func whileNothingMovedAQuestionReadsNeitherHandbooksNorJurisdictions() async throws {
+        let world = try await Self.world()
+        let engine = world.engine(on: day("2026-02-10"))
+        #expect(try await engine.check("li-na", measure: Self.rental).applies)
+        let before = await world.store.catalogReads
+        #expect(try await engine.check("wang-fang", measure: Self.rental).applies == false)
+        #expect(try await engine.check("li-na", measure: Self.rental).applies)
+        #expect(await world.store.catalogReads == before, "the catalog's version is unchanged: the decoded handbooks are used")
+    }
+
+    /// The engine that answers keeps its decoded handbooks and jurisdiction tree; another engine (another server,
+    /// the CLI) registers a hamlet under the village and a resident in it. The next question sees both.
+    @Test func anotherWritersJurisdictionIsSeenByTheNextQuestion() async throws {
+        let world = try await Self.world()
+        let answering = world.engine(on: day("2026-02-10"))
+        #expect(try await answering.check("li-na", measure: Self.rental).applies)
+        let writer = world.engine(on: day("2026-02-10"))
+        _ = try await writer.register(Jurisdiction(id: "east-hamlet", name: LocalizedText(en: "East hamlet", zh: "东村"), parent: TestWorld.village))
+        try await writer.addSubjects([Subject(id: "zhang-wei", kind: .person, name: "Zhang Wei", jurisdiction: "east-hamlet",
+                                              registeredOn: TestWorld.longAgo)])
+        let before = await world.store.catalogReads
+        let decision = try await answering.check("zhang-wei", measure: Self.rental)
+        #expect(await world.store.catalogReads > before, "the jurisdictions' count moved: the catalog is read again")
+        #expect(decision.reason != "not-covered", "the village's scheme rates the hamlet's residents")
+        #expect(decision.applies, "no record: 1,000 points, grade A")
+    }
+
+    /// As above for a handbook: another engine publishes version 2 with a new measure.
+    @Test func anotherWritersHandbookIsSeenByTheNextQuestion() async throws {
+        let world = try await Self.world()
+        let answering = world.engine(on: day("2026-02-10"))
+        #expect(try await answering.check("li-na", measure: Self.rental).applies)
+        var next = world.handbook
+        next.version = 2
+        next.schemes[0].measures.append(measure("ferry-discount", .reward, domain: .transport, condition: .gradeAtLeast("AAA")))
+        _ = try await world.engine(on: day("2026-02-10")).publish(next, source: "# version 2", by: TestWorld.admin)
+        let discount = try await answering.check("li-na", measure: "ferry-discount")
+        #expect(!discount.applies)
+        #expect(discount.reason == "no-record:grade-below:AAA")
+    }
+
     @Test func aBatchOfChecksAnswersFromStoredStandingsToo() async throws {
         let world = try await Self.world()
         let before = await world.store.subjectEntryReads

@@ -76,6 +76,35 @@ struct SQLiteStoreTests {
         #expect(listings == 0)
     }
 
+    /// Proves a subject's snapshot read on the asking thread (`PointReaders`) is the one the pool reads, sees a
+    /// commit made through the pool at once, and that a point read never waits for a busy connection.
+    @Test func pointReadsMatchThePoolsReads() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.newDatabasePath()
+        let store = try SQLiteStore(path: path, options: .init(pointReaders: 2))
+        let pooled = try SQLiteStore(path: path, options: .init(pointReaders: 0))
+        let readers = try #require(store.pointReaders)
+        #expect(pooled.pointReaders == nil)
+        #expect(try await store.subjectSnapshot("subject-1") == nil)
+        try await Self.populated(store)
+        let snapshot = try #require(try await store.subjectSnapshot("subject-1"))
+        #expect(snapshot.standings == [makeStandingWithEveryField()])
+        #expect(snapshot.lastEntry == 1)
+        #expect(snapshot.catalog == CatalogVersion(handbooks: 1, jurisdictions: 1))
+        #expect(try await pooled.subjectSnapshot("subject-1") == snapshot)
+        try await pooled.commit({
+            var set = ChangeSet(expectedLedgerHead: 2)
+            set.entries = [makeEntry(sequence: 3)]
+            set.announceAdverseEntries()
+            return set
+        }())
+        #expect(try await store.subjectSnapshot("subject-1")?.lastEntry == 3, "another connection's commit is seen by the next point read")
+        var thirdFoundOne: Bool?
+        _ = try readers.read { _ in try readers.read { _ in thirdFoundOne = try readers.read { _ in true } != nil } }
+        #expect(thirdFoundOne == false, "with both connections taken, a third point read gives up at once")
+        #expect(try readers.read { _ in true } == true, "and both are idle again afterwards")
+    }
+
     /// Proves opening the same file twice runs the migrations once and keeps the data.
     @Test func migrationsAreIdempotentAndDataSurvivesReopening() async throws {
         let directory = try TemporaryDirectory()

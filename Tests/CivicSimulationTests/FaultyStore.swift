@@ -77,6 +77,7 @@ actor FaultyStore: Store {
 
     func jurisdictions() async throws -> [Jurisdiction] { try await inner.jurisdictions() }
     func subject(_ id: Subject.ID) async throws -> Subject? { try await inner.subject(id) }
+    func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot? { try await inner.subjectSnapshot(id) }
     func subjects(_ ids: [Subject.ID]) async throws -> [Subject] { try await inner.subjects(ids) }
     func subjects(after cursor: Subject.ID?, limit: Int) async throws -> [Subject] { try await inner.subjects(after: cursor, limit: limit) }
     func members(of household: Subject.ID) async throws -> [Subject] { try await inner.members(of: household) }

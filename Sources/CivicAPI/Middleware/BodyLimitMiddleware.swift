@@ -11,6 +11,14 @@ struct BodyLimitMiddleware: RouterMiddleware {
     let configuration: APIConfiguration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // No length, no chunks and no type: an HTTP/1.1 request without a body (RFC 9112, 6.3), as every GET is.
+        // Nothing to collect or to check as JSON; only the query is held to the operation's contract.
+        if request.headers[.contentLength] == nil, request.headers[.transferEncoding] == nil, request.headers[.contentType] == nil {
+            if request.uri.query?.isEmpty == false {
+                try RequestContract.served.check(request.method, path: request.uri.path, query: request.uri.query, json: nil)
+            }
+            return try await next(request, context)
+        }
         // Evidence comes as a raw upload to the API or inside a page's multipart form (a phone's photo).
         let isUpload = request.method == .post
             && (request.uri.path == "/evidence" || request.headers[.contentType]?.hasPrefix("multipart/form-data") == true)

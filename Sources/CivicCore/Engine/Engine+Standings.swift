@@ -47,16 +47,27 @@ extension Engine {
     /// Without a scheme the measure id must name one measure among the current schemes; where several
     /// schemes define it (a city's and a village's `new-year-gift`), the question is refused with them listed
     /// rather than answered by whichever scheme happens to rate the subject.
+    ///
+    /// One store read answers it while the subject's stored standings still hold (`Standing.stillHolds`) and
+    /// the handbooks and jurisdictions are those the engine last decoded (`CatalogVersion`): the subject, its
+    /// standings, its last entry's sequence and the catalog's version come back together
+    /// (`Store.subjectSnapshot`). Otherwise the handbooks are read again, or the subject's ledger is folded.
     public func check(_ id: Subject.ID, measure: Measure.ID, scheme named: Scheme.ID? = nil, asOf: Day? = nil) async throws -> EligibilityDecision {
         let day = asOf ?? clock.today()
-        let subject = try await requireSubject(id)
-        let context = try await StandingContext.load(engine: self)
+        guard let snapshot = try await store.subjectSnapshot(id) else { throw CivicError(.notFound, "no subject '\(id)'") }
+        let subject = snapshot.subject
+        let context = try await StandingContext.load(engine: self, at: snapshot.catalog)
         let (scheme, definition) = try context.answering(measure, scheme: named)
-        guard context.schemes(for: subject).contains(where: { $0.scheme.id == scheme.id }) else {
+        guard context.rating(subject).contains(where: { $0.scheme.id == scheme.id }) else {
             return EligibilityDecision(subject: id, measure: measure, scheme: scheme.id, kind: definition.kind, applies: false, reason: "not-covered",
                                        remedyHint: nil, asOf: day)
         }
-        let standings = try await context.currentStandings(for: subject, asOf: day, store: store)
+        let standings: [Standing]
+        if context.standingsHold(subject, stored: snapshot.standings, lastEntry: snapshot.lastEntry, on: day) {
+            standings = snapshot.standings.map { $0.holding(on: day) }
+        } else {
+            standings = try await context.freshStandings(for: subject, asOf: day, store: store)
+        }
         let standing = standings.first { $0.scheme == scheme.id }!
         return definition.decide(standing, grades: scheme.grades)
     }
@@ -72,6 +83,8 @@ struct StandingContext: Sendable {
     let firstPublished: [Scheme.ID: Day]
     /// Current schemes by id.
     let currentSchemes: [Scheme.ID: Scheme]
+    /// The current schemes that define each measure, in id order: what a question names.
+    let measureSchemes: [Measure.ID: [Scheme]]
     /// The day of the latest handbook publication: a standing folded before it may read another scheme.
     let lastPublished: Day?
 
@@ -103,6 +116,11 @@ struct StandingContext: Sendable {
         }
         self.rated = rated
         currentSchemes = Dictionary(rated.values.flatMap { $0.map { ($0.scheme.id, $0.scheme) } }, uniquingKeysWith: { first, _ in first })
+        var measureSchemes: [Measure.ID: [Scheme]] = [:]
+        for scheme in currentSchemes.values.sorted(by: { $0.id < $1.id }) {
+            for measure in Set(scheme.measures.map(\.id)) { measureSchemes[measure, default: []].append(scheme) }
+        }
+        self.measureSchemes = measureSchemes
         var firstPublished: [Scheme.ID: Day] = [:]
         for published in handbooks.published {
             for scheme in published.handbook.schemes where firstPublished[scheme.id].map({ published.publishedOn < $0 }) ?? true {
@@ -117,6 +135,13 @@ struct StandingContext: Sendable {
         let published = try await engine.store.handbooks()
         let jurisdictions = try await engine.store.jurisdictions()
         return engine.contexts.context(published: published, jurisdictions: jurisdictions)
+    }
+
+    /// The context the engine keeps if the store's catalog is still at `version`, without a read; otherwise
+    /// the handbooks and jurisdictions read again.
+    static func load(engine: Engine, at version: CatalogVersion) async throws -> StandingContext {
+        if let kept = engine.contexts.context(at: version) { return kept }
+        return try await load(engine: engine)
     }
 
     func rating(_ subject: Subject) -> [Rated] {
@@ -148,7 +173,9 @@ struct StandingContext: Sendable {
     /// The current scheme whose measure `measure` answers: the one `named`, or else the only scheme that
     /// defines a measure of that id. Names every candidate when there is none or more than one.
     func answering(_ measure: Measure.ID, scheme named: Scheme.ID?) throws(CivicError) -> (Scheme, Measure) {
-        let defining = currentSchemes.values.filter { $0.measure(measure) != nil }.sorted { $0.id < $1.id }
+        let defining = measureSchemes[measure] ?? []
+        if let named, let scheme = defining.first(where: { $0.id == named }) { return (scheme, scheme.measure(measure)!) }
+        if named == nil, defining.count == 1 { return (defining[0], defining[0].measure(measure)!) }
         let listed = defining.map { "'\($0.id)'" }.joined(separator: ", ")
         if let named {
             guard let scheme = defining.first(where: { $0.id == named }) else {
@@ -241,9 +268,19 @@ final class StandingContextCache: Sendable {
         var handbooks: Int
         var last: PublishedHandbook?
         var jurisdictions: [Jurisdiction]
+
+        var version: CatalogVersion { CatalogVersion(handbooks: handbooks, jurisdictions: jurisdictions.count) }
     }
 
     private let kept = Mutex<(key: Key, context: StandingContext)?>(nil)
+
+    /// The context kept, if it was built from the catalog at `version`.
+    func context(at version: CatalogVersion) -> StandingContext? {
+        kept.withLock { kept in
+            guard let kept, kept.key.version == version else { return nil }
+            return kept.context
+        }
+    }
 
     func context(published: [PublishedHandbook], jurisdictions: [Jurisdiction]) -> StandingContext {
         let key = Key(handbooks: published.count, last: published.last, jurisdictions: jurisdictions)

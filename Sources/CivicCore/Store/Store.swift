@@ -55,6 +55,10 @@ public protocol Store: Sendable {
     /// A subject's stored standings and the sequence of its last entry (0 for none), read together: what a
     /// question needs to answer from the stored standings when they still hold (`Standing.stillHolds`).
     func standingsAndLastEntry(subject: Subject.ID) async throws -> (standings: [Standing], lastEntry: Int64)
+    /// What one eligibility question reads, in one read: the subject, its stored standings, the sequence of its
+    /// last entry (0 for none), and the catalog's version, which says whether the handbooks and jurisdictions an
+    /// engine keeps decoded between questions are still the store's. Nil when there is no such subject.
+    func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot?
     /// Stored standings in (subject, scheme) order after the cursor.
     func standings(after cursor: StandingKey?, limit: Int) async throws -> [Standing]
     /// Listings on `list` active on `day` according to the stored standings, in (since, subject) order.
@@ -113,6 +117,16 @@ extension Store {
         return (standings, try await entries(subject: subject).last?.sequence ?? 0)
     }
 
+    /// Separate reads: correct for any store, and what a store without a cheaper way does. The catalog is
+    /// counted first and the standings read before the last entry, so a publication or an entry that lands in
+    /// between only makes the standings look stale (a fresh fold answers), never current when they are not.
+    public func subjectSnapshot(_ id: Subject.ID) async throws -> SubjectSnapshot? {
+        let catalog = CatalogVersion(handbooks: try await handbooks().count, jurisdictions: try await jurisdictions().count)
+        guard let subject = try await subject(id) else { return nil }
+        let (standings, lastEntry) = try await standingsAndLastEntry(subject: id)
+        return SubjectSnapshot(subject: subject, standings: standings, lastEntry: lastEntry, catalog: catalog)
+    }
+
     /// Pages through the subjects: correct for any store, and what a store without a cheaper way does.
     public func subjectIDs(every stride: Int) async throws -> [Subject.ID] {
         precondition(stride > 0, "a stride is positive")
@@ -124,6 +138,37 @@ extension Store {
             ids.append(last.id)
             cursor = last.id
         }
+    }
+}
+
+/// A subject with what answering a question about it needs, read together (`Store.subjectSnapshot`).
+public struct SubjectSnapshot: Hashable, Sendable {
+    public var subject: Subject
+    /// As stored, one per scheme, with their listings.
+    public var standings: [Standing]
+    /// The sequence of the subject's last entry, 0 for none.
+    public var lastEntry: Int64
+    public var catalog: CatalogVersion
+
+    public init(subject: Subject, standings: [Standing], lastEntry: Int64, catalog: CatalogVersion) {
+        self.subject = subject
+        self.standings = standings
+        self.lastEntry = lastEntry
+        self.catalog = catalog
+    }
+}
+
+/// How many handbook publications and jurisdictions a store holds. Neither is ever changed or removed (the
+/// schema refuses to change a publication; a jurisdiction is only ever inserted, and registering one again
+/// with other details is refused), so the same two counts mean the same handbooks and the same jurisdiction
+/// tree: a check compares them instead of reading either.
+public struct CatalogVersion: Hashable, Sendable {
+    public var handbooks: Int
+    public var jurisdictions: Int
+
+    public init(handbooks: Int, jurisdictions: Int) {
+        self.handbooks = handbooks
+        self.jurisdictions = jurisdictions
     }
 }
 
