@@ -91,6 +91,28 @@ public struct DemoRun: Sendable {
         var month = firstMonth
         var sampleGood = Set<Subject.ID>(), sampleBad = Set<Subject.ID>()
         var headAtLastClose: Int64?
+        // The boards' honours and listings, which chance alone leaves empty at a few hundred residents: a few
+        // exemplary residents (about one in 600, at least one in every place: the reported share of five-star citizens at
+        // Donghuotangzhai is about 6 in 3,000) do a notable good deed every month and climb to the top grade
+        // and the red list; a few (one in 1,000, at least one in every place) have a court judgment they do not carry out
+        // and are capped at D and blacklisted. These shares are the product's own choice. They are drawn from
+        // a generator of their own, and among residents without a portal account, so the rest of the demo
+        // (every other report, decision and appeal) is what the seed made before.
+        var honours = SeededRandom(seed: options.seed ^ 0x484F_4E4F_5552_5321)
+        let unaccounted = persons.filter { portalUser[$0.id] == nil }
+        var exemplars: [Subject] = [], defaulters: [Subject] = []
+        var unused = unaccounted
+        // One of each in every place with residents, so that every board shows both lists; then up to the share.
+        for place in Set(unaccounted.map(\.jurisdiction)).sorted() {
+            for _ in 0..<2 {
+                let here = unused.indices.filter { unused[$0].jurisdiction == place }
+                guard !here.isEmpty else { break }
+                let chosen = unused.remove(at: honours.pick(here))
+                if exemplars.count <= defaulters.count { exemplars.append(chosen) } else { defaulters.append(chosen) }
+            }
+        }
+        while exemplars.count < persons.count / 600, !unused.isEmpty { exemplars.append(unused.remove(at: Int.random(in: 0..<unused.count, using: &honours))) }
+        while defaulters.count < persons.count / 1_000, !unused.isEmpty { defaulters.append(unused.remove(at: Int.random(in: 0..<unused.count, using: &honours))) }
         for index in 0..<DemoRun.monthsCovered {
             // On the 5th, some residents with a portal account appeal a deduction entered at the last close.
             if let since = headAtLastClose {
@@ -285,6 +307,53 @@ public struct DemoRun: Sendable {
                     reason: upheld ? "the evidence shows the entry was wrong / 证据表明记录有误" : "the report is confirmed / 记录属实", by: reviewer)
                 if upheld { result.appeals.upheld += 1 } else { result.appeals.dismissed += 1 }
                 if overdue { result.appeals.decidedLate += 1 }
+            }
+
+            // The exemplary residents' deed of the month, and (three months before the end) the judgments not
+            // carried out; each reported by an independent assessor or the court and approved by as many
+            // independent reviewers as its rule asks, at the same meeting.
+            var honourReports: [ReportRequest] = []
+            var honourDecisions: [Decision] = []
+            func honour(_ subject: Subject, _ choice: (scheme: Scheme, rule: Rule), reporter: Actor.ID, role: ReporterRole, source: String?) {
+                let id = Report.ID("r-\(month)-h\(pad(honourReports.count + 1, 5))")
+                var evidence: [Evidence] = []
+                for (kind, count) in (choice.rule.evidence?.anyOf.first ?? [:]).sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    for piece in 0..<count { evidence.append(Evidence(kind: kind, reference: "sha256:demo-\(id.rawValue)-\(kind.rawValue)-\(piece)")) }
+                }
+                if let source { evidence.append(Evidence(kind: .record, reference: source)) }
+                let committee = (world.reviewers[subject.jurisdiction] ?? world.reviewers[DemoWorld.city]!).filter { reviewer in
+                    independent(reviewer, of: subject) && actorsByID[reviewer].map(Recusal.person) != actorsByID[reporter].map(Recusal.person)
+                }
+                var seated = Set<String>()
+                let deciders = committee.filter { actorsByID[$0].map { seated.insert(Recusal.person($0)).inserted } ?? false }
+                guard deciders.count >= choice.rule.approvalsRequired else { return }
+                honourReports.append(ReportRequest(
+                    id: id, subject: subject.id, scheme: choice.scheme.id, rule: choice.rule.id, reporter: reporter, role: role,
+                    occurredOn: month.day(Int.random(in: 1...17, using: &honours)), filedOn: filingDay, statement: statement(for: choice.rule, role: role),
+                    evidence: evidence, sourceRecord: source))
+                for (offset, reviewer) in deciders.prefix(choice.rule.approvalsRequired).enumerated() {
+                    honourDecisions.append(Decision(id: Decision.ID("d-\(id)-\(offset + 1)"), report: id, reviewer: reviewer, outcome: .approve,
+                                                    reason: "", decidedOn: committeeDay))
+                }
+            }
+            for person in exemplars {
+                let deeds = pool(for: person, role: .assessor).filter {
+                    ($0.rule.points?.hundredths ?? 0) >= 500 && $0.rule.cap == nil && $0.rule.graceDays == nil && $0.rule.minimumDurationDays == nil
+                }
+                guard !deeds.isEmpty, let assessor = world.assessors[person.jurisdiction]?.first(where: { independent($0, of: person) }) else { continue }
+                honour(person, honours.pick(deeds), reporter: assessor, role: .assessor, source: nil)
+            }
+            if index == DemoRun.monthsCovered - 3 {
+                for person in defaulters {
+                    guard let judgment = pool(for: person, role: .authority).first(where: { $0.rule.gradeCap != nil && $0.rule.gradeCapTerms?.untilRemedied == true }) else { continue }
+                    honour(person, judgment, reporter: "court", role: .authority, source: "case-\(month)-judgment-\(person.id.rawValue)")
+                }
+            }
+            if !honourReports.isEmpty {
+                try await Engine(store: store, clock: FixedDayClock(filingDay)).file(honourReports)
+                try await Engine(store: store, clock: FixedDayClock(committeeDay)).decide(honourDecisions)
+                result.reportsFiled += honourReports.count
+                result.decisions += honourDecisions.count
             }
 
             let closingDay = month.lastDay

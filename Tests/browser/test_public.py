@@ -27,6 +27,11 @@ def test_notice_board(browser):
     names = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=deeds] tbody td:nth-child(2)")]
     assert names, "the demo month has no good deeds on the board"
     assert all(MASKED.search(name) for name in names), names
+    # The demo fills every list of every board: someone is honoured, someone is listed, names masked.
+    for board in ("red", "black"):
+        rows = browser.find_elements(By.CSS_SELECTOR, f"section[aria-labelledby={board}] tbody tr")
+        assert rows, f"the demo leaves the {board} list of Zhaojiashan's board empty"
+        assert all(MASKED.search(row.find_element(By.TAG_NAME, "td").text) for row in rows)
     # The lists are explained, each with how it ends.
     cards = browser.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=howto] .card")
     assert cards and all("How to get off" in card.text for card in cards)
