@@ -112,21 +112,8 @@ enum BenchWorld {
     }
 }
 
-/// A small seedable generator (SplitMix64), so generated data never depends
-/// on the platform's random source.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The project's seeded generator (SplitMix64), under the name these files use.
+typealias SplitMix64 = SeededRandom
 
 func padded(_ value: Int, _ width: Int) -> String {
     let digits = String(value)

@@ -1,4 +1,4 @@
-import CivicDemo
+import CivicCore
 
 /// The simulation's only source of randomness: SplitMix64 (Steele, Lea and Flood, 2014), seeded once.
 ///

@@ -1,5 +1,6 @@
 /// SplitMix64: a small, fast generator whose sequence depends only on the seed,
-/// so the same seed always builds the same demo on every machine.
+/// so the same seed always gives the same sequence on every machine (the demo, the simulation, tests and
+/// benchmarks all draw from it).
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
