@@ -13,6 +13,7 @@ extension PostgresStore {
     /// never its content.
     public func commit(_ changes: ChangeSet) async throws {
         if changes.isEmpty { return }
+        guard !readsReplica else { throw PostgresStore.replicaRefusesWrites }
         try await transaction("committing changes") { connection in
             try await PostgresStore.apply(changes, on: connection)
         }
@@ -207,9 +208,10 @@ extension PostgresStore {
         let updates = Standing.table.names.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         let upsert = " ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)"
         if unique.count >= copyRowsMin {
-            // Many standings (a cycle close): COPY them into a staging table, then one upsert from it.
+            // Many standings (a cycle close): COPY them into a staging table, then one upsert from it. The table
+            // lasts for the transaction only: behind a transaction pooler the next one may run on another session.
             try await RecordKind.standing.mappingErrors {
-                try await connection.query("CREATE TEMPORARY TABLE IF NOT EXISTS standing_stage (LIKE standing) ON COMMIT DELETE ROWS",
+                try await connection.query("CREATE TEMPORARY TABLE IF NOT EXISTS standing_stage (LIKE standing) ON COMMIT DROP",
                                            logger: PostgresStore.logger)
             }
             try await copy(unique, into: "standing_stage", columns: Standing.table.names, as: .standing, on: connection) { try $0.copyRow(&$1) }
