@@ -65,19 +65,23 @@ struct EligibilityRoutes {
         if reach == .ownRecord {
             _ = try await SubjectVisibility(store: services.observed, caller: context.caller, reach: reach).require(subjectText)
         }
+        // On the replica when the server has one and it may answer this caller (see ReadReplica).
+        let (eligibility, fromReplica) = await services.eligibilityService()
         // A cached answer is a lookup of bytes written once; only computing one is put under the request timeout.
-        if let cached = try await services.eligibility.cachedAnswer(subject: subject, measure: measure, scheme: scheme) {
+        if let cached = try await eligibility.cachedAnswer(subject: subject, measure: measure, scheme: scheme) {
             services.counters.eligibilityChecks.increment()
+            services.recordRead(fromReplica: fromReplica, ledgerPosition: eligibility.ledgerPosition)
             return Self.json(cached)
         }
         let decision: EligibilityDecision?
         do {
-            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-                try await services.eligibility.decision(subject: subject, measure: measure, scheme: scheme)
+            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
+                try await eligibility.decision(subject: subject, measure: measure, scheme: scheme)
             }
         } catch let error as CivicError {
             throw Self.located(error)
         }
+        services.recordRead(fromReplica: fromReplica, ledgerPosition: eligibility.ledgerPosition)
         guard let decision else { throw APIError.noSubject(subjectText) }
         services.counters.eligibilityChecks.increment()
         return Self.json(EligibilityService.json(decision))
@@ -103,14 +107,16 @@ struct EligibilityRoutes {
             throw APIError(.badRequest, "not a valid subject id: \(Subject.ID.syntax)", at: "body.subjects[\(index)]")
         }
         let ids = input.subjects.map { Subject.ID($0) }
+        let (eligibility, fromReplica) = await services.eligibilityService()
         let decisions: [EligibilityDecision?]
         do {
-            decisions = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-                try await services.eligibility.decisions(subjects: ids, measure: measure, scheme: scheme)
+            decisions = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
+                try await eligibility.decisions(subjects: ids, measure: measure, scheme: scheme)
             }
         } catch let error as CivicError {
             throw Self.located(error)
         }
+        services.recordRead(fromReplica: fromReplica, ledgerPosition: eligibility.ledgerPosition)
         services.counters.eligibilityChecks.increment(by: Int64(ids.count))
         var out = JSONOut(capacity: 64 + ids.count * 72)
         out.batch(measure: measure, scheme: decisions.lazy.compactMap { $0?.scheme }.first ?? scheme, asOf: services.engine.clock.today(),

@@ -15,6 +15,9 @@ final class EligibilityService: Sendable {
     let engine: Engine
     let observed: ObservedStore
     let configuration: APIConfiguration
+    /// The ledger head of the store the answers come from, and a marker whose change also drops the cache
+    /// (a read replica's replay position; 0 on the primary, where commits through this server are counted).
+    let revalidation: @Sendable () async throws -> (ledgerHead: Int64, marker: UInt64)
     static let entryLifetimeSeconds: Double = 60
 
     struct Key: Hashable, Sendable {
@@ -41,17 +44,25 @@ final class EligibilityService: Sendable {
         var day: Day?
         var generation: UInt64 = 0
         var ledgerHead: Int64 = -1
+        var marker: UInt64 = 0
         var revalidatedAt: ContinuousClock.Instant?
         var entries: [Key: Cached] = [:]
     }
 
     private let state = Mutex(State())
 
-    init(engine: Engine, observed: ObservedStore, configuration: APIConfiguration) {
+    init(engine: Engine, observed: ObservedStore, configuration: APIConfiguration,
+         revalidation: (@Sendable () async throws -> (ledgerHead: Int64, marker: UInt64))? = nil) {
         self.engine = engine
         self.observed = observed
         self.configuration = configuration
+        self.revalidation = revalidation ?? { [observed] in (try await observed.ledgerHead(), 0) }
     }
+
+    /// The ledger position every cached answer reflects at least: the head read at the last revalidation.
+    /// Every answer given, cached or computed, was computed after that reading on the same store, and the
+    /// cache is dropped when a later reading differs.
+    var ledgerPosition: Int64 { state.withLock { $0.ledgerHead } }
 
     /// Drops the cache if the world it was computed for has moved. Returns false if the ledger head
     /// needs checking against the store (at most once a revalidation interval).
@@ -74,11 +85,12 @@ final class EligibilityService: Sendable {
     private func revalidateIfDue(today: Day) async throws {
         let now = ContinuousClock.now
         if validate(today: today, now: now) { return }
-        let head = try await observed.ledgerHead()
+        let (head, marker) = try await revalidation()
         state.withLock { state in
-            if state.ledgerHead != head {
+            if state.ledgerHead != head || state.marker != marker {
                 state.entries.removeAll(keepingCapacity: true)
                 state.ledgerHead = head
+                state.marker = marker
             }
         }
     }
@@ -90,10 +102,18 @@ final class EligibilityService: Sendable {
         }
     }
 
-    private func remember(_ decisions: [EligibilityDecision], asked scheme: Scheme.ID?, generation: UInt64, now: ContinuousClock.Instant) {
+    /// What the cache was valid for when a computation started: the commits counted and the last reading.
+    private func validity() -> (generation: UInt64, head: Int64, marker: UInt64) {
+        let generation = observed.standingsGeneration
+        return state.withLock { (generation, $0.ledgerHead, $0.marker) }
+    }
+
+    private func remember(_ decisions: [EligibilityDecision], asked scheme: Scheme.ID?, validity: (generation: UInt64, head: Int64, marker: UInt64),
+                          now: ContinuousClock.Instant) {
         state.withLock { state in
-            // A commit landed while these were computed: they may be stale, so keep none of them.
-            guard state.generation == generation else { return }
+            // A commit landed, or a revalidation saw the store move, while these were computed: they may be
+            // older than the cache now claims to be, so keep none of them.
+            guard state.generation == validity.generation, state.ledgerHead == validity.head, state.marker == validity.marker else { return }
             if state.entries.count + decisions.count > configuration.eligibilityCacheEntriesMax { state.entries.removeAll(keepingCapacity: true) }
             for decision in decisions {
                 state.entries[Key(subject: decision.subject, measure: decision.measure, scheme: scheme)] = Cached(decision: decision, json: Self.json(decision), computedAt: now)
@@ -130,10 +150,10 @@ final class EligibilityService: Sendable {
         try await revalidateIfDue(today: today)
         let now = ContinuousClock.now
         if let hit = cached(Key(subject: subject, measure: measure, scheme: scheme), now: now) { return hit }
-        let generation = observed.standingsGeneration
+        let validity = validity()
         do {
             let decision = try await engine.check(subject, measure: measure, scheme: scheme, asOf: today)
-            remember([decision], asked: scheme, generation: generation, now: now)
+            remember([decision], asked: scheme, validity: validity, now: now)
             return decision
         } catch let error as CivicError where error.code == .notFound && error.message.hasPrefix("no subject") {
             return nil
@@ -157,10 +177,10 @@ final class EligibilityService: Sendable {
             }
         }
         guard !missing.isEmpty else { return results }
-        let generation = observed.standingsGeneration
+        let validity = validity()
         let computed = try await engine.check(missing.map { subjects[$0] }, measure: measure, scheme: scheme, asOf: today)
         for index in missing { results[index] = computed[subjects[index]] }
-        remember(Array(computed.values), asked: scheme, generation: generation, now: now)
+        remember(Array(computed.values), asked: scheme, validity: validity, now: now)
         return results
     }
 }
