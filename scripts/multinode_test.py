@@ -10,7 +10,8 @@ Starts, on loopback in a throwaway directory, as the postgres user when run as r
   connection pools, so server sessions change hands between transactions;
 - `civic serve` twice (or once with --servers 1), each writing through PgBouncer
   (`pooler=transaction`, tables in schema `multinode`) and reading eligibility, lists and exports from the
-  replica (`--read-database`, straight to the replica).
+  replica (`--read-database`, straight to the replica), which applies every commit --replica-delay-ms late
+  (250 by default: real lag, so that read-your-writes is put to the test).
 
 A client of N threads then drives the workflow through both servers at random for S seconds: chains of
 subjects -> an authority record (a report) -> a reviewer's decision, each with an Idempotency-Key, sometimes
@@ -80,7 +81,7 @@ def request(port, method, path, body=None, token=None, key=None, timeout=30, hea
 class Postgres:
     """The primary and its streaming replica, and PgBouncer in front of the primary."""
 
-    def __init__(self, work):
+    def __init__(self, work, replica_delay_ms):
         for tool in ("initdb", "pg_ctl", "pg_basebackup", "psql"):
             if not os.path.exists(f"{PGBIN}/{tool}"):
                 raise SystemExit(f"multinode-test: {PGBIN}/{tool} not found: apt-get install -y postgresql")
@@ -103,7 +104,8 @@ class Postgres:
         self.psql(self.primary_port, "postgres", "CREATE ROLE civic LOGIN PASSWORD 'civic'", f"CREATE DATABASE {DATABASE} OWNER civic")
         self.run([f"{PGBIN}/pg_basebackup", "-h", HOST, "-p", str(self.primary_port), "-U", "postgres", "-D", self.replica,
                   "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"])
-        self.start(self.replica, self.replica_port, "-c hot_standby=on -c fsync=off")
+        # recovery_min_apply_delay holds every commit back on the replica: real lag, whatever the machine's speed.
+        self.start(self.replica, self.replica_port, f"-c hot_standby=on -c fsync=off -c recovery_min_apply_delay={replica_delay_ms}ms")
         self.start_bouncer()
 
     def run(self, command):
@@ -283,7 +285,7 @@ class MultiNodeTest:
     def setup(self):
         log(f"== multinode-test: seed {self.seed}, work directory {self.work}")
         started = time.monotonic()
-        self.pg = Postgres(self.work)
+        self.pg = Postgres(self.work, self.arguments.replica_delay_ms)
         log(f"== primary :{self.pg.primary_port}, replica :{self.pg.replica_port} (pg_basebackup), "
             f"PgBouncer :{self.pg.bouncer_port} (transaction pooling), in {time.monotonic() - started:.1f} s")
         demo = Server(self, "demo", demo=True)
@@ -604,6 +606,8 @@ class MultiNodeTest:
             raise Violation(f"{differences} of {len(sample)} eligibility answers differ between the caught-up replica and the primary")
         if from_replica == 0:
             raise Violation("no eligibility answer came from the replica after it caught up")
+        if self.arguments.replica_delay_ms > 0 and self.counts.get("read-your-writes answered by primary", 0) == 0:
+            raise Violation("the replica was held back, yet no read-your-writes check went to the primary")
         self.figures["replica caught up after the load (s)"] = round(caught_up, 2)
         self.figures["writes sent, never answered (all-or-nothing checked)"] = unanswered
         log(f"== checks: every acknowledged write once, {unanswered} unanswered writes all-or-nothing, {issued - 1} tokens for "
@@ -639,6 +643,8 @@ def main():
     parser.add_argument("--servers", type=int, choices=(1, 2), default=2)
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--replica-delay-ms", type=int, default=250,
+                        help="recovery_min_apply_delay of the replica: every commit reaches it this much later (0: as fast as it can)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--civic", default=".build/debug/civic")
     parser.add_argument("--keep", action="store_true")

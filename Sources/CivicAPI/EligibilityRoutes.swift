@@ -70,19 +70,19 @@ struct EligibilityRoutes {
         // A cached answer is a lookup of bytes written once; only computing one is put under the request timeout.
         if let cached = try await eligibility.cachedAnswer(subject: subject, measure: measure, scheme: scheme) {
             services.counters.eligibilityChecks.increment()
-            services.recordRead(fromReplica: fromReplica, ledgerPosition: eligibility.ledgerPosition)
-            return Self.json(cached)
+            services.recordRead(fromReplica: fromReplica, ledgerPosition: cached.position)
+            return Self.json(cached.json)
         }
-        let decision: EligibilityDecision?
+        let answer: (decision: EligibilityDecision?, position: Int64)
         do {
-            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
+            answer = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
                 try await eligibility.decision(subject: subject, measure: measure, scheme: scheme)
             }
         } catch let error as CivicError {
             throw Self.located(error)
         }
-        services.recordRead(fromReplica: fromReplica, ledgerPosition: eligibility.ledgerPosition)
-        guard let decision else { throw APIError.noSubject(subjectText) }
+        services.recordRead(fromReplica: fromReplica, ledgerPosition: answer.position)
+        guard let decision = answer.decision else { throw APIError.noSubject(subjectText) }
         services.counters.eligibilityChecks.increment()
         return Self.json(EligibilityService.json(decision))
     }
@@ -110,13 +110,14 @@ struct EligibilityRoutes {
         let (eligibility, fromReplica) = await services.eligibilityService()
         let decisions: [EligibilityDecision?]
         do {
-            decisions = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
+            let answer = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
                 try await eligibility.decisions(subjects: ids, measure: measure, scheme: scheme)
             }
+            decisions = answer.decisions
+            services.recordRead(fromReplica: fromReplica, ledgerPosition: answer.position)
         } catch let error as CivicError {
             throw Self.located(error)
         }
-        services.recordRead(fromReplica: fromReplica, ledgerPosition: eligibility.ledgerPosition)
         services.counters.eligibilityChecks.increment(by: Int64(ids.count))
         var out = JSONOut(capacity: 64 + ids.count * 72)
         out.batch(measure: measure, scheme: decisions.lazy.compactMap { $0?.scheme }.first ?? scheme, asOf: services.engine.clock.today(),
