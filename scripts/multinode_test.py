@@ -11,7 +11,8 @@ Starts, on loopback in a throwaway directory, as the postgres user when run as r
 - `civic serve` twice (or once with --servers 1), each writing through PgBouncer
   (`pooler=transaction`, tables in schema `multinode`) and reading eligibility, lists and exports from the
   replica (`--read-database`, straight to the replica), which applies every commit --replica-delay-ms late
-  (250 by default: real lag, so that read-your-writes is put to the test).
+  (250 by default: real lag, so that read-your-writes is put to the test); each server also LISTENs for
+  the other's commits on a connection straight to the primary (`--listen-database`).
 
 A client of N threads then drives the workflow through both servers at random for S seconds: chains of
 subjects -> an authority record (a report) -> a reviewer's decision, each with an Idempotency-Key, sometimes
@@ -204,7 +205,8 @@ class Server:
         if demo:
             command += ["--demo", "--demo-residents", "60", "--credentials-file", test.credentials_path]
         else:
-            command += ["--read-database", test.pg.read_url]
+            # LISTEN for the other server's commits on a session of its own, straight to the primary (not PgBouncer).
+            command += ["--read-database", test.pg.read_url, "--listen-database", test.pg.direct_url]
         self.process = subprocess.Popen(command, stdout=self.log_file, stderr=self.log_file)
         self.alive = True
 
@@ -257,6 +259,7 @@ class MultiNodeTest:
             "answers 409 key in use", "answers 503", "eligibility checks", "read from replica", "read from primary",
             "read-your-writes checks", "tokens issued")}
         self.lag_samples = []
+        self.notifications_heard = 0
 
     def count(self, name, by=1):
         with self.lock:
@@ -378,9 +381,14 @@ class MultiNodeTest:
                 thread.start()
             for thread in threads:
                 thread.join()
-            for answer in answers:
-                if answer is not None:
-                    self.acknowledge(write, answer, rng)
+            done = [answer for answer in answers if answer is not None]
+            originals = [answer for answer in done if answer[1].get("idempotent-replayed") != "true"]
+            if len(originals) > 1 or (originals and write.acked is not None):
+                raise Violation(f"{write.kind} {write.key}: sent to both servers at once, done {len(originals)} times "
+                                f"(acknowledged before: {write.acked is not None})")
+            # The answer that did the work first, then the replay (the two threads may have finished in any order).
+            for answer in originals + [answer for answer in done if answer not in originals]:
+                self.acknowledge(write, answer, rng)
             return
         server = rng.choice(targets)
         answer = self.send(write, server)
@@ -480,6 +488,9 @@ class MultiNodeTest:
             for server in self.alive():
                 answer = request(server.port, "GET", "/metrics", token=self.token("demo-admin"), timeout=5)
                 if answer and answer[0] == 200:
+                    heard = re.search(rb"^civic_change_notifications_total (\S+)$", answer[2], re.M)
+                    if heard:
+                        self.notifications_heard = max(self.notifications_heard, int(float(heard.group(1))))
                     match = re.search(rb"^civic_replica_lag_seconds (\S+)$", answer[2], re.M)
                     bytes_match = re.search(rb"^civic_replica_lag_bytes (\S+)$", answer[2], re.M)
                     if match and bytes_match:
@@ -535,6 +546,9 @@ class MultiNodeTest:
             self.figures["replica lag bytes (median, 95th, max)"] = (sizes[len(sizes) // 2], sizes[int(len(sizes) * 0.95)], sizes[-1])
         if killed_at is not None:
             self.figures["server a killed at (s)"] = round(killed_at, 1)
+        self.figures["change notifications heard by one server"] = self.notifications_heard
+        if len(self.servers) > 1 and self.notifications_heard < 2:
+            raise Violation("the servers heard no change notification from each other's commits (LISTEN/NOTIFY)")
 
     # ---- the checks
 

@@ -14,8 +14,14 @@ extension PostgresStore {
     public func commit(_ changes: ChangeSet) async throws {
         if changes.isEmpty { return }
         guard !readsReplica else { throw PostgresStore.replicaRefusesWrites }
-        try await transaction("committing changes") { connection in
+        let announces = changes.mayMoveStandings
+        try await transaction("committing changes") { [schema] connection in
             try await PostgresStore.apply(changes, on: connection)
+            if announces {
+                // Delivered to listeners when, and only if, the transaction commits; a statement of the
+                // transaction like any other, so a transaction pooler carries it.
+                try await connection.query("SELECT pg_notify(\(PostgresStore.changesChannel), \(schema ?? ""))", logger: PostgresStore.logger)
+            }
         }
     }
 

@@ -29,6 +29,8 @@ public final class PostgresStore: Store {
     private let running: Task<Void, Never>
     /// Whether the store reads a streaming replica: it never migrates, and refuses every write.
     public let readsReplica: Bool
+    /// The schema named in the URL: the payload of the store's change notifications.
+    let schema: String?
     /// Handbook publications already decoded (they never change).
     let publishedHandbooks = PublishedHandbooks()
 
@@ -63,6 +65,7 @@ public final class PostgresStore: Store {
     private init(settings: PostgresSettings, replica: Bool) async throws {
         location = settings.description
         readsReplica = replica
+        schema = settings.searchPath
         // Migrate on a connection of its own first: it reports a wrong address or
         // password at once, where the pool would keep retrying in the background.
         let connection: PostgresConnection

@@ -64,6 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
     var readDatabase: String?
     @Option(name: .customLong("read-lag-max"), help: ArgumentHelp("Seconds the read replica may be behind before reads go to the primary.", valueName: "seconds"))
     var readLagMax: Double = 10
+    @Option(name: .customLong("listen-database"), help: ArgumentHelp("Where to LISTEN for other servers' commits, so that caches drop at once: a postgres:// URL straight to the primary (or CIVIC_LISTEN_DATABASE). Default: the --database URL unless it says pooler=transaction, whose sessions cannot LISTEN; without either the caches poll.", valueName: "url"))
+    var listenDatabase: String?
     @Option(name: .customLong("witness"), help: ArgumentHelp("A witness's public key (vkey) whose cosignatures of the log are accepted and published; repeat for several.", valueName: "vkey"))
     var witnesses: [String] = []
 
@@ -181,6 +183,11 @@ struct ServeCommand: AsyncParsableCommand {
         let checkpoints = CheckpointSigner(services: services, logger: logger)
         var background: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application), .init(service: purge), .init(service: checkpoints)]
         if let monitor = ReplicaMonitor(services: services) { background.append(.init(service: monitor)) }
+        if let settings = try listenSettings() {
+            background.append(.init(service: ChangeListener(services: services) { changed, connected in
+                try await PostgresStore.listenForChanges(settings: settings, changed: changed, connected: connected)
+            }))
+        }
         let group = ServiceGroup(configuration: .init(services: background,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)"])
@@ -199,6 +206,30 @@ extension ServeCommand {
             throw CivicError(.invalidInput, "--read-database needs a PostgreSQL --database: a replica streams from a PostgreSQL primary")
         }
         return try await PostgresStore.replica(settings: try PostgresSettings(url: given))
+    }
+
+    /// Where to LISTEN for other servers' commits: --listen-database, else the PostgreSQL --database unless it
+    /// goes through a transaction pooler (which says so once: the caches then poll).
+    func listenSettings() throws -> PostgresSettings? {
+        if let given = listenDatabase ?? ProcessInfo.processInfo.environment["CIVIC_LISTEN_DATABASE"], !given.isEmpty {
+            guard case .postgres = try store.location else {
+                throw CivicError(.invalidInput, "--listen-database needs a PostgreSQL --database")
+            }
+            guard PostgresSettings.isPostgresURL(given) else {
+                throw CivicError(.invalidInput, "--listen-database: '\(PostgresSettings.redacted(given))' is not a postgres:// URL")
+            }
+            let settings = try PostgresSettings(url: given)
+            guard settings.pooler == .none else {
+                throw CivicError(.invalidInput, "--listen-database must reach PostgreSQL itself, not a transaction pooler: LISTEN needs a session of its own")
+            }
+            return settings
+        }
+        guard case .postgres(let settings) = try store.location else { return nil }
+        guard settings.pooler == .none else {
+            Terminal.error("--database goes through a transaction pooler: without --listen-database, other servers' commits are seen by polling (every second)")
+            return nil
+        }
+        return settings
     }
 }
 
