@@ -222,7 +222,7 @@ class Server:
         raise Violation(f"civic serve {self.name} did not answer /livez within {timeout} s")
 
     def kill(self):
-        self.alive = False
+        # The client is not told: it finds out when the server stops answering (see MultiNodeTest.unanswered).
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait()
@@ -312,11 +312,18 @@ class MultiNodeTest:
     def alive(self):
         return [server for server in self.servers if server.alive]
 
+    def unanswered(self, server):
+        """A request got no answer: a server whose process is gone is not asked again (a balancer's health check)."""
+        if server.process.poll() is not None and server.alive:
+            server.alive = False
+            self.count("requests to the killed server before it was taken out")
+
     def send(self, write, server):
         """Sends one write; returns its answer if 2xx, None if it must be retried; raises on a wrong answer."""
         write.sent = True
         answer = request(server.port, write.method, write.path, write.body, self.token(write.account), write.key)
         if answer is None:
+            self.unanswered(server)
             return None
         status, headers, payload = answer
         if status in (200, 201):
@@ -393,7 +400,7 @@ class MultiNodeTest:
         server = rng.choice(targets)
         answer = self.send(write, server)
         if answer is None and len(self.alive()) > 0:
-            other = rng.choice(self.alive())
+            other = rng.choice(self.alive())  # the other server, once the dead one is out
             self.count("retried on the other server")
             answer = self.send(write, other)
         if answer is not None:
@@ -411,12 +418,14 @@ class MultiNodeTest:
                 if not targets or self.quiet_tokens.is_set():
                     return
                 self.tokens_in_flight += 1
+            server = rng.choice(targets)
             try:
-                answer = request(rng.choice(targets).port, "POST", "/tokens", body, self.token("demo-admin"), key)
+                answer = request(server.port, "POST", "/tokens", body, self.token("demo-admin"), key)
             finally:
                 with self.lock:
                     self.tokens_in_flight -= 1
             if answer is None:
+                self.unanswered(server)
                 continue
             status, _, payload = answer
             if status == 201:
@@ -443,6 +452,7 @@ class MultiNodeTest:
         subject = rng.choice(self.people)
         answer = request(server.port, "GET", f"/eligibility/{measure}/subjects/{subject}?scheme={scheme}", token=self.token("demo-relying-party"))
         if answer is None:
+            self.unanswered(server)
             return
         status, headers, payload = answer
         if status != 200:
@@ -602,7 +612,7 @@ class MultiNodeTest:
             here, there = pg.query(pg.primary_port, digest.format(table)), pg.query(pg.replica_port, digest.format(table))
             if here != there:
                 raise Violation(f"table {table} differs between the primary and the caught-up replica")
-        survivor = self.alive()[0]
+        survivor = [server for server in self.servers if server.process.poll() is None][0]
         far = "FFFFFFFF/0"
         sample = random.Random(self.seed).sample(self.people + [s for i in self.items for s in i.subjects if counts["subject"].get(s)], 60)
         differences, from_replica = 0, 0
