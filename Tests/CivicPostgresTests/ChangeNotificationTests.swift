@@ -7,9 +7,30 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
+/// Where the change notification tests listen.
+enum ListeningSettings {
+    /// Where to LISTEN for commits to `settings`' schema: the same place, or, behind a transaction pooler,
+    /// PostgreSQL itself (CIVIC_TEST_POSTGRES_DIRECT_URL, which scripts/pgbouncer-test sets).
+    static func listening(_ settings: PostgresSettings) throws -> PostgresSettings {
+        guard settings.pooler != .none else { return settings }
+        guard let direct = ProcessInfo.processInfo.environment["CIVIC_TEST_POSTGRES_DIRECT_URL"], !direct.isEmpty else {
+            throw CivicError(.notFound, "no CIVIC_TEST_POSTGRES_DIRECT_URL")
+        }
+        var plain = try PostgresSettings(url: direct)
+        plain.searchPath = settings.searchPath
+        return plain
+    }
+
+    static let canListen: Bool = {
+        guard let url = PostgresScratch.url, let settings = try? PostgresSettings(url: url) else { return true }
+        return (try? listening(settings)) != nil
+    }()
+}
+
 /// Another server's commits reach this one by LISTEN/NOTIFY: a commit that may move a standing notifies the
 /// listeners of its schema (and no other), and the server's ChangeListener drops its caches when it hears one.
-@Suite("Change notifications between servers", .serialized, .enabled(if: PostgresAvailability.isAvailable, "CIVIC_TEST_POSTGRES_URL is not set"))
+@Suite("Change notifications between servers", .serialized, .enabled(if: PostgresAvailability.isAvailable, "CIVIC_TEST_POSTGRES_URL is not set"),
+       .enabled(if: ListeningSettings.canListen, "the test database is reached through a transaction pooler and CIVIC_TEST_POSTGRES_DIRECT_URL does not name PostgreSQL itself"))
 struct ChangeNotificationTests {
     /// Waits up to 10 s for `condition`.
     static func eventually(_ condition: () -> Bool) async throws -> Bool {
@@ -28,7 +49,7 @@ struct ChangeNotificationTests {
             let heard = Atomic<Int>(0)
             let up = Atomic<Bool>(false)
             let listening = Task {
-                try await PostgresStore.listenForChanges(settings: settings, changed: { heard.add(1, ordering: .relaxed) },
+                try await PostgresStore.listenForChanges(settings: try ListeningSettings.listening(settings), changed: { heard.add(1, ordering: .relaxed) },
                                                          connected: { up.store($0, ordering: .relaxed) })
             }
             defer { listening.cancel() }
@@ -58,8 +79,9 @@ struct ChangeNotificationTests {
             let mine = try await schemas.store(on: settings)
             let theirs = try await schemas.store(on: settings)
             let services = APIServices(store: mine, access: try await PostgresAccessStore(sharing: mine), clock: FixedDayClock(makeDay("2026-04-01")))
+            let listening = try ListeningSettings.listening(settings)
             let listener = ChangeListener(services: services) { changed, connected in
-                try await PostgresStore.listenForChanges(settings: settings, changed: changed, connected: connected)
+                try await PostgresStore.listenForChanges(settings: listening, changed: changed, connected: connected)
             }
             let running = Task { try await listener.run() }
             defer { running.cancel() }
