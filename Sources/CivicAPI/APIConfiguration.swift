@@ -39,6 +39,8 @@ public struct APIConfiguration: Sendable {
     /// How often the eligibility cache checks for writes made outside this server.
     public var eligibilityRevalidateSeconds: Double = 1
     public var eligibilityCacheEntriesMax = 2_000_000
+    /// With a read replica: reads go to the primary while the replica is further behind than this.
+    public var replicaLagMaxSeconds: Double = 10
     /// Witnesses whose cosignatures of the log's checkpoints the server accepts and publishes.
     public var witnesses: [CosignatureVerifier] = []
     /// The longest the server waits before signing a checkpoint when the log has grown.

@@ -24,6 +24,8 @@ public final class APIServices: Sendable {
     /// The log's signing key; without it no checkpoint is signed (and none is published until one is).
     public let logKey: NoteSigner?
     let eligibility: EligibilityService
+    /// Where reads that may lag go, when the server has a read replica (`--read-database`).
+    public let readReplica: ReadReplica?
     let limiter = RateLimiter()
     let tokenLimiter = RateLimiter()
     package let counters: Counters
@@ -47,7 +49,7 @@ public final class APIServices: Sendable {
         store: any Store, access: any AccessStore, clock: any DayClock, configuration: APIConfiguration = APIConfiguration(),
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         now: @escaping @Sendable () -> UnixTime = APIServices.wallClockSeconds, certificateKey: CertificateSigningKey? = nil,
-        logKey: NoteSigner? = nil
+        logKey: NoteSigner? = nil, readStore: (any Store & ReplicationPositions)? = nil
     ) {
         self.certificateKey = certificateKey
         self.logKey = logKey
@@ -62,6 +64,15 @@ public final class APIServices: Sendable {
         self.now = now
         authenticator = Authenticator(access: access, configuration: configuration, now: now)
         eligibility = EligibilityService(engine: engine, observed: observed, configuration: configuration)
+        if let readStore {
+            guard let primary = store as? any ReplicationPositions else {
+                preconditionFailure("a read replica needs a primary store that reports its write position")
+            }
+            readReplica = ReadReplica(store: readStore, primary: primary, clock: clock, observed: observed,
+                                      configuration: configuration, metrics: metrics)
+        } else {
+            readReplica = nil
+        }
         counters = Counters(metrics)
     }
 }

@@ -7,7 +7,7 @@ import OpenAPIRuntime
 /// and the few routes written by hand (the liveness probe and the eligibility hot paths).
 ///
 /// Order, outside in: request log, metrics, security headers, problem documents, authentication and rate limits,
-/// body limits, idempotency; then the policy table (for generated operations in `PolicyMiddleware`,
+/// read routing (where reads that may lag are served, and the positions answers state), body limits, idempotency; then the policy table (for generated operations in `PolicyMiddleware`,
 /// for the hand-written ones at the top of each handler).
 ///
 /// `additionalRoutes` registers routes beside the API's on the same router and middleware stack
@@ -39,6 +39,7 @@ package func apiMiddleware(_ services: APIServices) -> [(name: String, middlewar
         ("authentication and rate limit", AuthenticationMiddleware(
             authenticator: services.authenticator, limiter: services.limiter, tokenLimiter: services.tokenLimiter,
             configuration: services.configuration)),
+        ("read routing", ReadRoutingMiddleware(replica: services.readReplica, secureCookies: services.configuration.strictTransportSecurity)),
         ("body limit", BodyLimitMiddleware(configuration: services.configuration)),
         ("idempotency", IdempotencyMiddleware(access: services.access, now: services.now, replays: services.counters.idempotentReplays)),
     ]

@@ -65,20 +65,24 @@ struct EligibilityRoutes {
         if reach == .ownRecord {
             _ = try await SubjectVisibility(store: services.observed, caller: context.caller, reach: reach).require(subjectText)
         }
+        // On the replica when the server has one and it may answer this caller (see ReadReplica).
+        let (eligibility, fromReplica) = await services.eligibilityService()
         // A cached answer is a lookup of bytes written once; only computing one is put under the request timeout.
-        if let cached = try await services.eligibility.cachedAnswer(subject: subject, measure: measure, scheme: scheme) {
+        if let cached = try await eligibility.cachedAnswer(subject: subject, measure: measure, scheme: scheme) {
             services.counters.eligibilityChecks.increment()
-            return Self.json(cached)
+            services.recordRead(fromReplica: fromReplica, ledgerPosition: cached.position)
+            return Self.json(cached.json)
         }
-        let decision: EligibilityDecision?
+        let answer: (decision: EligibilityDecision?, position: Int64)
         do {
-            decision = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-                try await services.eligibility.decision(subject: subject, measure: measure, scheme: scheme)
+            answer = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
+                try await eligibility.decision(subject: subject, measure: measure, scheme: scheme)
             }
         } catch let error as CivicError {
             throw Self.located(error)
         }
-        guard let decision else { throw APIError.noSubject(subjectText) }
+        services.recordRead(fromReplica: fromReplica, ledgerPosition: answer.position)
+        guard let decision = answer.decision else { throw APIError.noSubject(subjectText) }
         services.counters.eligibilityChecks.increment()
         return Self.json(EligibilityService.json(decision))
     }
@@ -103,11 +107,14 @@ struct EligibilityRoutes {
             throw APIError(.badRequest, "not a valid subject id: \(Subject.ID.syntax)", at: "body.subjects[\(index)]")
         }
         let ids = input.subjects.map { Subject.ID($0) }
+        let (eligibility, fromReplica) = await services.eligibilityService()
         let decisions: [EligibilityDecision?]
         do {
-            decisions = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) { [services] in
-                try await services.eligibility.decisions(subjects: ids, measure: measure, scheme: scheme)
+            let answer = try await withDeadline(seconds: services.configuration.requestTimeoutSeconds) {
+                try await eligibility.decisions(subjects: ids, measure: measure, scheme: scheme)
             }
+            decisions = answer.decisions
+            services.recordRead(fromReplica: fromReplica, ledgerPosition: answer.position)
         } catch let error as CivicError {
             throw Self.located(error)
         }

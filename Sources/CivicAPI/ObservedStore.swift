@@ -13,10 +13,11 @@ public final class ObservedStore: Store {
     /// standings, cycles, appeals or appeal decisions.
     public var standingsGeneration: UInt64 { generation.load(ordering: .acquiring) }
 
+    /// Another process committed something that may move a standing (a change notification arrived).
+    public func noteChangeElsewhere() { generation.add(2, ordering: .releasing) }
+
     public func commit(_ changes: ChangeSet) async throws {
-        let affectsStandings = !changes.entries.isEmpty || !changes.subjects.isEmpty || !changes.handbooks.isEmpty
-            || !changes.jurisdictions.isEmpty || !changes.standings.isEmpty || !changes.cycles.isEmpty
-            || !changes.appeals.isEmpty || !changes.appealDecisions.isEmpty
+        let affectsStandings = changes.mayMoveStandings
         if affectsStandings { generation.add(1, ordering: .releasing) }
         defer { if affectsStandings { generation.add(1, ordering: .releasing) } }
         try await base.commit(changes)

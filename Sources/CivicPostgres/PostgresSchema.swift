@@ -77,19 +77,52 @@ enum PostgresSchema {
     /// same lock, so two processes do not race to create it), and only then, so
     /// that a role without CREATE on the database can use a schema made for it.
     /// The name was checked to be a plain identifier when the URL was read.
-    static func migrate(_ connection: PostgresConnection, creatingSchema schema: String?) async throws {
-        try await migrate(connection, creatingSchema: schema, migrations: migrations, table: "civic_schema_migration", lockKey: migrationLockKey)
+    ///
+    /// `localSearchPath` is set for the migration's transaction alone, behind a transaction pooler.
+    static func migrate(_ connection: PostgresConnection, creatingSchema schema: String?, localSearchPath: String? = nil) async throws {
+        try await migrate(connection, creatingSchema: schema, localSearchPath: localSearchPath, migrations: migrations,
+                          table: "civic_schema_migration", lockKey: migrationLockKey)
+    }
+
+    /// Checks, changing nothing, that the database holds exactly the schema version this program knows: for a
+    /// read replica, which cannot be migrated and must not be read by a program that expects other tables.
+    static func requireCurrent(_ connection: PostgresConnection, localSearchPath: String? = nil) async throws {
+        let logger = PostgresStore.logger
+        try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        do {
+            if let localSearchPath {
+                try await connection.query("SELECT set_config('search_path', \(localSearchPath), true)", logger: logger)
+            }
+            let found = try await connection.query("SELECT to_regclass('civic_schema_migration') IS NOT NULL", logger: logger)
+                .collect().first?.decode(Bool.self) ?? false
+            guard found else {
+                throw CivicError(.notFound, "the replica holds no CivicCredit tables: start a server on the primary first, then point --read-database at its replica")
+            }
+            let newest = try await connection.query("SELECT coalesce(max(version), 0) FROM civic_schema_migration", logger: logger)
+                .collect().first?.decode(Int64.self) ?? 0
+            guard newest == latestVersion else {
+                throw CivicError(.storage, "the replica's schema is at version \(newest), this program's at \(latestVersion): migrate the primary with this version and let the replica catch up")
+            }
+            try await connection.query("COMMIT", logger: logger)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
     }
 
     /// Applies the pending ones of `migrations`, recording them in `table`, under the advisory lock `lockKey`:
     /// the ledger's schema and the access store's each have their own list (see `PostgresAccessSchema`).
     static func migrate(
-        _ connection: PostgresConnection, creatingSchema schema: String?, migrations: [Migration], table: String, lockKey: Int64
+        _ connection: PostgresConnection, creatingSchema schema: String?, localSearchPath: String? = nil, migrations: [Migration],
+        table: String, lockKey: Int64
     ) async throws {
         let logger = PostgresStore.logger
         let latestVersion = migrations.last?.version ?? 0
         try await connection.query("BEGIN", logger: logger)
         do {
+            if let localSearchPath {
+                try await connection.query("SELECT set_config('search_path', \(localSearchPath), true)", logger: logger)
+            }
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             if let schema {
                 let found = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger).collect()

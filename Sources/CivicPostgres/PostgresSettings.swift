@@ -9,9 +9,20 @@ import PostgresNIO
 /// optional query items: `sslmode` (`disable`, `prefer` (the default) or
 /// `require`), `search_path` (the schema that holds the tables, for several
 /// deployments in one database), and `pool_max` (connections in the pool, 20 by
-/// default). User, password and database may be percent-encoded.
+/// default), and `pooler` (`transaction` behind a pooler such as PgBouncer that hands each transaction
+/// any server connection). User, password and database may be percent-encoded.
 public struct PostgresSettings: Sendable, CustomStringConvertible {
     public enum TLSMode: String, Sendable { case disable, prefer, require }
+
+    /// What sits between the store and PostgreSQL.
+    ///
+    /// `none`: the store's connections are PostgreSQL sessions of their own, and the schema is named once, as a
+    /// startup parameter of each. `transaction`: a pooler (PgBouncer in `pool_mode = transaction`) may hand
+    /// every transaction, and every statement outside one, to a different server session, and refuses startup
+    /// parameters it cannot track (PgBouncer 1.18 tracks `search_path` in none of its modes). The store then
+    /// keeps no session state at all: the schema is set with `set_config(..., true)` at the start of every
+    /// transaction, and statements that would run on their own run in one.
+    public enum Pooler: String, Sendable { case none, transaction }
 
     public var host: String
     public var port: Int
@@ -22,6 +33,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     /// The schema the store's tables live in; `nil` for the server's default search path.
     public var searchPath: String?
     public var connectionsMax: Int
+    public var pooler: Pooler
 
     /// Connections the pool opens at most, and the limit on `pool_max`.
     public static let connectionsDefault = 20
@@ -51,6 +63,7 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
         tls = .prefer
         searchPath = nil
         connectionsMax = PostgresSettings.connectionsDefault
+        pooler = .none
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -69,8 +82,13 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
                     throw CivicError(.invalidInput, "pool_max '\(value)' is not a number from 1 to \(PostgresSettings.connectionsLimit)")
                 }
                 connectionsMax = count
+            case "pooler":
+                guard let mode = Pooler(rawValue: value) else {
+                    throw CivicError(.invalidInput, "pooler '\(value)' is not none or transaction")
+                }
+                pooler = mode
             default:
-                throw CivicError(.invalidInput, "unknown PostgreSQL URL option '\(item.name)' (known: sslmode, search_path, pool_max)")
+                throw CivicError(.invalidInput, "unknown PostgreSQL URL option '\(item.name)' (known: sslmode, search_path, pool_max, pooler)")
             }
         }
     }
@@ -78,7 +96,10 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
     /// The URL without its password, for messages and logs.
     public var description: String {
         var text = "postgres://\(username)@\(host):\(port)/\(database ?? "")"
-        if let searchPath { text += "?search_path=\(searchPath)" }
+        var options: [String] = []
+        if let searchPath { options.append("search_path=\(searchPath)") }
+        if pooler != .none { options.append("pooler=\(pooler.rawValue)") }
+        if !options.isEmpty { text += "?" + options.joined(separator: "&") }
         return text
     }
 
@@ -89,8 +110,13 @@ public struct PostgresSettings: Sendable, CustomStringConvertible {
 
     private var startupParameters: [(String, String)] {
         var parameters = [("application_name", "civic")]
-        if let searchPath { parameters.append(("search_path", searchPath)) }
+        if let searchPath, pooler == .none { parameters.append(("search_path", searchPath)) }
         return parameters
+    }
+
+    /// The schema to set at the start of every transaction: only behind a transaction pooler.
+    var transactionSearchPath: String? {
+        pooler == .transaction ? searchPath : nil
     }
 
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
@@ -161,7 +187,17 @@ package enum PostgresScratch {
         let connection = try await PostgresConnection.connect(
             configuration: try settings.connectionConfiguration(), id: 99, logger: PostgresStore.logger)
         do {
-            for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresStore.logger) }
+            for statement in statements {
+                if let schema = settings.transactionSearchPath {
+                    // Behind a transaction pooler each statement may land on another session: name the schema with it.
+                    try await connection.query("BEGIN", logger: PostgresStore.logger)
+                    try await connection.query("SELECT set_config('search_path', \(schema), true)", logger: PostgresStore.logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresStore.logger)
+                    try await connection.query("COMMIT", logger: PostgresStore.logger)
+                } else {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresStore.logger)
+                }
+            }
             try await connection.close()
         } catch {
             try? await connection.close()

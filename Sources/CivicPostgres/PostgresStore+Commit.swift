@@ -13,8 +13,15 @@ extension PostgresStore {
     /// never its content.
     public func commit(_ changes: ChangeSet) async throws {
         if changes.isEmpty { return }
-        try await transaction("committing changes") { connection in
+        guard !readsReplica else { throw PostgresStore.replicaRefusesWrites }
+        let announces = changes.mayMoveStandings
+        try await transaction("committing changes") { [schema] connection in
             try await PostgresStore.apply(changes, on: connection)
+            if announces {
+                // Delivered to listeners when, and only if, the transaction commits; a statement of the
+                // transaction like any other, so a transaction pooler carries it.
+                try await connection.query("SELECT pg_notify(\(PostgresStore.changesChannel), \(schema ?? ""))", logger: PostgresStore.logger)
+            }
         }
     }
 
@@ -207,9 +214,10 @@ extension PostgresStore {
         let updates = Standing.table.names.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         let upsert = " ON CONFLICT (subject, scheme) DO UPDATE SET \(updates)"
         if unique.count >= copyRowsMin {
-            // Many standings (a cycle close): COPY them into a staging table, then one upsert from it.
+            // Many standings (a cycle close): COPY them into a staging table, then one upsert from it. The table
+            // lasts for the transaction only: behind a transaction pooler the next one may run on another session.
             try await RecordKind.standing.mappingErrors {
-                try await connection.query("CREATE TEMPORARY TABLE IF NOT EXISTS standing_stage (LIKE standing) ON COMMIT DELETE ROWS",
+                try await connection.query("CREATE TEMPORARY TABLE IF NOT EXISTS standing_stage (LIKE standing) ON COMMIT DROP",
                                            logger: PostgresStore.logger)
             }
             try await copy(unique, into: "standing_stage", columns: Standing.table.names, as: .standing, on: connection) { try $0.copyRow(&$1) }

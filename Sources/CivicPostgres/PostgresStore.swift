@@ -22,9 +22,15 @@ package import PostgresNIO
 public final class PostgresStore: Store {
     /// The connection pool. Exposed to the package's tests and benchmarks, which check the raw database.
     package let client: PostgresClient
+    /// The pool with the way each unit of work on it names its schema; the access store shares it.
+    package let pool: PostgresPool
     /// Where the store connects, without the password: for messages.
     public let location: String
     private let running: Task<Void, Never>
+    /// Whether the store reads a streaming replica: it never migrates, and refuses every write.
+    public let readsReplica: Bool
+    /// The schema named in the URL: the payload of the store's change notifications.
+    let schema: String?
     /// Handbook publications already decoded (they never change).
     let publishedHandbooks = PublishedHandbooks()
 
@@ -44,8 +50,22 @@ public final class PostgresStore: Store {
     }
 
     /// Connects with parsed settings; see `init(url:)`.
-    public init(settings: PostgresSettings) async throws {
+    public convenience init(settings: PostgresSettings) async throws {
+        try await self.init(settings: settings, replica: false)
+    }
+
+    /// A store that reads a streaming replica (PostgreSQL `hot_standby`) of a primary this program migrated: it
+    /// checks that the replica holds the schema version this program knows, changes nothing, and refuses
+    /// every commit. Reads that may lag by the replica's delay (eligibility checks, public lists, exports)
+    /// go to it; writes go to a store on the primary.
+    public static func replica(settings: PostgresSettings) async throws -> PostgresStore {
+        try await PostgresStore(settings: settings, replica: true)
+    }
+
+    private init(settings: PostgresSettings, replica: Bool) async throws {
         location = settings.description
+        readsReplica = replica
+        schema = settings.searchPath
         // Migrate on a connection of its own first: it reports a wrong address or
         // password at once, where the pool would keep retrying in the background.
         let connection: PostgresConnection
@@ -56,14 +76,19 @@ public final class PostgresStore: Store {
             throw PostgresStore.storageError(error, doing: "connecting to \(settings.description)")
         }
         do {
-            try await PostgresSchema.migrate(connection, creatingSchema: settings.searchPath)
+            if replica {
+                try await PostgresSchema.requireCurrent(connection, localSearchPath: settings.transactionSearchPath)
+            } else {
+                try await PostgresSchema.migrate(connection, creatingSchema: settings.searchPath, localSearchPath: settings.transactionSearchPath)
+            }
             try? await connection.close()
         } catch {
             try? await connection.close()
-            throw PostgresStore.storageError(error, doing: "migrating the database schema")
+            throw PostgresStore.storageError(error, doing: replica ? "checking the replica's schema" : "migrating the database schema")
         }
         let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: PostgresStore.logger)
         self.client = client
+        pool = PostgresPool(client: client, transactionSearchPath: settings.transactionSearchPath)
         running = Task { await client.run() }
     }
 
@@ -85,23 +110,27 @@ public final class PostgresStore: Store {
         _ action: String, isolation: String = "READ COMMITTED", readOnly: Bool = false,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await PostgresStore.transaction(on: client, action, isolation: isolation, readOnly: readOnly, body)
+        try await PostgresStore.transaction(on: pool, action, isolation: isolation, readOnly: readOnly, body)
     }
 
     /// `transaction` on any pool: the access store's transactions are run the same way.
     static func transaction<T: Sendable>(
-        on client: PostgresClient, _ action: String, isolation: String = "READ COMMITTED", readOnly: Bool = false,
+        on pool: PostgresPool, _ action: String, isolation: String = "READ COMMITTED", readOnly: Bool = false,
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await client.withConnection { connection in
+                return try await pool.client.withConnection { connection in
                     try await connection.query(
                         PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation)\(readOnly ? " READ ONLY" : "")"),
                         logger: PostgresStore.logger)
                     do {
+                        if let schema = pool.transactionSearchPath {
+                            // Behind a transaction pooler: the setting ends with the transaction, as the pooler needs.
+                            try await PostgresStore.nameSchema(schema, on: connection)
+                        }
                         let result = try await body(connection)
                         try await connection.query("COMMIT", logger: PostgresStore.logger)
                         return result
@@ -127,6 +156,7 @@ public final class PostgresStore: Store {
 
     /// One query on a pooled connection, outside an explicit transaction (one statement sees one snapshot).
     func single<T: Sendable>(_ action: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if pool.transactionSearchPath != nil { return try await transaction(action, body) }
         do {
             return try await client.withConnection { try await body($0) }
         } catch {
@@ -136,11 +166,49 @@ public final class PostgresStore: Store {
 
     /// A single query outside an explicit transaction, its rows collected.
     func rows(_ action: String, _ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await PostgresStore.rows(on: pool, action, query)
+    }
+
+    /// One statement on `pool`: on its own, or behind a transaction pooler in a transaction that names the schema.
+    static func rows(on pool: PostgresPool, _ action: String, _ query: PostgresQuery) async throws -> [PostgresRow] {
+        if pool.transactionSearchPath != nil {
+            return try await transaction(on: pool, action) { try await $0.query(query, logger: PostgresStore.logger).collect() }
+        }
         do {
-            return try await client.query(query, logger: PostgresStore.logger).collect()
+            return try await pool.client.query(query, logger: PostgresStore.logger).collect()
         } catch {
             throw PostgresStore.storageError(error, doing: action)
         }
+    }
+
+    /// Runs one raw statement on the store's schema, its errors as PostgreSQL reported them: for tests that
+    /// show what the database itself refuses.
+    package func raw(_ sql: String) async throws -> [PostgresRow] {
+        guard let schema = pool.transactionSearchPath else {
+            return try await client.query(PostgresQuery(unsafeSQL: sql), logger: PostgresStore.logger).collect()
+        }
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: PostgresStore.logger)
+            do {
+                try await PostgresStore.nameSchema(schema, on: connection)
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgresStore.logger).collect()
+                try await connection.query("COMMIT", logger: PostgresStore.logger)
+                return rows
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: PostgresStore.logger)
+                throw error
+            }
+        }
+    }
+
+    /// Names the store's schema for the transaction just begun on `connection`, where a transaction pooler
+    /// needs it (tests that run their own transactions call it after `BEGIN`).
+    package func nameSchemaIfPooled(on connection: PostgresConnection) async throws {
+        if let schema = pool.transactionSearchPath { try await PostgresStore.nameSchema(schema, on: connection) }
+    }
+
+    static func nameSchema(_ schema: String, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT set_config('search_path', \(schema), true)", logger: PostgresStore.logger)
     }
 
     // MARK: Errors
@@ -176,4 +244,12 @@ public final class PostgresStore: Store {
         if error is CancellationError { return CivicError(.storage, "\(action) was cancelled") }
         return CivicError(.storage, "\(action) failed: \(type(of: error)): \(error)")
     }
+}
+
+/// A connection pool, with what every unit of work on it must set first.
+package struct PostgresPool: Sendable {
+    package let client: PostgresClient
+    /// The schema each transaction sets for itself; nil where the connection's startup parameter names it
+    /// (no transaction pooler) or no schema was named.
+    let transactionSearchPath: String?
 }

@@ -12,7 +12,7 @@ struct PostgresStoreTests {
     /// Runs one raw statement on the store's schema and returns PostgreSQL's SQLSTATE, or nil if it succeeded.
     func rawState(_ store: PostgresStore, _ sql: String) async -> String? {
         do {
-            _ = try await store.client.query(PostgresQuery(unsafeSQL: sql)).collect()
+            _ = try await store.raw(sql)
             return nil
         } catch {
             return PostgresStore.sqlState(error) ?? "no SQLSTATE: \(error)"
@@ -20,7 +20,7 @@ struct PostgresStoreTests {
     }
 
     func integer(_ store: PostgresStore, _ sql: String) async throws -> Int64 {
-        let rows = try await store.client.query(PostgresQuery(unsafeSQL: sql)).collect()
+        let rows = try await store.raw(sql)
         return try rows[0].decode(Int64.self)
     }
 
@@ -237,6 +237,7 @@ struct PostgresStoreTests {
             let summary = try await first.client.withConnection { connection in
                 let logger = PostgresStore.logger
                 try await connection.query("BEGIN", logger: logger)
+                try await first.nameSchemaIfPooled(on: connection)
                 try await connection.query("LOCK TABLE entry IN SHARE ROW EXCLUSIVE MODE", logger: logger)
                 try await PostgresStore.insert([makeEntry(sequence: 1, id: "other-client", subject: "subject-2", points: Points(1))],
                                                into: Entry.table, as: .entry, on: connection) { $0.bind(&$1) }
@@ -300,6 +301,43 @@ struct PostgresStoreTests {
     }
 }
 
+/// A store set for a transaction pooler keeps nothing in the server session between transactions: connected
+/// directly, with one connection so that every call shares one session, the session's search path is never
+/// set, no temporary table outlives the commit that staged standings, and no advisory lock or prepared
+/// statement is left behind. What PgBouncer would hand to the next client is a clean session.
+@Suite("PostgreSQL store behind a transaction pooler", .enabled(if: PostgresAvailability.isAvailable, "CIVIC_TEST_POSTGRES_URL is not set"))
+struct TransactionPoolerTests {
+    @Test func noSessionStateOutlivesATransaction() async throws {
+        try await ScratchSchemas.with { schemas in
+            var settings = try ScratchSchemas.newSettings()
+            settings.pooler = .transaction
+            settings.connectionsMax = 1
+            let store = try await schemas.store(on: settings)
+            let access = try await PostgresAccessStore(sharing: store)
+            try await store.commit(changes { $0.jurisdictions = [makeJurisdiction()]; $0.subjects = [makeSubject()] })
+            // 300 standings take the COPY path through the staging table.
+            let standings = (0..<300).map { makeStanding(subject: Subject.ID("s-\($0)")) }
+            try await store.commit(changes { $0.standings = standings })
+            #expect(try await store.standings(after: nil, limit: 1_000).count == 300)
+            #expect(try await access.accountCount() == 0)
+            _ = try await store.standingsAndLastEntry(subject: "s-1")
+
+            // The one session, seen from outside any transaction of the store's.
+            let session = try await store.client.withConnection { connection in
+                try await connection.query("""
+                    SELECT current_setting('search_path'),
+                           (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()),
+                           (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'),
+                           (SELECT count(*) FROM pg_prepared_statements)
+                    """, logger: PostgresStore.logger).collect().first!.decode((String, Int64, Int64, Int64).self)
+            }
+            #expect(!session.0.contains(settings.searchPath!), "the session's search_path was set: \(session.0)")
+            #expect(session.1 == 0, "a temporary table outlived its transaction")
+            #expect(session.2 == 0 && session.3 == 0)
+        }
+    }
+}
+
 /// Reading `postgres://` URLs and failing to connect: needs no server.
 struct PostgresSettingsTests {
     @Test func aWrongAddressFailsFastWithoutThePassword() async throws {
@@ -336,11 +374,26 @@ struct PostgresSettingsTests {
         "postgres://localhost/civic", "postgres://civic@/civic", "mysql://civic@localhost/civic",
         "postgres://civic@localhost/civic?sslmode=maybe", "postgres://civic@localhost/civic?search_path=Robert';DROP",
         "postgres://civic@localhost/civic?pool_max=0", "postgres://civic@localhost/civic?colour=blue",
+        "postgres://civic@localhost/civic?pooler=statement",
     ])
     func refusesBadURLs(_ url: String) throws {
         // A URL without user or host, of another scheme, or with an unknown or unsafe option is invalid input.
         #expect(throws: CivicError.self) { try PostgresSettings(url: url) }
         do { _ = try PostgresSettings(url: url) } catch let error as CivicError { #expect(error.code == .invalidInput) }
+    }
+
+    @Test func behindATransactionPoolerTheSchemaIsNoStartupParameter() throws {
+        // PgBouncer refuses a search_path startup parameter in every pool mode; with pooler=transaction the schema
+        // is named by each transaction instead, and the description says which mode the store runs in.
+        let direct = try PostgresSettings(url: "postgres://civic@db.example/civic?search_path=tenant_1")
+        #expect(direct.pooler == .none && direct.transactionSearchPath == nil)
+        #expect(try direct.connectionConfiguration().options.additionalStartupParameters.contains { $0 == ("search_path", "tenant_1") })
+        let pooled = try PostgresSettings(url: "postgres://civic@db.example:6432/civic?search_path=tenant_1&pooler=transaction")
+        #expect(pooled.pooler == .transaction && pooled.transactionSearchPath == "tenant_1")
+        #expect(try pooled.connectionConfiguration().options.additionalStartupParameters.map(\.0) == ["application_name"])
+        #expect(try pooled.clientConfiguration().options.additionalStartupParameters.map(\.0) == ["application_name"])
+        #expect(pooled.description == "postgres://civic@db.example:6432/civic?search_path=tenant_1&pooler=transaction")
+        #expect(pooled.inSchema("tenant_2").transactionSearchPath == "tenant_2")
     }
 
     @Test func migrationScriptsSplitIntoStatements() {

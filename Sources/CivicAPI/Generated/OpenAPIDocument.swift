@@ -28,6 +28,12 @@ info:
     400 at `query NAME`.
 
     Lists are paged: `limit` (1 to 200, default 50) and the `nextCursor` of the previous page.
+
+    Reads that a server may send to a read replica (eligibility checks, `/lists/{list}`,
+    `/exports/entries`) answer `Civic-Read-From` (`replica` or `primary`) and `Civic-Ledger-Position`
+    (the answer reflects the ledger at least through that entry). With a replica, a successful write
+    answers `Civic-Write-Position`; send it back as the `Civic-Read-After` header to read that write
+    (docs/api.md, "Read replicas and ledger positions").
   license:
     name: Proprietary
 servers:

@@ -137,9 +137,13 @@ extension APIHandlers {
         let paging = try Paging(limit: input.query.limit, cursor: input.query.cursor, configuration: services.configuration)
         let list: ListKind = input.path.list == .red ? .red : .black
         let day = today()
+        // The board may be read on a replica; the ledger head read first is a position the answer reflects at least.
+        let (store, fromReplica) = await services.readStore()
+        let position = try await store.ledgerHead()
         let listed = try await store.listings(on: list, activeOn: day, limit: Limits.pageSizeMax)
         let (page, next) = paging.page(Array(listed.enumerated())) { String(format: "%08d", $0.offset) }
         let subjects = Dictionary(uniqueKeysWithValues: try await store.subjects(page.map(\.element.subject)).map { ($0.id, $0) })
+        services.recordRead(fromReplica: fromReplica, ledgerPosition: position)
         let items: [Components.Schemas.PublicListing] = page.compactMap { _, listed in
             guard let subject = subjects[listed.subject] else { return nil }
             return .init(maskedName: subject.maskedName, jurisdiction: subject.jurisdiction.rawValue, scheme: listed.scheme.rawValue,
@@ -176,7 +180,10 @@ extension APIHandlers {
             guard let value = Int64(text) else { throw APIError(.badRequest, "cursor is not one this server issued", at: "query cursor") }
             return value
         } ?? 0
+        let (store, fromReplica) = await services.readStore()
+        let position = try await store.ledgerHead()
         let entries = try await store.entries(after: after, limit: paging.limit + 1)
+        services.recordRead(fromReplica: fromReplica, ledgerPosition: position)
         let items = Array(entries.prefix(paging.limit))
         try await services.audit(.export, target: "entries after \(after)")
         let next = entries.count > paging.limit ? items.last.map { Paging.encode(String($0.sequence)) } : nil

@@ -60,6 +60,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var logKeys: LogCommand.KeyOptions
     @Option(name: .customLong("checkpoint-minutes"), help: "Sign a checkpoint of the transparency log at most this many minutes after the log grew.")
     var checkpointMinutes: Double = 10
+    @Option(name: .customLong("read-database"), help: ArgumentHelp("A streaming replica of the PostgreSQL --database (postgres:// URL, or CIVIC_READ_DATABASE): eligibility checks, the public lists and the ledger export are read there while it is within --read-lag-max; writes and every other read go to the primary.", valueName: "url"))
+    var readDatabase: String?
+    @Option(name: .customLong("read-lag-max"), help: ArgumentHelp("Seconds the read replica may be behind before reads go to the primary.", valueName: "seconds"))
+    var readLagMax: Double = 10
+    @Option(name: .customLong("listen-database"), help: ArgumentHelp("Where to LISTEN for other servers' commits, so that caches drop at once: a postgres:// URL straight to the primary (or CIVIC_LISTEN_DATABASE). Default: the --database URL unless it says pooler=transaction, whose sessions cannot LISTEN; without either the caches poll.", valueName: "url"))
+    var listenDatabase: String?
     @Option(name: .customLong("witness"), help: ArgumentHelp("A witness's public key (vkey) whose cosignatures of the log are accepted and published; repeat for several.", valueName: "vkey"))
     var witnesses: [String] = []
 
@@ -142,8 +148,11 @@ struct ServeCommand: AsyncParsableCommand {
         if logKey == nil {
             Terminal.error("no log key: checkpoints of the transparency log are not signed; create one with `civic log keygen`")
         }
+        guard readLagMax > 0, readLagMax <= 3_600 else { throw CivicError(.invalidInput, "--read-lag-max must be more than 0 and at most 3600 seconds") }
+        configuration.replicaLagMaxSeconds = readLagMax
+        let readStore = try await openReadStore(primary: engine.store)
         let services = APIServices(store: engine.store, access: access, clock: clock, configuration: configuration, metrics: registry,
-                                   certificateKey: key, logKey: logKey)
+                                   certificateKey: key, logKey: logKey, readStore: readStore)
         if demo, let credentials = try await DemoAccounts.create(services) {
             // Printed once, to the terminal only; never logged.
             Terminal.error("demo accounts (shown once; sign in with POST /sessions or use the token as a bearer token):")
@@ -172,10 +181,55 @@ struct ServeCommand: AsyncParsableCommand {
         let application = try buildApplication(services, host: host, port: port, logger: logger, additionalRoutes: web.register(on:))
         let purge = IdempotencyPurge(services: services)
         let checkpoints = CheckpointSigner(services: services, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: application), .init(service: purge), .init(service: checkpoints)],
+        var background: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application), .init(service: purge), .init(service: checkpoints)]
+        if let monitor = ReplicaMonitor(services: services) { background.append(.init(service: monitor)) }
+        if let settings = try listenSettings() {
+            background.append(.init(service: ChangeListener(services: services) { changed, connected in
+                try await PostgresStore.listenForChanges(settings: settings, changed: changed, connected: connected)
+            }))
+        }
+        let group = ServiceGroup(configuration: .init(services: background,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("serving", metadata: ["host": "\(host)", "port": "\(port)"])
         try await group.run()
+    }
+}
+
+extension ServeCommand {
+    /// The read replica named by --read-database (or CIVIC_READ_DATABASE), if any: only beside a PostgreSQL primary.
+    func openReadStore(primary: any Store) async throws -> PostgresStore? {
+        guard let given = readDatabase ?? ProcessInfo.processInfo.environment["CIVIC_READ_DATABASE"], !given.isEmpty else { return nil }
+        guard PostgresSettings.isPostgresURL(given) else {
+            throw CivicError(.invalidInput, "--read-database: '\(PostgresSettings.redacted(given))' is not a postgres:// URL")
+        }
+        guard primary is PostgresStore else {
+            throw CivicError(.invalidInput, "--read-database needs a PostgreSQL --database: a replica streams from a PostgreSQL primary")
+        }
+        return try await PostgresStore.replica(settings: try PostgresSettings(url: given))
+    }
+
+    /// Where to LISTEN for other servers' commits: --listen-database, else the PostgreSQL --database unless it
+    /// goes through a transaction pooler (which says so once: the caches then poll).
+    func listenSettings() throws -> PostgresSettings? {
+        if let given = listenDatabase ?? ProcessInfo.processInfo.environment["CIVIC_LISTEN_DATABASE"], !given.isEmpty {
+            guard case .postgres = try store.location else {
+                throw CivicError(.invalidInput, "--listen-database needs a PostgreSQL --database")
+            }
+            guard PostgresSettings.isPostgresURL(given) else {
+                throw CivicError(.invalidInput, "--listen-database: '\(PostgresSettings.redacted(given))' is not a postgres:// URL")
+            }
+            let settings = try PostgresSettings(url: given)
+            guard settings.pooler == .none else {
+                throw CivicError(.invalidInput, "--listen-database must reach PostgreSQL itself, not a transaction pooler: LISTEN needs a session of its own")
+            }
+            return settings
+        }
+        guard case .postgres(let settings) = try store.location else { return nil }
+        guard settings.pooler == .none else {
+            Terminal.error("--database goes through a transaction pooler: without --listen-database, other servers' commits are seen by polling (every second)")
+            return nil
+        }
+        return settings
     }
 }
 

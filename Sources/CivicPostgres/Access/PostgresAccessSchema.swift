@@ -30,8 +30,9 @@ enum PostgresAccessSchema {
         )
         """
 
-    static func migrate(_ connection: PostgresConnection, creatingSchema schema: String?) async throws {
-        try await PostgresSchema.migrate(connection, creatingSchema: schema, migrations: migrations, table: table, lockKey: migrationLockKey)
+    static func migrate(_ connection: PostgresConnection, creatingSchema schema: String?, localSearchPath: String? = nil) async throws {
+        try await PostgresSchema.migrate(connection, creatingSchema: schema, localSearchPath: localSearchPath, migrations: migrations,
+                                         table: table, lockKey: migrationLockKey)
     }
 
     static let id = PostgresSchema.id

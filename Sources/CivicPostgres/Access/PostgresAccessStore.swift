@@ -12,7 +12,7 @@ import PostgresNIO
 /// By default it shares the ledger store's database and connection pool (`init(sharing:)`); its tables and
 /// their migrations are its own (`PostgresAccessSchema`).
 public final class PostgresAccessStore: AccessStore {
-    let client: PostgresClient
+    let pool: PostgresPool
     /// The pool's task when the store opened a pool of its own; nil when it shares the ledger store's.
     private let running: Task<Void, Never>?
     /// Where the store connects, without the password: for messages.
@@ -29,14 +29,14 @@ public final class PostgresAccessStore: AccessStore {
             throw PostgresStore.storageError(error, doing: "connecting to \(settings.description) for the access store")
         }
         do {
-            try await PostgresAccessSchema.migrate(connection, creatingSchema: settings.searchPath)
+            try await PostgresAccessSchema.migrate(connection, creatingSchema: settings.searchPath, localSearchPath: settings.transactionSearchPath)
             try? await connection.close()
         } catch {
             try? await connection.close()
             throw PostgresStore.storageError(error, doing: "migrating the access schema")
         }
         let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: PostgresStore.logger)
-        self.client = client
+        pool = PostgresPool(client: client, transactionSearchPath: settings.transactionSearchPath)
         running = Task { await client.run() }
     }
 
@@ -44,12 +44,12 @@ public final class PostgresAccessStore: AccessStore {
     /// postgres://...` uses unless told otherwise. The access schema is brought up to date first.
     public init(sharing store: PostgresStore) async throws {
         location = store.location
-        client = store.client
+        pool = store.pool
         running = nil
         do {
-            try await client.withConnection { connection in
+            try await pool.client.withConnection { [pool] connection in
                 // The ledger store created the schema named in the URL already.
-                try await PostgresAccessSchema.migrate(connection, creatingSchema: nil)
+                try await PostgresAccessSchema.migrate(connection, creatingSchema: nil, localSearchPath: pool.transactionSearchPath)
             }
         } catch {
             throw PostgresStore.storageError(error, doing: "migrating the access schema")
@@ -69,15 +69,11 @@ public final class PostgresAccessStore: AccessStore {
     // MARK: Plumbing
 
     private func transaction<T: Sendable>(_ action: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await PostgresStore.transaction(on: client, action + " in the access store", body)
+        try await PostgresStore.transaction(on: pool, action + " in the access store", body)
     }
 
     private func rows(_ action: String, _ query: PostgresQuery) async throws -> [PostgresRow] {
-        do {
-            return try await client.query(query, logger: PostgresStore.logger).collect()
-        } catch {
-            throw PostgresStore.storageError(error, doing: action + " in the access store")
-        }
+        try await PostgresStore.rows(on: pool, action + " in the access store", query)
     }
 
     private static func rows(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRow] {
@@ -97,7 +93,7 @@ public final class PostgresAccessStore: AccessStore {
 
     /// Runs one statement outside the store's methods: for tests that show what the database itself refuses.
     package func execute(_ sql: String) async throws {
-        _ = try await client.query(PostgresQuery(unsafeSQL: sql), logger: PostgresStore.logger).collect()
+        _ = try await PostgresStore.rows(on: pool, "running a statement", PostgresQuery(unsafeSQL: sql))
     }
 
     // MARK: Accounts
