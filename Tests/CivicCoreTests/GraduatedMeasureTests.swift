@@ -15,7 +15,7 @@ import Testing
     /// "Deposit waived at 1,050 or more, halved at 1,000 or more" on a base of 1,000.
     static let deposit = Measure(
         id: "bike-deposit", title: LocalizedText(en: "Bike deposit", zh: "单车押金"), kind: .reward, domain: .commerce, condition: .always,
-        tiers: [tier("waived", .scoreAtLeast(Points(1050)), .amount(Points(100), .percent)),
+        tiers: [tier("waived", .scoreAtLeast(Points(1050)), .amount(.zero, .percent)),
                 tier("halved", .scoreAtLeast(Points(1000)), .amount(Points(50), .percent))])
 
     static func world() async throws -> TestWorld {
@@ -34,7 +34,7 @@ import Testing
 
         let top = try await engine.check("at-1050", measure: "bike-deposit")
         #expect(top.applies && top.tier?.id == "waived" && top.reason == "score-at-least:1050")
-        #expect(top.tier?.value == .amount(Points(100), .percent))
+        #expect(top.tier?.value == .amount(.zero, .percent), "a deposit waived: 0 percent of it is paid")
         let below = try await engine.check("at-1049", measure: "bike-deposit")
         #expect(below.applies && below.tier?.id == "halved" && below.reason == "score-at-least:1000", "1,049 misses 1,050 by a point")
         #expect(below.tier?.value.amount == Points(50))
@@ -97,7 +97,7 @@ import Testing
                 kind: reward
                 domain: finance
                 tiers:
-                  - {tier: waived, title: {en: Deposit waived, zh: 免押金}, when: {score_at_least: 700}, amount: 100, unit: percent}
+                  - {tier: waived, title: {en: Deposit waived, zh: 免押金}, when: {score_at_least: 700}, amount: 0, unit: percent}
                   - {tier: halved, title: {en: Deposit halved, zh: 押金减半}, when: {score_at_least: 650}, amount: 50, unit: percent}
         """
 
@@ -126,8 +126,8 @@ import Testing
         var scheme = ProjectionPropertyTests.scheme()
         scheme.measures = [
             Measure(id: "loan-rate", title: LocalizedText(en: "Loan rate", zh: "贷款利率"), kind: .reward, domain: .finance, condition: .always,
-                    tiers: [tier("aaa", .gradeAtLeast("AAA"), .amount(points("0.5"), .percentagePoints)),
-                            tier("aa", .gradeAtLeast("AA"), .amount(points("0.3"), .percentagePoints)),
+                    tiers: [tier("aaa", .gradeAtLeast("AAA"), .amount(points("-0.5"), .percentagePoints)),
+                            tier("aa", .gradeAtLeast("AA"), .amount(points("-0.3"), .percentagePoints)),
                             tier("a", .gradeAtLeast("A"), .level)]),
             Measure(id: "deposit-surcharge", title: LocalizedText(en: "Higher deposit", zh: "提高押金"), kind: .sanction, domain: .commerce,
                     condition: .not(.onList(.red)), remedyHint: LocalizedText(en: "Raise the score", zh: "提高积分"),

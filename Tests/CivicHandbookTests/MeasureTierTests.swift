@@ -43,14 +43,14 @@ import Testing
     @Test func tiersAreReadInOrderWithTheirValues() throws {
         // Proves the tiers, their amounts, units and a named level load in the order written, and the condition may be left out.
         let text = Self.handbook(tiers: """
-                      - {tier: waived, title: {en: Deposit waived, zh: 免押金}, when: {score_at_least: 1050}, amount: 100, unit: percent}
+                      - {tier: waived, title: {en: Deposit waived, zh: 免押金}, when: {score_at_least: 1050}, amount: 0, unit: percent}
                       - {tier: halved, title: {en: Deposit halved, zh: 押金减半}, when: {score_at_least: 960}, amount: "50.5", unit: percent}
                       - {tier: member, title: {en: Member, zh: 会员}, when: {grade_at_least: C}}
             """)
         let measure = try #require(HandbookLoader.load(text, file: "t.yaml").schemes.first?.measures.first)
         #expect(measure.condition == .always)
         #expect(measure.tiers?.map(\.id) == ["waived", "halved", "member"])
-        #expect(measure.tiers?.map(\.value) == [.amount(Points(100), .percent), .amount(Points(hundredths: 5050), .percent), .level])
+        #expect(measure.tiers?.map(\.value) == [.amount(.zero, .percent), .amount(Points(hundredths: 5050), .percent), .level])
         #expect(measure.tiers?[2].condition == .gradeAtLeast("C"))
         let shown = HandbookRenderer.render(try HandbookLoader.load(text, file: "t.yaml"))
         #expect(shown.contains("tier halved (50.5 percent): Deposit halved · 押金减半; when {score_at_least: 960}"), "\(shown)")
@@ -161,10 +161,10 @@ import Testing
 
     @Test func theDiffShowsChangedTiers() throws {
         let old = try HandbookLoader.load(Self.handbook(tiers: """
-                      - {tier: waived, title: {en: Waived, zh: 免}, when: {score_at_least: 1050}, amount: 100, unit: percent}
+                      - {tier: waived, title: {en: Waived, zh: 免}, when: {score_at_least: 1050}, amount: 0, unit: percent}
             """), file: "old.yaml")
         var new = try HandbookLoader.load(Self.handbook(tiers: """
-                      - {tier: waived, title: {en: Waived, zh: 免}, when: {score_at_least: 960}, amount: 100, unit: percent}
+                      - {tier: waived, title: {en: Waived, zh: 免}, when: {score_at_least: 960}, amount: 0, unit: percent}
             """), file: "new.yaml")
         new.version = 2
         let diff = HandbookDiff(from: old, to: new)

@@ -27,7 +27,7 @@ public struct MeasureTier: Hashable, Sendable, Codable, Identifiable {
 
 /// What a tier gives or takes: an amount with its unit, or a named level (the tier itself).
 public enum TierValue: Hashable, Sendable, Codable {
-    /// An exact amount (to the hundredth, like points) in a published unit: 50 percent, 3,000 yuan.
+    /// An exact amount (to the hundredth, like points) in a published unit: 50 percent, 3,000 yuan, -0.5 percentage points.
     case amount(Points, TierUnit)
     /// A named level ("gold member"): the tier's id and title are the value.
     case level
@@ -72,11 +72,16 @@ extension TierValue {
 
 /// The units a tier's amount may be given in. A closed list, so that every interface can name the unit
 /// in the reader's language from its catalogs.
+///
+/// An amount is always what applies to the subject, never what is taken off, so that it reads one way only:
+/// a deposit waived is 0 percent of the ordinary deposit, halved 50, raised by half 150; a loan rate half a
+/// point lower is -0.5 percentage points.
 public enum TierUnit: String, Hashable, Sendable, Codable, CaseIterable {
-    /// Of the ordinary price, deposit or fee: a deposit halved is 50 percent.
+    /// The share of the ordinary price, deposit or fee the subject pays.
     case percent
-    /// Added to or taken from an interest rate: a loan rate 0.5 percentage points lower.
+    /// The change to an ordinary interest rate: negative is lower.
     case percentagePoints = "percentage-points"
+    /// An amount of money: a deposit of 300 yuan, a loan of up to 50,000 yuan.
     case yuan
     case days
     case months
