@@ -108,8 +108,9 @@ extension WebServices {
             let measures: [[String: Any]] = scheme.measures.map { measure in
                 ["title": page.text(measure.title), "reward": measure.kind == .reward,
                  "kind": page.text(measure.kind == .reward ? "rulebook.kindReward" : "rulebook.kindSanction"),
-                 "condition": page.words(measure.condition), "legalBasis": measure.legalBasis ?? "",
-                 "remedy": measure.remedyHint.map { page.text($0) } ?? ""]
+                 "condition": measure.tiers != nil && measure.condition == .always ? "" : page.words(measure.condition),
+                 "tiers": (measure.tiers ?? []).map { page.words($0) }, "hasTiers": measure.tiers != nil,
+                 "legalBasis": measure.legalBasis ?? "", "remedy": measure.remedyHint.map { page.text($0) } ?? ""]
             }
             var process: [String] = []
             if let appeal = scheme.appealDays { process.append(page.text("rulebook.appealDays", ["days": String(appeal)])) }
