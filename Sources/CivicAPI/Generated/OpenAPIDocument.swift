@@ -1786,8 +1786,14 @@ components:
           maxLength: 4000
     CertificateRequest:
       type: object
+      description: |
+        `scheme` names the scheme whose standing is certified (needed when more than one rates the subject).
+        `measure` names a measure of that scheme whose answer the certificate also states: whether it applies
+        and, for a graduated measure, the tier and its value (`certificate.measure`).
       properties:
         scheme:
+          $ref: "#/components/schemas/ID"
+        measure:
           $ref: "#/components/schemas/ID"
         validDays:
           type: integer

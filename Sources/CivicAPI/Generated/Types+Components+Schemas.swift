@@ -248,26 +248,37 @@ extension Components {
                 case reason
             }
         }
+        /// `scheme` names the scheme whose standing is certified (needed when more than one rates the subject).
+        /// `measure` names a measure of that scheme whose answer the certificate also states: whether it applies
+        /// and, for a graduated measure, the tier and its value (`certificate.measure`).
+        ///
+        ///
         /// - Remark: Generated from `#/components/schemas/CertificateRequest`.
         internal struct CertificateRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CertificateRequest/scheme`.
             internal var scheme: Components.Schemas.Id?
+            /// - Remark: Generated from `#/components/schemas/CertificateRequest/measure`.
+            internal var measure: Components.Schemas.Id?
             /// - Remark: Generated from `#/components/schemas/CertificateRequest/validDays`.
             internal var validDays: Swift.Int?
             /// Creates a new `CertificateRequest`.
             ///
             /// - Parameters:
             ///   - scheme:
+            ///   - measure:
             ///   - validDays:
             internal init(
                 scheme: Components.Schemas.Id? = nil,
+                measure: Components.Schemas.Id? = nil,
                 validDays: Swift.Int? = nil
             ) {
                 self.scheme = scheme
+                self.measure = measure
                 self.validDays = validDays
             }
             internal enum CodingKeys: String, CodingKey {
                 case scheme
+                case measure
                 case validDays
             }
         }

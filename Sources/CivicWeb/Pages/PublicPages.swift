@@ -57,6 +57,7 @@ extension WebServices {
                 "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
                 "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
                 "issuer": issuer, "serial": certificate.serial, "log": Self.logChecked(page, certificate) as Any,
+                "measure": try await Self.measureModel(page, certificate) as Any,
             ] as [String: Any]
             result["current"] = check.current == true
         }
