@@ -65,13 +65,6 @@ extension Measure {
             remedyHint: kind == .sanction && holds ? remedyHint : nil, asOf: standing.asOf, tier: chosen.map(TierAnswer.init))
     }
 
-    /// The condition under which the measure applies at all: its own, and for a graduated measure also
-    /// that some tier holds. Lint tries this against a subject with no record.
-    public var applicability: Condition {
-        guard let tiers, !tiers.isEmpty else { return condition }
-        return .all([condition, .any(tiers.map(\.condition))])
-    }
-
     func evaluate(_ condition: Condition, _ standing: Standing, _ grades: GradeScale?) -> (Bool, String) {
         switch condition {
         case .onList(let list):
