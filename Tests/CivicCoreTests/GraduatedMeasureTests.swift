@@ -48,6 +48,19 @@ import Testing
         #expect(batch["at-1050"] == top && batch["at-1049"] == below && batch["no-record"] == neutral && batch["at-999"] == none)
     }
 
+    @Test func fallingATierIsNoticedAsAMeasureLost() async throws {
+        // Proves a reward that still applies but at a lower tier (waived to halved) is an adverse effect on the notice.
+        let world = try await Self.world()
+        try await world.record("r1", about: "at-1050", rule: "gift", on: day("2026-01-05"))
+        try await world.close(month("2026-01"))
+        try await world.record("r2", about: "at-1050", rule: "litter", on: day("2026-02-05"))
+        try await world.close(month("2026-02"))
+        let notices = await world.store.notices(subject: "at-1050")
+        let fall = try #require(notices.first { $0.effect?.scoreAfter == Points(1049) })
+        #expect(fall.effect?.measuresLost == ["bike-deposit"], "\(String(describing: fall.effect))")
+        #expect(try await world.engine(on: day("2026-03-01")).check("at-1050", measure: "bike-deposit").tier?.id == "halved")
+    }
+
     @Test func aYesNoMeasureCarriesNoTier() async throws {
         let plain = measure("gift", .reward, domain: .community, condition: .scoreAtLeast(Points(1000)))
         let world = try await TestWorld.make(schemes: [pointsScheme(rules: [rule("help", Points(1))], measures: [plain])],
