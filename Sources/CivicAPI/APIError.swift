@@ -13,6 +13,8 @@ public struct APIError: Error, Sendable, Hashable {
     public var location: String?
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`).
     public var headers: [String: String]
+    /// For a name that means more than one thing: every thing it could mean (`candidates` in the problem document).
+    public var candidates: [MeasureAmbiguity.Candidate]?
 
     public init(_ status: HTTPResponse.Status, code: String? = nil, _ detail: String, at location: String? = nil, headers: [String: String] = [:]) {
         self.status = status
@@ -79,6 +81,12 @@ public struct APIError: Error, Sendable, Hashable {
         ]
         if let location { object["location"] = location }
         if let instance { object["instance"] = instance }
+        if let candidates {
+            object["candidates"] = candidates.map { candidate in
+                ["scheme": candidate.scheme.rawValue, "jurisdiction": candidate.jurisdiction.rawValue,
+                 "title": ["en": candidate.title.en, "zh": candidate.title.zh]] as [String: Any]
+            }
+        }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return [UInt8](data)
     }

@@ -50,8 +50,12 @@ struct EligibilityRoutes {
         return (reach, measure, scheme)
     }
 
-    /// The engine's refusal of an unqualified or mismatched scheme names the query parameter.
-    private static func located(_ error: CivicError) -> CivicError {
+    /// The engine's refusal of an unqualified or mismatched scheme names the query parameter; a measure id
+    /// several schemes define is refused with every candidate listed, in the caller's language.
+    private static func located(_ error: CivicError, _ request: Request) -> any Error {
+        if let ambiguity = error.ambiguity {
+            return ProblemText.ambiguous(ambiguity, language: ProblemText.Language(acceptLanguage: request.headers[.acceptLanguage]))
+        }
         var error = error
         if error.location == "scheme" { error.location = "query scheme" }
         return error
@@ -79,7 +83,7 @@ struct EligibilityRoutes {
                 try await eligibility.decision(subject: subject, measure: measure, scheme: scheme)
             }
         } catch let error as CivicError {
-            throw Self.located(error)
+            throw Self.located(error, request)
         }
         services.recordRead(fromReplica: fromReplica, ledgerPosition: answer.position)
         guard let decision = answer.decision else { throw APIError.noSubject(subjectText) }
@@ -116,7 +120,7 @@ struct EligibilityRoutes {
             decisions = answer.decisions
             services.recordRead(fromReplica: fromReplica, ledgerPosition: answer.position)
         } catch let error as CivicError {
-            throw Self.located(error)
+            throw Self.located(error, request)
         }
         services.counters.eligibilityChecks.increment(by: Int64(ids.count))
         var out = JSONOut(capacity: 64 + ids.count * 72)
@@ -175,6 +179,27 @@ struct JSONOut {
         raw("}")
     }
 
+    /// `,"tier":{...}` for a graduated measure's answer; nothing for a yes/no one, so its bytes stay as they were.
+    mutating func tier(_ tier: TierAnswer?) {
+        guard let tier else { return }
+        raw(",\"tier\":{\"id\":")
+        string(tier.id.rawValue)
+        raw(",\"title\":{\"en\":")
+        string(tier.title.en)
+        raw(",\"zh\":")
+        string(tier.title.zh)
+        switch tier.value {
+        case .amount(let amount, let unit):
+            raw("},\"value\":{\"kind\":\"amount\",\"amount\":")
+            string(amount.description)
+            raw(",\"unit\":")
+            string(unit.rawValue)
+            raw("}}")
+        case .level:
+            raw("},\"value\":{\"kind\":\"level\"}}")
+        }
+    }
+
     mutating func single(_ decision: EligibilityDecision) {
         raw("{\"subject\":")
         string(decision.subject.rawValue)
@@ -190,6 +215,7 @@ struct JSONOut {
         hint(decision.remedyHint)
         raw(",\"asOf\":")
         string(decision.asOf.description)
+        tier(decision.tier)
         raw("}")
     }
 
@@ -211,6 +237,7 @@ struct JSONOut {
                 raw(decision.applies ? ",\"found\":true,\"applies\":true,\"reason\":" : ",\"found\":true,\"applies\":false,\"reason\":")
                 string(decision.reason)
                 hint(decision.remedyHint)
+                tier(decision.tier)
                 raw("}")
             } else {
                 raw(",\"found\":false}")

@@ -70,7 +70,11 @@ public enum HandbookRenderer {
             lines.append("")
             lines.append(indent + "Measures")
             for measure in scheme.measures {
-                lines.append(indent + "  \(measure.id) (\(measure.kind.rawValue), \(measure.domain.rawValue)): \(measure.title.en) · \(measure.title.zh); when \(measure.condition.yamlText)")
+                let when = measure.tiers != nil && measure.condition == .always ? "graduated" : "when \(measure.condition.yamlText)"
+                lines.append(indent + "  \(measure.id) (\(measure.kind.rawValue), \(measure.domain.rawValue)): \(measure.title.en) · \(measure.title.zh); \(when)")
+                for tier in measure.tiers ?? [] {
+                    lines.append(indent + "    tier \(tier.id) (\(tier.valueText)): \(tier.title.en) · \(tier.title.zh); when \(tier.condition.yamlText)")
+                }
                 if let basis = measure.legalBasis { lines.append(indent + "    legal basis: \(basis)") }
                 if let hint = measure.remedyHint { lines.append(indent + "    remedy: \(hint.en)") }
             }

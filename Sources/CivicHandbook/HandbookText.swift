@@ -129,7 +129,25 @@ extension Measure {
             ("title.en", title.en), ("title.zh", title.zh), ("kind", kind.rawValue), ("domain", domain.rawValue),
             ("condition", condition.yamlText), ("legal_basis", legalBasis ?? "-"),
             ("remedy_hint.en", remedyHint?.en ?? "-"), ("remedy_hint.zh", remedyHint?.zh ?? "-"),
+            ("tiers", tiers.map { "[" + $0.map(\.yamlText).joined(separator: ", ") + "]" } ?? "-"),
         ]
+    }
+}
+
+extension MeasureTier {
+    /// The tier as written in a handbook file, in flow style.
+    var yamlText: String {
+        var parts = ["tier: \(id)", "title: {en: \(title.en), zh: \(title.zh)}", "when: \(condition.yamlText)"]
+        if case .amount(let amount, let unit) = value { parts += ["amount: \(amount)", "unit: \(unit.rawValue)"] }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+
+    /// "50 percent", "3000 yuan", or "level" for a named level.
+    var valueText: String {
+        switch value {
+        case .amount(let amount, let unit): "\(amount) \(unit.rawValue)"
+        case .level: "level"
+        }
     }
 }
 

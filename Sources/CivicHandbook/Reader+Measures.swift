@@ -12,7 +12,8 @@ struct ConditionDependency {
 
 extension Reader {
     static let listKeys = ["id", "list", "title", "trigger", "duration", "remedy_hint"]
-    static let measureKeys = ["id", "title", "kind", "domain", "condition", "legal_basis", "remedy_hint"]
+    static let measureKeys = ["id", "title", "kind", "domain", "condition", "tiers", "legal_basis", "remedy_hint"]
+    static let tierKeys = ["tier", "title", "when", "amount", "unit"]
     static let conditionKeys = [
         "on_list", "grade_at_least", "grade_at_most", "score_at_least", "score_below", "rule_active", "all", "any", "not",
     ]
@@ -130,7 +131,11 @@ extension Reader {
         let kind: Measure.Kind? = required(fields, "kind", hint: "reward or sanction").flatMap { choice($0, path.key("kind"), what: "measure kind") }
         let domain: Domain? = required(fields, "domain").flatMap { choice($0, path.key("domain"), what: "domain") }
         var dependencies: [ConditionDependency] = []
-        let condition = required(fields, "condition").flatMap { self.condition($0, path.key("condition"), context, depth: 1, &dependencies) }
+        let tiers = fields["tiers"].map { self.tiers($0, path.key("tiers"), context, &dependencies) }
+        // A graduated measure may leave its condition out: its tiers alone then decide whether it applies.
+        let condition = fields.has("condition") || tiers == nil
+            ? required(fields, "condition").flatMap { self.condition($0, path.key("condition"), context, depth: 1, &dependencies) }
+            : Condition.always
         let legalBasis = fields["legal_basis"].map { text($0, path.key("legal_basis")) }
         let remedyHint = fields["remedy_hint"].map { localized($0, path.key("remedy_hint")) }
 
@@ -140,9 +145,105 @@ extension Reader {
         if kind == .sanction, remedyHint == nil {
             warning("a sanction without remedy_hint: every notice must say how to remedy it", path.key("remedy_hint"), fields.node)
         }
-        guard let id, let title, let kind, let domain, let condition, legalBasis != .some(nil), remedyHint != .some(nil) else { return nil }
+        guard let id, let title, let kind, let domain, let condition, legalBasis != .some(nil), remedyHint != .some(nil),
+              tiers != .some(nil) else { return nil }
         return Measure(id: id, title: title, kind: kind, domain: domain, condition: condition, legalBasis: legalBasis ?? nil,
-                       remedyHint: remedyHint ?? nil)
+                       remedyHint: remedyHint ?? nil, tiers: tiers ?? nil)
+    }
+
+    // MARK: Tiers
+
+    /// A graduated measure's tiers, tried in order. Refuses a tier an earlier one always pre-empts (the same
+    /// condition, or a threshold out of order), an amount without its unit and a unit the product does not know.
+    func tiers(_ node: Node, _ path: FieldPath, _ context: SchemeContext, _ dependencies: inout [ConditionDependency]) -> [MeasureTier]? {
+        guard case .sequence(let sequence) = node, !sequence.isEmpty else {
+            error(en: "tiers is a non-empty list of {tier, title, when, amount, unit}, found \(Reader.describe(node))",
+                  zh: "tiers 应为非空列表，每项含 {tier, title, when, amount, unit}，实际为 \(Reader.describe(node))", path, node)
+            return nil
+        }
+        let items = Array(sequence)
+        guard items.count <= MeasureTier.tiersPerMeasureMax else {
+            error(en: "a measure has at most \(MeasureTier.tiersPerMeasureMax) tiers, this one has \(items.count)",
+                  zh: "一项措施最多 \(MeasureTier.tiersPerMeasureMax) 个档次，此处有 \(items.count) 个", path, node)
+            return nil
+        }
+        var result: [(tier: MeasureTier, node: Node)] = []
+        var seen: [String: Int] = [:]
+        var ok = true
+        for (index, item) in items.enumerated() {
+            let itemPath = path.index(index)
+            guard let tier = tier(item, itemPath, context, &dependencies) else { ok = false; continue }
+            if let line = seen[tier.id.rawValue] {
+                error(en: "duplicate tier '\(tier.id)': already used at line \(line)", zh: "档次 '\(tier.id)' 重复：第 \(line) 行已使用",
+                      itemPath.key("tier"), item.mapping?["tier"] ?? item)
+                ok = false
+                continue
+            }
+            seen[tier.id.rawValue] = item.mark?.line ?? 0
+            for earlier in result {
+                guard let overlap = TierOrder.preempts(earlier.tier.condition, tier.condition, grades: context.grades) else { continue }
+                let line = earlier.node.mark?.line ?? 0
+                let whenNode = item.mapping?["when"] ?? item
+                switch overlap {
+                case .same:
+                    error(en: "tier '\(tier.id)' has the same condition as tier '\(earlier.tier.id)' (line \(line)): the first would always answer, so this tier is ambiguous and never applies; give each tier its own condition",
+                          zh: "档次 '\(tier.id)' 与档次 '\(earlier.tier.id)'（第 \(line) 行）条件相同：总是由前一档作答，本档含义不明且永远不会适用；请为每一档设定不同的条件",
+                          itemPath.key("when"), whenNode)
+                case .outOfOrder:
+                    error(en: "tier '\(tier.id)' can never apply: tier '\(earlier.tier.id)' (line \(line)) comes first and holds whenever this one does; tiers are tried in order, so list the most demanding first (score_at_least from the highest threshold, score_below from the lowest, grade_at_least from the top grade, grade_at_most from the bottom grade)",
+                          zh: "档次 '\(tier.id)' 永远不会适用：排在前面的档次 '\(earlier.tier.id)'（第 \(line) 行）在本档成立时总是成立；各档按顺序判断，请把最严格的一档放在最前（score_at_least 从最高门槛起，score_below 从最低门槛起，grade_at_least 从最高等级起，grade_at_most 从最低等级起）",
+                          itemPath.key("when"), whenNode)
+                }
+                ok = false
+                break
+            }
+            result.append((tier, item))
+        }
+        return ok ? result.map(\.tier) : nil
+    }
+
+    private func tier(_ node: Node, _ path: FieldPath, _ context: SchemeContext, _ dependencies: inout [ConditionDependency]) -> MeasureTier? {
+        guard let fields = fields(node, path, allowed: Reader.tierKeys) else { return nil }
+        let id: MeasureTier.ID? = required(fields, "tier").flatMap { identifier($0, path.key("tier"), what: "tier id") }
+        let title = required(fields, "title").flatMap { localized($0, path.key("title")) }
+        let condition = required(fields, "when", hint: "the condition of this tier, such as {score_at_least: 650}")
+            .flatMap { self.condition($0, path.key("when"), context, depth: 2, &dependencies) }
+        var value: TierValue? = .level
+        let units = Reader.quotedList(TierUnit.allCases.map(\.rawValue))
+        switch (fields["amount"], fields["unit"]) {
+        case (nil, nil):
+            break
+        case (let amountNode?, nil):
+            error(en: "an amount needs its unit: add unit, one of \(units)", zh: "金额缺少单位：请加上 unit，可选 \(units)",
+                  path.key("unit"), fields.keyNode("amount") ?? amountNode)
+            value = nil
+        case (nil, let unitNode?):
+            error(en: "a unit without an amount: add amount (such as 50), or remove unit to make the tier a named level",
+                  zh: "有单位而无金额：请加上 amount（如 50），或删除 unit 使本档成为一个命名等级", path.key("amount"), fields.keyNode("unit") ?? unitNode)
+            value = nil
+        case (let amountNode?, let unitNode?):
+            let amount = tierAmount(amountNode, path.key("amount"))
+            var unit: TierUnit?
+            if let text = text(unitNode, path.key("unit")) {
+                unit = TierUnit(rawValue: text)
+                if unit == nil {
+                    error(en: "unknown unit '\(text.prefix(80))'; allowed: \(units)", zh: "未知单位 '\(text.prefix(80))'；可选 \(units)", path.key("unit"), unitNode)
+                }
+            }
+            value = amount.flatMap { amount in unit.map { TierValue.amount(amount, $0) } }
+        }
+        guard let id, let title, let condition, let value else { return nil }
+        return MeasureTier(id: id, title: title, condition: condition, value: value)
+    }
+
+    /// An exact amount from the scalar's text: like points, to the hundredth, never through a binary float.
+    private func tierAmount(_ node: Node, _ path: FieldPath) -> Points? {
+        guard case .scalar(let scalar) = node, !Reader.isNull(node), let value = Points(parsing: scalar.string) else {
+            error(en: "\(Reader.describe(node)) is not an amount: write a number with at most two decimals, such as 50, 3000 or 0.5",
+                  zh: "\(Reader.describe(node)) 不是金额：请写最多两位小数的数字，如 50、3000 或 0.5", path, node)
+            return nil
+        }
+        return value
     }
 
     /// Warns when a measure relies on conduct of another domain without naming the law that links them.

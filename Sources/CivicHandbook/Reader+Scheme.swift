@@ -234,17 +234,19 @@ extension Reader {
         if context.gradesUnreadable {
             guard let names = context.gradeNames else { return grade }
             if !names.contains(grade) {
-                error("unknown grade '\(grade)'; the grades are \(Reader.quotedList(names.map(\.rawValue)))", path, node)
+                let known = Reader.quotedList(names.map(\.rawValue))
+                error(en: "unknown grade '\(grade)'; the grades are \(known)", zh: "未知等级 '\(grade)'；本方案的等级为 \(known)", path, node)
                 return nil
             }
             return grade
         }
         guard let grades = context.grades else {
-            error("grade '\(grade)' is named but the scheme has no 'grades'", path, node)
+            error(en: "grade '\(grade)' is named but the scheme has no 'grades'", zh: "引用了等级 '\(grade)'，但本方案没有 grades", path, node)
             return nil
         }
         guard grades.band(grade) != nil else {
-            error("unknown grade '\(grade)'; the grades are \(Reader.quotedList(grades.bands.map(\.grade.rawValue)))", path, node)
+            let known = Reader.quotedList(grades.bands.map(\.grade.rawValue))
+            error(en: "unknown grade '\(grade)'; the grades are \(known)", zh: "未知等级 '\(grade)'；本方案的等级为 \(known)", path, node)
             return nil
         }
         return grade

@@ -96,7 +96,9 @@ import Testing
             let ambiguous = try await client.call(.get, "/eligibility/new-year-gift/subjects/\(subject)", token: world.token(.relyingParty))
             #expect(ambiguous.status == .badRequest, "\(ambiguous.text)")
             #expect(ambiguous.object["location"] as? String == "query scheme")
-            #expect((ambiguous.object["detail"] as? String)?.contains("'city-points', 'village-points'") == true, "\(ambiguous.text)")
+            #expect(ambiguous.object["code"] as? String == "ambiguous-measure", "\(ambiguous.text)")
+            #expect((ambiguous.object["candidates"] as? [[String: Any]])?.map { $0["scheme"] as? String } == ["city-points", "village-points"],
+                    "\(ambiguous.text)")
             let ambiguousBatch = try await client.call(.post, "/eligibility/new-year-gift/checks", token: world.token(.relyingParty),
                                                        json: #"{"subjects":["\#(subject)"]}"#)
             #expect(ambiguousBatch.status == .badRequest && ambiguousBatch.object["location"] as? String == "query scheme")

@@ -67,6 +67,15 @@ struct CLITests {
         #expect(score.stdout.contains("score 1001"))
         #expect(score.stdout.contains("report r-1 by asr-1 (assessor)"))
         #expect(score.stdout.contains("decided approve by rev-1"))
+        // A graduated measure: 1,001 is exactly the threshold of the first tier.
+        #expect(score.stdout.contains("measure bike-deposit (reward): tier waived — Deposit waived / 免押金: 0 percent; reason score-at-least:1001"),
+                "\(score.stdout)")
+        let tiered = try civic.run(["check", "p-3", "bike-deposit", "--as-of", "2026-04-01"])
+        try expectSuccess(tiered)
+        #expect(tiered.stdout.contains("bike-deposit of testville-points (reward) for p-3: yes, eligible; reason score-at-least:1001"), "\(tiered.stdout)")
+        #expect(tiered.stdout.contains("tier: waived — Deposit waived / 免押金: 0 percent"))
+        let tieredJSON = try JSONSerialization.jsonObject(with: Data(try civic.run(["check", "p-3", "bike-deposit", "--json", "--as-of", "2026-04-01"]).stdout.utf8)) as? [String: Any]
+        #expect((tieredJSON?["tier"] as? [String: Any])?["value"] as? [String: String] == ["kind": "amount", "amount": "0", "unit": "percent"])
 
         let restricted = try civic.run(["check", "p-4", "no-high-speed-rail", "--json", "--as-of", "2026-04-01"])
         try expectSuccess(restricted)

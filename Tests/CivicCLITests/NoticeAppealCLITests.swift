@@ -35,7 +35,8 @@ struct NoticeAppealCLITests {
         try cli.expectSuccess(shown)
         #expect(shown.stdout.contains("rule: R-COURT-DEFAULT"))
         #expect(shown.stdout.contains("evidence: record case-2026-7"))
-        #expect(shown.stdout.contains("measures against you: no-high-speed-rail"))
+        // The court default also costs the graduated bike-deposit reward its tier (1,000 halved it, 950 gets none).
+        #expect(shown.stdout.contains("measures against you: bike-deposit, no-high-speed-rail"))
         #expect(shown.stdout.contains("to appeal: civic appeal file --entry e:c-1"))
 
         // The subject appeals the listing; the reviewer who approved the record may not decide it.
@@ -110,10 +111,11 @@ struct NoticeAppealCLITests {
         let confined = ["--spool-root", civic.path("."), "--allow-private-webhooks"]
         let pass = try civic.run(["notice", "deliver", "--timeout", "5"] + confined)
         try cli.expectSuccess(pass)
-        // One notice (the deed), three channels: two delivered, the dead one failed and kept for later.
-        #expect(pass.stdout.contains("3 attempted, 2 delivered, 1 failed"))
+        // Two notices (the deed, and the standing's rise to the bike-deposit reward's first tier), three channels
+        // each: two delivered, the dead one failed and kept for later.
+        #expect(pass.stdout.contains("6 attempted, 4 delivered, 2 failed"), "\(pass.stdout)")
         let files = try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".json") }
-        #expect(files == ["n_e_r-1.json"])
+        #expect(files.sorted() == ["n_e_r-1.json", "n_p-3_testville-points_2026-03-31_1.json"])
         let received = try String(contentsOfFile: civic.path("received"), encoding: .utf8)
         #expect(received.contains("signature-valid n:e:r-1/sms"))
         let shown = try civic.run(["notice", "show", "n:e:r-1"])

@@ -1723,6 +1723,23 @@ components:
         location:
           type: string
           description: Where the problem is (a field, a line, a batch item).
+        candidates:
+          type: array
+          description: |
+            For a name that means more than one thing (code `ambiguous-measure`: a measure id several schemes
+            define), every thing it could mean; ask again naming one (`?scheme=`).
+          items:
+            $ref: "#/components/schemas/ProblemCandidate"
+    ProblemCandidate:
+      type: object
+      required: [scheme, jurisdiction, title]
+      properties:
+        scheme:
+          type: string
+        jurisdiction:
+          type: string
+        title:
+          $ref: "#/components/schemas/LocalizedText"
     ItemList:
       type: object
       required: [items]
@@ -1775,8 +1792,14 @@ components:
           maxLength: 4000
     CertificateRequest:
       type: object
+      description: |
+        `scheme` names the scheme whose standing is certified (needed when more than one rates the subject).
+        `measure` names a measure of that scheme whose answer the certificate also states: whether it applies
+        and, for a graduated measure, the tier and its value (`certificate.measure`).
       properties:
         scheme:
+          $ref: "#/components/schemas/ID"
+        measure:
           $ref: "#/components/schemas/ID"
         validDays:
           type: integer
@@ -2486,6 +2509,43 @@ components:
           type: string
         remedyHint:
           $ref: "#/components/schemas/LocalizedText"
+        tiers:
+          type: array
+          description: |
+            For a graduated measure, its tiers in the order they are tried (the first whose condition holds
+            answers). Absent for a measure that answers yes or no only.
+          items:
+            $ref: "#/components/schemas/MeasureTier"
+    MeasureTier:
+      type: object
+      description: One tier of a graduated measure ("deposit waived", "deposit halved") and its value.
+      required: [id, title, value]
+      properties:
+        id:
+          type: string
+        title:
+          $ref: "#/components/schemas/LocalizedText"
+        value:
+          $ref: "#/components/schemas/TierValue"
+    TierValue:
+      type: object
+      description: |
+        What applies to the subject in this tier: an exact `amount` (decimal text, at most two decimals)
+        in a `unit`, or a named `level` (the tier's own id and title). The amount is what applies, never
+        what is taken off: `percent` is the share of the ordinary price, deposit or fee the subject pays
+        (a deposit waived is 0, halved 50, raised by half 150); `percentage-points` is the change to an
+        ordinary interest rate (half a point lower is -0.5); `yuan`, `days` and `months` are amounts.
+      required: [kind]
+      properties:
+        kind:
+          type: string
+          enum: [amount, level]
+        amount:
+          type: string
+          pattern: "^-?[0-9]{1,12}(\\.[0-9]{1,2})?$"
+        unit:
+          type: string
+          enum: [percent, percentage-points, yuan, days, months]
     MeasurePage:
       type: object
       required: [items]
@@ -2515,10 +2575,13 @@ components:
           description: For a reward, the subject receives it; for a sanction, the subject is restricted by it.
         reason:
           type: string
+          description: A stable code; for a graduated measure that applies, the reason of the tier that answered.
         remedyHint:
           $ref: "#/components/schemas/LocalizedText"
         asOf:
           $ref: "#/components/schemas/Date"
+        tier:
+          $ref: "#/components/schemas/MeasureTier"
     EligibilityBatchInput:
       type: object
       required: [subjects]
@@ -2556,6 +2619,8 @@ components:
                 type: string
               remedyHint:
                 $ref: "#/components/schemas/LocalizedText"
+              tier:
+                $ref: "#/components/schemas/MeasureTier"
     RemedyInput:
       type: object
       required: [id, note]

@@ -59,6 +59,12 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Problem/location`.
             internal var location: Swift.String?
+            /// For a name that means more than one thing (code `ambiguous-measure`: a measure id several schemes
+            /// define), every thing it could mean; ask again naming one (`?scheme=`).
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/Problem/candidates`.
+            internal var candidates: [Components.Schemas.ProblemCandidate]?
             /// Creates a new `Problem`.
             ///
             /// - Parameters:
@@ -69,6 +75,7 @@ extension Components {
             ///   - instance:
             ///   - code: A stable error code (invalid-input, not-found, conflict, refused, unauthorized, forbidden, ...).
             ///   - location: Where the problem is (a field, a line, a batch item).
+            ///   - candidates: For a name that means more than one thing (code `ambiguous-measure`: a measure id several schemes
             internal init(
                 _type: Swift.String,
                 title: Swift.String,
@@ -76,7 +83,8 @@ extension Components {
                 detail: Swift.String? = nil,
                 instance: Swift.String? = nil,
                 code: Swift.String,
-                location: Swift.String? = nil
+                location: Swift.String? = nil,
+                candidates: [Components.Schemas.ProblemCandidate]? = nil
             ) {
                 self._type = _type
                 self.title = title
@@ -85,6 +93,7 @@ extension Components {
                 self.instance = instance
                 self.code = code
                 self.location = location
+                self.candidates = candidates
             }
             internal enum CodingKeys: String, CodingKey {
                 case _type = "type"
@@ -94,6 +103,36 @@ extension Components {
                 case instance
                 case code
                 case location
+                case candidates
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ProblemCandidate`.
+        internal struct ProblemCandidate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ProblemCandidate/scheme`.
+            internal var scheme: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ProblemCandidate/jurisdiction`.
+            internal var jurisdiction: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ProblemCandidate/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// Creates a new `ProblemCandidate`.
+            ///
+            /// - Parameters:
+            ///   - scheme:
+            ///   - jurisdiction:
+            ///   - title:
+            internal init(
+                scheme: Swift.String,
+                jurisdiction: Swift.String,
+                title: Components.Schemas.LocalizedText
+            ) {
+                self.scheme = scheme
+                self.jurisdiction = jurisdiction
+                self.title = title
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case scheme
+                case jurisdiction
+                case title
             }
         }
         /// - Remark: Generated from `#/components/schemas/ItemList`.
@@ -209,26 +248,37 @@ extension Components {
                 case reason
             }
         }
+        /// `scheme` names the scheme whose standing is certified (needed when more than one rates the subject).
+        /// `measure` names a measure of that scheme whose answer the certificate also states: whether it applies
+        /// and, for a graduated measure, the tier and its value (`certificate.measure`).
+        ///
+        ///
         /// - Remark: Generated from `#/components/schemas/CertificateRequest`.
         internal struct CertificateRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CertificateRequest/scheme`.
             internal var scheme: Components.Schemas.Id?
+            /// - Remark: Generated from `#/components/schemas/CertificateRequest/measure`.
+            internal var measure: Components.Schemas.Id?
             /// - Remark: Generated from `#/components/schemas/CertificateRequest/validDays`.
             internal var validDays: Swift.Int?
             /// Creates a new `CertificateRequest`.
             ///
             /// - Parameters:
             ///   - scheme:
+            ///   - measure:
             ///   - validDays:
             internal init(
                 scheme: Components.Schemas.Id? = nil,
+                measure: Components.Schemas.Id? = nil,
                 validDays: Swift.Int? = nil
             ) {
                 self.scheme = scheme
+                self.measure = measure
                 self.validDays = validDays
             }
             internal enum CodingKeys: String, CodingKey {
                 case scheme
+                case measure
                 case validDays
             }
         }
@@ -1996,6 +2046,12 @@ extension Components {
             internal var legalBasis: Swift.String?
             /// - Remark: Generated from `#/components/schemas/MeasureInfo/remedyHint`.
             internal var remedyHint: Components.Schemas.LocalizedText?
+            /// For a graduated measure, its tiers in the order they are tried (the first whose condition holds
+            /// answers). Absent for a measure that answers yes or no only.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/MeasureInfo/tiers`.
+            internal var tiers: [Components.Schemas.MeasureTier]?
             /// Creates a new `MeasureInfo`.
             ///
             /// - Parameters:
@@ -2007,6 +2063,7 @@ extension Components {
             ///   - domain:
             ///   - legalBasis:
             ///   - remedyHint:
+            ///   - tiers: For a graduated measure, its tiers in the order they are tried (the first whose condition holds
             internal init(
                 id: Swift.String,
                 scheme: Swift.String,
@@ -2015,7 +2072,8 @@ extension Components {
                 kind: Components.Schemas.MeasureInfo.KindPayload,
                 domain: Swift.String,
                 legalBasis: Swift.String? = nil,
-                remedyHint: Components.Schemas.LocalizedText? = nil
+                remedyHint: Components.Schemas.LocalizedText? = nil,
+                tiers: [Components.Schemas.MeasureTier]? = nil
             ) {
                 self.id = id
                 self.scheme = scheme
@@ -2025,6 +2083,7 @@ extension Components {
                 self.domain = domain
                 self.legalBasis = legalBasis
                 self.remedyHint = remedyHint
+                self.tiers = tiers
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -2035,6 +2094,87 @@ extension Components {
                 case domain
                 case legalBasis
                 case remedyHint
+                case tiers
+            }
+        }
+        /// One tier of a graduated measure ("deposit waived", "deposit halved") and its value.
+        ///
+        /// - Remark: Generated from `#/components/schemas/MeasureTier`.
+        internal struct MeasureTier: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MeasureTier/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MeasureTier/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/MeasureTier/value`.
+            internal var value: Components.Schemas.TierValue
+            /// Creates a new `MeasureTier`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - title:
+            ///   - value:
+            internal init(
+                id: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                value: Components.Schemas.TierValue
+            ) {
+                self.id = id
+                self.title = title
+                self.value = value
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case title
+                case value
+            }
+        }
+        /// What applies to the subject in this tier: an exact `amount` (decimal text, at most two decimals)
+        /// in a `unit`, or a named `level` (the tier's own id and title). The amount is what applies, never
+        /// what is taken off: `percent` is the share of the ordinary price, deposit or fee the subject pays
+        /// (a deposit waived is 0, halved 50, raised by half 150); `percentage-points` is the change to an
+        /// ordinary interest rate (half a point lower is -0.5); `yuan`, `days` and `months` are amounts.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/TierValue`.
+        internal struct TierValue: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TierValue/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case amount = "amount"
+                case level = "level"
+            }
+            /// - Remark: Generated from `#/components/schemas/TierValue/kind`.
+            internal var kind: Components.Schemas.TierValue.KindPayload
+            /// - Remark: Generated from `#/components/schemas/TierValue/amount`.
+            internal var amount: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/TierValue/unit`.
+            internal enum UnitPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case percent = "percent"
+                case percentagePoints = "percentage-points"
+                case yuan = "yuan"
+                case days = "days"
+                case months = "months"
+            }
+            /// - Remark: Generated from `#/components/schemas/TierValue/unit`.
+            internal var unit: Components.Schemas.TierValue.UnitPayload?
+            /// Creates a new `TierValue`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - amount:
+            ///   - unit:
+            internal init(
+                kind: Components.Schemas.TierValue.KindPayload,
+                amount: Swift.String? = nil,
+                unit: Components.Schemas.TierValue.UnitPayload? = nil
+            ) {
+                self.kind = kind
+                self.amount = amount
+                self.unit = unit
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case kind
+                case amount
+                case unit
             }
         }
         /// - Remark: Generated from `#/components/schemas/MeasurePage`.

@@ -6,7 +6,8 @@ extension APIHandlers {
     func issueCertificate(_ input: Operations.IssueCertificate.Input) async throws -> Operations.IssueCertificate.Output {
         guard case .json(let body) = input.body else { throw APIError(.unsupportedMediaType, "send the request as application/json") }
         let subject = try await visibility.require(input.path.subjectId)
-        let (token, certificate) = try await services.issueCertificate(for: subject, scheme: body.scheme, validDays: body.validDays)
+        let (token, certificate) = try await services.issueCertificate(for: subject, scheme: body.scheme, validDays: body.validDays,
+                                                                            measure: body.measure)
         struct Issued: Encodable { var token: String; var certificate: Certificate }
         return .created(.init(body: .json(try Self.object(Issued(token: token, certificate: certificate)))))
     }

@@ -164,7 +164,7 @@ extension APIHandlers {
                     measures.append(.init(id: measure.id.rawValue, scheme: scheme.id.rawValue, jurisdiction: jurisdiction.rawValue,
                                           title: Mapping.text(measure.title), kind: measure.kind == .reward ? .reward : .sanction,
                                           domain: measure.domain.rawValue, legalBasis: measure.legalBasis,
-                                          remedyHint: measure.remedyHint.map(Mapping.text)))
+                                          remedyHint: measure.remedyHint.map(Mapping.text), tiers: measure.tiers.map { $0.map(Mapping.tier) }))
                 }
             }
         }

@@ -5,6 +5,15 @@ import CivicCore
 enum Mapping {
     static func text(_ text: LocalizedText) -> Components.Schemas.LocalizedText { .init(en: text.en, zh: text.zh) }
 
+    /// A graduated measure's tier as the measures list shows it: its id, title and value (the condition stays in the handbook).
+    static func tier(_ tier: MeasureTier) -> Components.Schemas.MeasureTier {
+        let value: Components.Schemas.TierValue = switch tier.value {
+        case .amount(let amount, let unit): .init(kind: .amount, amount: amount.description, unit: .init(rawValue: unit.rawValue))
+        case .level: .init(kind: .level)
+        }
+        return .init(id: tier.id.rawValue, title: text(tier.title), value: value)
+    }
+
     static func principal(_ account: Account) -> Components.Schemas.Principal {
         .init(id: account.id.rawValue, role: .init(rawValue: account.role.rawValue) ?? .auditor, displayName: account.displayName,
               actor: account.actor?.rawValue, subject: account.subject?.rawValue, measures: account.measures.map(\.rawValue),

@@ -13,7 +13,9 @@ extension APIServices {
     }
 
     /// A signed certificate of one scheme's standing today; `scheme` may be omitted when only one scheme rates the subject.
-    package func issueCertificate(for subject: Subject, scheme: String?, validDays: Int?) async throws -> (token: String, certificate: Certificate) {
+    /// With `measure`, the certificate also states that measure's answer, with its tier and value.
+    package func issueCertificate(for subject: Subject, scheme: String?, validDays: Int?, measure: String? = nil) async throws
+        -> (token: String, certificate: Certificate) {
         let key = try signingKey
         let standings = try await engine.standings(of: subject.id, asOf: engine.clock.today())
         let standing: Standing
@@ -35,9 +37,22 @@ extension APIServices {
         let serial = TokenSecret.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
         // The ledger the standing was read from, as of the latest signed checkpoint of the log.
         let checkpoint = try await log?.store.latestCheckpoint()
-        let certificate = try Certificate.make(standing: standing, subject: subject, handbook: handbook,
-                                               validityDays: validDays ?? Certificate.defaultValidityDays, serial: serial, keyID: key.publicKey.id,
-                                               log: checkpoint.map { ($0.size, $0.root.base64) })
+        var measureID: Measure.ID?
+        if let measure {
+            guard Measure.ID.isValid(measure) else { throw APIError(.badRequest, "measure id is not valid: \(Measure.ID.syntax)", at: "body.measure") }
+            measureID = Measure.ID(measure)
+        }
+        let made = Result { () throws(CivicError) -> Certificate in
+            try Certificate.make(standing: standing, subject: subject, handbook: handbook,
+                                 validityDays: validDays ?? Certificate.defaultValidityDays, serial: serial, keyID: key.publicKey.id,
+                                 log: checkpoint.map { ($0.size, $0.root.base64) }, measure: measureID)
+        }.mapError { error -> CivicError in
+            // A measure the scheme lacks is a problem of the request's field.
+            var located = error
+            if located.location == "measure" { located.location = "body.measure" }
+            return located
+        }
+        let certificate = try made.get()
         return (try key.sign(certificate).text, certificate)
     }
 
@@ -57,6 +72,11 @@ extension APIServices {
         if verification.isAccepted, let certificate = verification.certificate {
             let standing = try? await engine.standings(of: certificate.subject, asOf: day).first { $0.scheme == certificate.scheme }
             current = standing.map { $0.grade == certificate.grade && $0.score == certificate.score } ?? false
+            // A certificate of a measure's answer is current only while the answer, its tier and value, still hold.
+            if current == true, let certified = certificate.measure {
+                let decision = try? await engine.check(certificate.subject, measure: certified.measure, scheme: certificate.scheme, asOf: day)
+                current = decision.map { $0.applies == certified.applies && $0.tier?.id == certified.tier && $0.tier?.value == certified.value } ?? false
+            }
         }
         return CertificateCheck(verification: verification, checkedOn: day, current: current)
     }

@@ -82,6 +82,8 @@ struct CertificateCommand: AsyncParsableCommand {
         @Argument(help: "Subject id.") var subject: String
         @Option(help: "Scheme; needed when more than one rates the subject.") var scheme: String?
         @Option(name: .customLong("valid-days"), help: "Days the certificate is valid, 1 to 366 (default 90).") var validDays: Int = Certificate.defaultValidityDays
+        @Option(help: ArgumentHelp("A measure of the scheme whose answer (and tier) the certificate also states.", valueName: "measure"))
+        var measure: String?
 
         func run() async throws {
             let engine = try await store.engine()
@@ -105,7 +107,8 @@ struct CertificateCommand: AsyncParsableCommand {
             let serial = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
             let checkpoint = try await (engine.store as? any TransparencyLogStore)?.latestCheckpoint()
             let certificate = try Certificate.make(standing: standing, subject: subjectRecord, handbook: handbook, validityDays: validDays,
-                                                   serial: serial, keyID: key.publicKey.id, log: checkpoint.map { ($0.size, $0.root.base64) })
+                                                   serial: serial, keyID: key.publicKey.id, log: checkpoint.map { ($0.size, $0.root.base64) },
+                                                   measure: try measure.map { try identifier($0, field: "--measure") })
             let token = try key.sign(certificate)
             if output.json {
                 struct Issued: Encodable { var token: String; var certificate: Certificate }
@@ -183,5 +186,15 @@ enum CertificateText {
             + (certificate.grade.map { "grade \($0), " } ?? "") + "score \(certificate.score) as of \(certificate.asOf), "
             + "valid until \(certificate.validUntil); issued by \(certificate.issuer)"
             + (certificate.logSize.map { "; checked against the log at \($0) leaves, root \(certificate.logRoot ?? "?")" } ?? "")
+            + (certificate.measure.map { certified in
+                "; measure \(certified.measure): \(certified.applies ? "applies" : "does not apply")"
+                    + (certified.tier.map { tier in
+                        let value = certified.value.flatMap { value -> String? in
+                            guard case .amount(let amount, let unit) = value else { return nil }
+                            return " (\(amount) \(unit.rawValue))"
+                        } ?? ""
+                        return ", tier \(tier)\(value)"
+                    } ?? "")
+            } ?? "")
     }
 }

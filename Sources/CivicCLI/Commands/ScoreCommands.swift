@@ -46,6 +46,7 @@ struct CheckCommand: AsyncParsableCommand {
         let answer = decision.kind == .reward ? (decision.applies ? "eligible" : "not eligible") : (decision.applies ? "restricted" : "not restricted")
         let of = decision.scheme.map { " of \($0)" } ?? ""
         print("\(decision.measure)\(of) (\(decision.kind.rawValue)) for \(decision.subject): \(decision.applies ? "yes" : "no"), \(answer); reason \(decision.reason); as of \(decision.asOf)")
+        if let tier = decision.tier { print("tier: \(TierText.describe(tier))") }
         if let hint = decision.remedyHint { print("how to remedy: \(hint.en) / \(hint.zh)") }
     }
 }
@@ -153,6 +154,11 @@ enum ScoreText {
             }
             if scheme.quota != nil { lines.append("  points earned this year: \(standing.earned.thisYear)") }
             guard detailed else { continue }
+            for measure in scheme.measures where measure.tiers != nil {
+                let decision = measure.decide(standing, grades: scheme.grades)
+                let answer = decision.tier.map { "tier \(TierText.describe($0))" } ?? "no tier applies"
+                lines.append("  measure \(measure.id) (\(measure.kind.rawValue)): \(answer); reason \(decision.reason)")
+            }
             if case .points(let scale) = scheme.scale { lines.append("  \(pad("base", 8)) \(scale.base)") }
             for contribution in item.explanation.contributions {
                 let entry = contribution.entry
@@ -215,5 +221,16 @@ enum SummaryText {
             lines.append("  \(scheme): " + grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+enum TierText {
+    /// "waived — Deposit waived / 免押金: 100 percent"; a named level shows its title only.
+    static func describe(_ tier: TierAnswer) -> String {
+        let value = switch tier.value {
+        case .amount(let amount, let unit): ": \(amount) \(unit.rawValue)"
+        case .level: " (level)"
+        }
+        return "\(tier.id) — \(tier.title.en) / \(tier.title.zh)\(value)"
     }
 }

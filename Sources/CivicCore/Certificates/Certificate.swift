@@ -38,11 +38,15 @@ public struct Certificate: Hashable, Sendable, Codable {
     /// unchanged (docs/transparency.md). Absent when the issuer keeps no signed log.
     public var logSize: UInt64?
     public var logRoot: String?
+    /// When the certificate is asked for one measure of the scheme ("deposit halved"): the answer on `asOf`,
+    /// with its tier and value, so a landlord or a bank reads it from the certificate itself.
+    public var measure: CertifiedMeasure?
 
     public init(
         version: Int = Certificate.formatVersion, serial: String, subject: Subject.ID, maskedName: String, kind: SubjectKind,
         jurisdiction: Jurisdiction.ID, scheme: Scheme.ID, handbookVersion: Int, grade: Grade?, score: Points, asOf: Day,
-        validUntil: Day, issuer: Jurisdiction.ID, keyID: String, logSize: UInt64? = nil, logRoot: String? = nil
+        validUntil: Day, issuer: Jurisdiction.ID, keyID: String, logSize: UInt64? = nil, logRoot: String? = nil,
+        measure: CertifiedMeasure? = nil
     ) {
         self.version = version
         self.serial = serial
@@ -60,22 +64,32 @@ public struct Certificate: Hashable, Sendable, Codable {
         self.keyID = keyID
         self.logSize = logSize
         self.logRoot = logRoot
+        self.measure = measure
     }
 
     /// A certificate for a standing, valid for `validityDays` days including `standing.asOf`.
     public static func make(
         standing: Standing, subject: Subject, handbook: Handbook, validityDays: Int = Certificate.defaultValidityDays,
-        serial: String, keyID: String, log: (size: UInt64, root: String)? = nil
+        serial: String, keyID: String, log: (size: UInt64, root: String)? = nil, measure: Measure.ID? = nil
     ) throws(CivicError) -> Certificate {
         guard (1...validityDaysMax).contains(validityDays) else {
             throw CivicError(.invalidInput, "validity must be 1 to \(validityDaysMax) days, not \(validityDays)")
         }
         guard isValidSerial(serial) else { throw CivicError(.invalidInput, "serial must be 32 lower-case hex digits") }
+        var certified: CertifiedMeasure?
+        if let measure {
+            guard let scheme = handbook.scheme(standing.scheme), let definition = scheme.measure(measure) else {
+                throw CivicError.unknown("scheme '\(standing.scheme)' has no measure '\(measure)'", measure.rawValue,
+                                         among: handbook.scheme(standing.scheme)?.measures.map(\.id.rawValue) ?? [], at: "measure")
+            }
+            let decision = definition.decide(standing, grades: scheme.grades)
+            certified = CertifiedMeasure(measure: measure, applies: decision.applies, tier: decision.tier?.id, value: decision.tier?.value)
+        }
         return Certificate(
             serial: serial, subject: subject.id, maskedName: subject.maskedName, kind: subject.kind, jurisdiction: subject.jurisdiction,
             scheme: standing.scheme, handbookVersion: handbook.version, grade: standing.grade, score: standing.score,
             asOf: standing.asOf, validUntil: standing.asOf.adding(days: validityDays - 1), issuer: handbook.jurisdiction, keyID: keyID,
-            logSize: log?.size, logRoot: log?.root)
+            logSize: log?.size, logRoot: log?.root, measure: certified)
     }
 
     /// 44 characters of standard base64 ending in one '=': the text of 32 bytes.
@@ -110,6 +124,11 @@ public struct Certificate: Hashable, Sendable, Codable {
         if let grade { list.append((0x09, grade.rawValue)) }
         list += [(0x0A, score.description), (0x0B, asOf.description), (0x0C, validUntil.description), (0x0D, issuer.rawValue), (0x0E, keyID)]
         if let logSize, let logRoot { list += [(0x0F, String(logSize)), (0x10, logRoot)] }
+        if let measure {
+            list += [(0x11, measure.measure.rawValue), (0x12, measure.applies ? "yes" : "no")]
+            if let tier = measure.tier { list.append((0x13, tier.rawValue)) }
+            if case .amount(let amount, let unit) = measure.value { list += [(0x14, amount.description), (0x15, unit.rawValue)] }
+        }
         return list
     }
 
@@ -140,7 +159,8 @@ public struct Certificate: Hashable, Sendable, Codable {
         }
         guard let version = Int(try required(0x01, "format version")) else { throw .malformed("the format version is not a number") }
         guard version == Certificate.formatVersion else { throw .malformed("format version \(version) is not known (this verifier reads \(Certificate.formatVersion))") }
-        for tag in values.keys where !(0x01...0x10).contains(tag) { throw .malformed("unknown field \(tag)") }
+        for tag in values.keys where !(0x01...0x15).contains(tag) { throw .malformed("unknown field \(tag)") }
+        let measure = try CertifiedMeasure.read(values)
         guard (values[0x0F] == nil) == (values[0x10] == nil) else { throw .malformed("the log's tree size and root come together") }
         let logSize = try values[0x0F].map { text throws(CertificateRejection) -> UInt64 in
             guard let size = UInt64(text), String(size) == text else { throw .malformed("the log's tree size is not a number") }
@@ -159,12 +179,58 @@ public struct Certificate: Hashable, Sendable, Codable {
             version: version, serial: serial, subject: Subject.ID(try required(0x03, "subject")), maskedName: try required(0x04, "masked name"),
             kind: kind, jurisdiction: Jurisdiction.ID(try required(0x06, "jurisdiction")), scheme: Scheme.ID(try required(0x07, "scheme")),
             handbookVersion: handbookVersion, grade: values[0x09].map { Grade($0) }, score: score, asOf: asOf, validUntil: validUntil,
-            issuer: Jurisdiction.ID(try required(0x0D, "issuer")), keyID: try required(0x0E, "key id"), logSize: logSize, logRoot: values[0x10])
+            issuer: Jurisdiction.ID(try required(0x0D, "issuer")), keyID: try required(0x0E, "key id"), logSize: logSize, logRoot: values[0x10],
+            measure: measure)
         guard canonicalBytes == bytes else { throw .malformed("the content is not in canonical form") }
     }
 
     /// Whether the certificate may be relied on on `day`.
     public func isValid(on day: Day) -> Bool { asOf <= day && day <= validUntil }
+}
+
+/// One measure's answer as a certificate states it: whether it applies and, for a graduated measure, the
+/// tier and its value. The tier's title is in the handbook version the certificate names.
+public struct CertifiedMeasure: Hashable, Sendable, Codable {
+    public var measure: Measure.ID
+    public var applies: Bool
+    public var tier: MeasureTier.ID?
+    /// The tier's value; nil when no tier applies.
+    public var value: TierValue?
+
+    public init(measure: Measure.ID, applies: Bool, tier: MeasureTier.ID? = nil, value: TierValue? = nil) {
+        self.measure = measure
+        self.applies = applies
+        self.tier = tier
+        self.value = value
+    }
+
+    /// Fields 0x11 to 0x15 of canonical bytes; nil when the certificate states no measure.
+    static func read(_ values: [UInt8: String]) throws(CertificateRejection) -> CertifiedMeasure? {
+        guard let measure = values[0x11] else {
+            guard (0x12...0x15).allSatisfy({ values[$0] == nil }) else { throw .malformed("a measure's answer without the measure") }
+            return nil
+        }
+        guard Measure.ID.isValid(measure) else { throw .malformed("the measure is not a valid id") }
+        let applies: Bool
+        switch values[0x12] {
+        case "yes": applies = true
+        case "no": applies = false
+        default: throw .malformed("whether the measure applies is not 'yes' or 'no'")
+        }
+        guard (values[0x14] == nil) == (values[0x15] == nil) else { throw .malformed("a tier's amount and unit come together") }
+        guard let tierText = values[0x13] else {
+            guard values[0x14] == nil else { throw .malformed("an amount without its tier") }
+            return CertifiedMeasure(measure: Measure.ID(measure), applies: applies)
+        }
+        guard applies, MeasureTier.ID.isValid(tierText) else { throw .malformed("the tier is not a valid id of a measure that applies") }
+        var value = TierValue.level
+        if let amountText = values[0x14], let unitText = values[0x15] {
+            guard let amount = Points(parsing: amountText) else { throw .malformed("the tier's amount is not a number") }
+            guard let unit = TierUnit(rawValue: unitText) else { throw .malformed("the tier's unit is not known") }
+            value = .amount(amount, unit)
+        }
+        return CertifiedMeasure(measure: Measure.ID(measure), applies: applies, tier: MeasureTier.ID(tierText), value: value)
+    }
 }
 
 private func append(_ tag: UInt8, _ value: String, to out: inout [UInt8]) {

@@ -117,10 +117,10 @@ struct NoticePlanner {
         var lost: [Measure.ID] = []
         var gained: [Measure.ID] = []
         for measure in scheme?.measures ?? [] {
-            let old = before.map { measure.decide($0, grades: scheme?.grades).applies } ?? false
-            let current = measure.decide(after, grades: scheme?.grades).applies
+            let old = before.map { Self.reach(measure, measure.decide($0, grades: scheme?.grades)) } ?? 0
+            let current = Self.reach(measure, measure.decide(after, grades: scheme?.grades))
             guard old != current else { continue }
-            switch (measure.kind, current) {
+            switch (measure.kind, current > old) {
             case (.sanction, true), (.reward, false): lost.append(measure.id)
             case (.sanction, false), (.reward, true): gained.append(measure.id)
             }
@@ -130,6 +130,15 @@ struct NoticePlanner {
             scoreBefore: before?.score, scoreAfter: after.score, gradeBefore: before?.grade, gradeAfter: after.grade,
             listed: now.subtracting(was).sorted(), delisted: was.subtracting(now).sorted(), measuresLost: lost.sorted(),
             measuresGained: gained.sorted(), lockedUntil: newLock)
+    }
+
+    /// How far a measure reaches the subject: 0 when it does not apply, 1 for a yes/no measure that does, and for
+    /// a graduated one the more the earlier its tier (tiers come most demanding first). A reward falling a tier
+    /// ("deposit waived" to "halved") is adverse like losing it, and a sanction rising a tier like gaining it.
+    static func reach(_ measure: Measure, _ decision: EligibilityDecision) -> Int {
+        guard decision.applies else { return 0 }
+        guard let tiers = measure.tiers, let tier = decision.tier, let index = tiers.firstIndex(where: { $0.id == tier.id }) else { return 1 }
+        return tiers.count - index
     }
 
     static func describe(_ effect: Notice.Effect) -> String {

@@ -189,7 +189,12 @@ struct StandingContext: Sendable {
             throw CivicError.unknown("no measure '\(measure)'", measure.rawValue, among: measures)
         }
         guard defining.count == 1 else {
-            throw CivicError(.invalidInput, "measure '\(measure)' is defined by schemes \(listed): name the scheme", at: "scheme")
+            var error = CivicError(.invalidInput, "measure '\(measure)' is defined by schemes \(listed): name the scheme", at: "scheme")
+            error.ambiguity = MeasureAmbiguity(measure: measure, candidates: defining.compactMap { scheme in
+                guard let defined = handbooks.scheme(scheme.id), let candidate = scheme.measure(measure) else { return nil }
+                return MeasureAmbiguity.Candidate(scheme: scheme.id, jurisdiction: defined.handbook.jurisdiction, title: candidate.title)
+            })
+            throw error
         }
         return (scheme, scheme.measure(measure)!)
     }

@@ -59,8 +59,13 @@ public struct Measure: Hashable, Sendable, Codable, Identifiable {
     /// The law or regulation that links conduct in another domain to this measure, if any.
     public var legalBasis: String?
     public var remedyHint: LocalizedText?
+    /// For a graduated measure, its tiers in the order they are tried (the first that holds answers);
+    /// `nil` for a measure that answers yes or no only. The measure applies when its condition holds and
+    /// some tier does.
+    public var tiers: [MeasureTier]?
 
-    public init(id: ID, title: LocalizedText, kind: Kind, domain: Domain, condition: Condition, legalBasis: String? = nil, remedyHint: LocalizedText? = nil) {
+    public init(id: ID, title: LocalizedText, kind: Kind, domain: Domain, condition: Condition, legalBasis: String? = nil,
+                remedyHint: LocalizedText? = nil, tiers: [MeasureTier]? = nil) {
         self.id = id
         self.title = title
         self.kind = kind
@@ -68,6 +73,7 @@ public struct Measure: Hashable, Sendable, Codable, Identifiable {
         self.condition = condition
         self.legalBasis = legalBasis
         self.remedyHint = remedyHint
+        self.tiers = tiers
     }
 
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable { case reward, sanction }
@@ -87,4 +93,7 @@ public indirect enum Condition: Hashable, Sendable, Codable {
     case all([Condition])
     case any([Condition])
     case not(Condition)
+
+    /// The condition that always holds: a graduated measure whose tiers alone decide it has this as its own.
+    public static let always = Condition.all([])
 }

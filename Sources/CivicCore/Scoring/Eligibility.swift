@@ -1,7 +1,8 @@
 /// The one question a relying party may ask: does measure X apply to this subject?
 ///
 /// The answer is yes or no with a reason code and, for a sanction, how to remedy
-/// it; nothing else about the subject leaves the system.
+/// it; for a graduated measure also the tier that applies and its value. Nothing
+/// else about the subject leaves the system.
 public struct EligibilityDecision: Hashable, Sendable, Codable {
     public var subject: Subject.ID
     public var measure: Measure.ID
@@ -14,9 +15,12 @@ public struct EligibilityDecision: Hashable, Sendable, Codable {
     public var reason: String
     public var remedyHint: LocalizedText?
     public var asOf: Day
+    /// For a graduated measure that applies: the tier chosen and its value; `reason` is then the tier's own
+    /// reason (`score-at-least:650`). Nil for a yes/no measure and whenever the measure does not apply.
+    public var tier: TierAnswer?
 
     public init(subject: Subject.ID, measure: Measure.ID, scheme: Scheme.ID? = nil, kind: Measure.Kind, applies: Bool, reason: String,
-                remedyHint: LocalizedText?, asOf: Day) {
+                remedyHint: LocalizedText?, asOf: Day, tier: TierAnswer? = nil) {
         self.subject = subject
         self.measure = measure
         self.scheme = scheme
@@ -25,6 +29,7 @@ public struct EligibilityDecision: Hashable, Sendable, Codable {
         self.reason = reason
         self.remedyHint = remedyHint
         self.asOf = asOf
+        self.tier = tier
     }
 }
 
@@ -34,12 +39,30 @@ extension Measure {
     /// Having no record is neutral: a subject without entries is judged on the
     /// scheme's neutral standing, never penalised for the absence. A listing counts
     /// only if its conduct is in the measure's domain, or the measure names a legal basis.
+    ///
+    /// A graduated measure applies when its condition holds and one of its tiers does; the first tier
+    /// that holds, in the handbook's order, is the answer, and its reason is the answer's reason. When
+    /// no tier holds, the reason is the last tier's (the least demanding one, what the subject misses).
     public func decide(_ standing: Standing, grades: GradeScale?) -> EligibilityDecision {
-        let (holds, reason) = evaluate(condition, standing, grades)
+        var (holds, reason) = evaluate(condition, standing, grades)
+        var chosen: MeasureTier?
+        if holds, let tiers {
+            holds = false
+            for tier in tiers {
+                let (tierHolds, tierReason) = evaluate(tier.condition, standing, grades)
+                reason = tierReason
+                if tierHolds {
+                    holds = true
+                    chosen = tier
+                    break
+                }
+            }
+        }
+        let quotaDecides = condition.dependsOnQuota || (tiers?.contains { $0.condition.dependsOnQuota } ?? false)
         return EligibilityDecision(
             subject: standing.subject, measure: id, scheme: standing.scheme, kind: kind, applies: holds,
-            reason: standing.hasRecord || condition.dependsOnQuota ? reason : "no-record:" + reason,
-            remedyHint: kind == .sanction && holds ? remedyHint : nil, asOf: standing.asOf)
+            reason: standing.hasRecord || quotaDecides ? reason : "no-record:" + reason,
+            remedyHint: kind == .sanction && holds ? remedyHint : nil, asOf: standing.asOf, tier: chosen.map(TierAnswer.init))
     }
 
     func evaluate(_ condition: Condition, _ standing: Standing, _ grades: GradeScale?) -> (Bool, String) {

@@ -30,6 +30,9 @@ public struct CivicError: Error, Hashable, Sendable, CustomStringConvertible {
     public var location: String?
     /// For a name that does not exist: the names that do, and the one most likely meant.
     public var suggestions: Suggestions?
+    /// For a measure id that several schemes define and a question that named none: every measure it could
+    /// mean. Interfaces list them in the reader's language.
+    public var ambiguity: MeasureAmbiguity?
 
     public init(_ code: Code, _ message: String, at location: String? = nil) {
         self.code = code
@@ -40,5 +43,31 @@ public struct CivicError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         if let location { return "\(location): \(message)" }
         return message
+    }
+}
+
+/// A measure id that more than one current scheme defines, asked about without naming the scheme.
+public struct MeasureAmbiguity: Hashable, Sendable {
+    public struct Candidate: Hashable, Sendable {
+        public var scheme: Scheme.ID
+        /// The jurisdiction whose handbook defines the scheme.
+        public var jurisdiction: Jurisdiction.ID
+        /// The measure's title in that scheme.
+        public var title: LocalizedText
+
+        public init(scheme: Scheme.ID, jurisdiction: Jurisdiction.ID, title: LocalizedText) {
+            self.scheme = scheme
+            self.jurisdiction = jurisdiction
+            self.title = title
+        }
+    }
+
+    public var measure: Measure.ID
+    /// Sorted by scheme id.
+    public var candidates: [Candidate]
+
+    public init(measure: Measure.ID, candidates: [Candidate]) {
+        self.measure = measure
+        self.candidates = candidates
     }
 }

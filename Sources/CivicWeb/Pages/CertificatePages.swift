@@ -23,7 +23,8 @@ extension WebServices {
             }
             let issued: (token: String, certificate: Certificate)
             do {
-                issued = try await self.api.issueCertificate(for: subject, scheme: form["scheme"], validDays: validDays)
+                let measure = form["measure"].flatMap { $0.isEmpty ? nil : $0 }
+                issued = try await self.api.issueCertificate(for: subject, scheme: form["scheme"], validDays: validDays, measure: measure)
             } catch let error as APIError where error.status.code < 500 {
                 return try await Self.certificateForm(page, subject: subject, error: error.detail, validDays: validText, status: error.status)
             }
@@ -52,8 +53,12 @@ extension WebServices {
             let title = handbooks.scheme(standing.scheme).map { page.text($0.scheme.title) } ?? standing.scheme.rawValue
             return ["id": standing.scheme.rawValue, "title": title, "grade": standing.grade?.rawValue ?? "", "score": standing.score.description]
         }
+        let measures: [[String: Any]] = standings.flatMap { standing -> [[String: Any]] in
+            guard let scheme = handbooks.scheme(standing.scheme)?.scheme else { return [] }
+            return scheme.measures.map { ["id": $0.id.rawValue, "title": page.text($0.title), "scheme": page.text(scheme.title)] }
+        }
         let model: [String: Any] = ["schemes": schemes, "hasSchemes": !schemes.isEmpty, "error": error as Any, "validDays": validDays,
-                                    "hasKey": page.web.api.certificateKey != nil]
+                                    "hasKey": page.web.api.certificateKey != nil, "measures": measures]
         return page.render("public/certificate-form", title: page.text("certificate.title"), model: model, status: status)
     }
 
@@ -69,8 +74,28 @@ extension WebServices {
             "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
             "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
             "issuer": issuer, "serial": certificate.serial, "log": WebServices.logChecked(page, certificate) as Any,
+            "measure": try await measureModel(page, certificate) as Any,
         ]
         return page.render("public/certificate", title: page.text("certificate.issuedTitle"), model: model, status: .created)
+    }
+
+    /// The measure a certificate states, in the reader's language: its title and answer, and the tier with its
+    /// value, with titles from the handbook version the certificate names.
+    static func measureModel(_ page: Page, _ certificate: Certificate) async throws -> [String: Any]? {
+        guard let certified = certificate.measure else { return nil }
+        let scheme = try await page.engine.handbooks().version(certificate.handbookVersion, of: certificate.issuer)?.scheme(certificate.scheme)
+        let measure = scheme?.measure(certified.measure)
+        var model: [String: Any] = [
+            "line": page.text("certificate.measureAnswer", [
+                "title": measure.map { page.text($0.title) } ?? certified.measure.rawValue,
+                "answer": page.text(certified.applies ? "certificate.measureApplies" : "certificate.measureNotApplies"),
+            ]),
+        ]
+        if let tier = certified.tier {
+            let title = measure?.tiers?.first { $0.id == tier }?.title ?? LocalizedText(en: tier.rawValue, zh: tier.rawValue)
+            model["tier"] = page.words(TierAnswer(id: tier, title: title, value: certified.value ?? .level))
+        }
+        return model
     }
 
     /// The verification page's address with the certificate filled in, on the configured public

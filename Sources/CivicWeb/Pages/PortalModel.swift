@@ -82,6 +82,7 @@ enum PortalModel {
                 measures.append([
                     "title": page.text(measure.title), "sanction": measure.kind == .sanction,
                     "kind": page.text(key("measure", measure.kind.rawValue)), "reason": decision.reason,
+                    "tier": decision.tier.map { page.text("handbook.tierApplies", ["tier": page.words($0)]) } as Any,
                     "remedy": decision.remedyHint.map { page.text($0) } as Any,
                 ])
             }

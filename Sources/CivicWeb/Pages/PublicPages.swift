@@ -57,6 +57,7 @@ extension WebServices {
                 "maskedName": certificate.maskedName, "scheme": scheme, "grade": certificate.grade?.rawValue as Any,
                 "score": certificate.score.description, "asOf": certificate.asOf.description, "validUntil": certificate.validUntil.description,
                 "issuer": issuer, "serial": certificate.serial, "log": Self.logChecked(page, certificate) as Any,
+                "measure": try await Self.measureModel(page, certificate) as Any,
             ] as [String: Any]
             result["current"] = check.current == true
         }
@@ -110,8 +111,9 @@ extension WebServices {
             let measures: [[String: Any]] = scheme.measures.map { measure in
                 ["title": page.text(measure.title), "reward": measure.kind == .reward,
                  "kind": page.text(measure.kind == .reward ? "rulebook.kindReward" : "rulebook.kindSanction"),
-                 "condition": page.words(measure.condition), "legalBasis": measure.legalBasis ?? "",
-                 "remedy": measure.remedyHint.map { page.text($0) } ?? ""]
+                 "condition": measure.tiers != nil && measure.condition == .always ? "" : page.words(measure.condition),
+                 "tiers": (measure.tiers ?? []).map { page.words($0) }, "hasTiers": measure.tiers != nil,
+                 "legalBasis": measure.legalBasis ?? "", "remedy": measure.remedyHint.map { page.text($0) } ?? ""]
             }
             var process: [String] = []
             if let appeal = scheme.appealDays { process.append(page.text("rulebook.appealDays", ["days": String(appeal)])) }

@@ -36,6 +36,30 @@ extension Page {
         }
     }
 
+    /// A tier's value in the reader's language ("50%", "3000 yuan"); nil for a named level, whose title says it all.
+    public func words(_ value: TierValue) -> String? {
+        guard case .amount(let amount, let unit) = value else { return nil }
+        let key = switch unit {
+        case .percent: "handbook.unitPercent"
+        case .percentagePoints: "handbook.unitPercentagePoints"
+        case .yuan: "handbook.unitYuan"
+        case .days: "handbook.unitDays"
+        case .months: "handbook.unitMonths"
+        }
+        return text(key, ["amount": amount.description])
+    }
+
+    /// "Deposit halved: 50%" (or the title alone for a named level).
+    public func words(_ tier: TierAnswer) -> String {
+        guard let value = words(tier.value) else { return text(tier.title) }
+        return text("handbook.tierValue", ["title": text(tier.title), "value": value])
+    }
+
+    /// "Deposit halved: 50%, when score 600 or more": one line of a graduated measure in the handbook.
+    public func words(_ tier: MeasureTier) -> String {
+        text("handbook.tierWhen", ["tier": words(TierAnswer(tier)), "condition": words(tier.condition)])
+    }
+
     public func words(_ list: ListKind) -> String { text(list == .red ? "handbook.redList" : "handbook.blackList") }
 
     /// The title of the rule an entry was made under, in the handbook version it was made under.
