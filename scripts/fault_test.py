@@ -163,8 +163,12 @@ def disk_full(civic, work):
             write_feed(feed, "fault-full-feed", subject)
             cli = world.civic_run("report", "import", feed, "--by", "court")
             print(f"      the CLI says: {cli.stderr.strip()}")
-            check(cli.returncode == 74 and world.database in cli.stderr and "full" in cli.stderr,
-                  "civic report import on a full disk exits 74 naming the database file and the cause", (cli.returncode, cli.stderr.strip()))
+            # SQLite may fit a small write into pages the file (or its WAL) already holds, so a full filesystem
+            # does not always refuse it: then the import must have filed all five rows, never part of them.
+            filed_on_full = cli.returncode == 0 and "5 records filed" in cli.stdout
+            check(filed_on_full or (cli.returncode == 74 and world.database in cli.stderr and "full" in cli.stderr),
+                  "civic report import on a full disk exits 74 naming the database file and the cause, or files every row",
+                  (cli.returncode, cli.stdout.strip(), cli.stderr.strip()))
             verify = world.civic_run("verify")
             check(verify.returncode == 0, "civic verify passes on the full disk", verify.stdout + verify.stderr)
             # An export is recorded in the access trail before a byte of it is written; with no room for that
@@ -181,7 +185,9 @@ def disk_full(civic, work):
                   answer and answer[:1] + (answer[2][:300],))
             check(request(server.port, "GET", "/subjects/fault-full-1", token=admin)[0] == 200, "... and is stored")
             cli = world.civic_run("report", "import", feed, "--by", "court")
-            check(cli.returncode == 0 and "5 records filed" in cli.stdout, "space back: the same import succeeds", cli.stdout + cli.stderr)
+            expected = "5 unchanged" if filed_on_full else "5 records filed"
+            check(cli.returncode == 0 and expected in cli.stdout,
+                  f"space back: the same import succeeds ({expected})", cli.stdout + cli.stderr)
         finally:
             server.stop()
         verify = world.civic_run("verify")
