@@ -176,9 +176,10 @@ class Server:
         self.log_file.close()
 
 
-def request(port, method, path, body=None, token=None, key=None, timeout=30):
-    """Returns (status, headers, bytes), or None when no answer came (refused, reset, timed out)."""
-    headers = {}
+def request(port, method, path, body=None, token=None, key=None, timeout=30, headers=None):
+    """Returns (status, headers, bytes), or None when no answer came (refused, reset, timed out).
+    `headers` adds request headers (scripts/multinode_test.py sends the read-your-writes position)."""
+    headers = dict(headers or {})
     if token:
         headers["Authorization"] = "Bearer " + token
     if key:

@@ -48,35 +48,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import http.client  # noqa: E402
 
-from crash_test import HOST, PGBIN, FIRST_DAY, Item, Violation, claimed_by_dead_server, free_port, log  # noqa: E402
+from crash_test import HOST, PGBIN, FIRST_DAY, Item, Violation, claimed_by_dead_server, free_port, log, request  # noqa: E402
 
 PGBOUNCER = os.environ.get("CIVIC_PGBOUNCER", shutil.which("pgbouncer") or "/usr/sbin/pgbouncer")
 SCHEMA = "multinode"
 DATABASE = "civic_multi"
-
-
-def request(port, method, path, body=None, token=None, key=None, timeout=30, headers=None):
-    """crash_test's request, with extra headers: (status, headers, bytes), or None when no answer came."""
-    sent = dict(headers or {})
-    if token:
-        sent["Authorization"] = "Bearer " + token
-    if key:
-        sent["Idempotency-Key"] = key
-    data = None
-    if body is not None:
-        data = json.dumps(body, sort_keys=True).encode()
-        sent["Content-Type"] = "application/json"
-    try:
-        connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-        connection.request(method, path, body=data, headers=sent)
-        response = connection.getresponse()
-        payload = response.read()
-        connection.close()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, payload
-    except (OSError, http.client.HTTPException):
-        return None
 
 
 class Postgres:
