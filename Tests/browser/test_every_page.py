@@ -3,9 +3,11 @@ or critical accessibility violation, the Nu HTML Checker (vnu) finds no error in
 every page follows the conventions of harness.check_page.
 
 The pages are found, not listed: from each person's home (and the public home for a visitor), every link
-the person can follow is followed, breadth first, one page per page shape (ids in the path count as one
-shape), so a new page is covered as soon as something links to it. English is checked on a desktop and
-Chinese on a phone, so each page is seen in both languages and on both screens.
+the person can follow is followed, breadth first. Pages of one shape (ids in the path count as one shape)
+are checked once per set of form fields they show: up to SHAPE_TRIES of a shape are fetched, so a report
+the person may decide is checked beside one they may not. A new page is covered as soon as something
+links to it. English is checked on a desktop and Chinese on a phone, so each page is seen in both
+languages and on both screens.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import deque
 import pytest
 from selenium.webdriver.common.by import By
 
+import staff_helpers
 from harness import PERSON_ROLES, ROLE_HOME, axe_violations, login, page_problems, path_of, shot, visit, vnu_errors
 
 #: Paths that are not pages to check: downloads, the way out, the pages' own files.
@@ -25,6 +28,8 @@ NOT_A_PAGE = re.compile(
     r"|^/(openapi|metrics|livez|readyz|healthz)")
 #: At most this many pages per person and view (a guard against a page that links to ever new pages).
 PAGE_LIMIT = 60
+#: Pages of one shape fetched at most this often while looking for one that shows a form.
+SHAPE_TRIES = 6
 #: What axe calls serious or critical fails; moderate and minor findings are printed, not failed.
 FAILING_IMPACT = {"serious", "critical"}
 
@@ -59,6 +64,18 @@ def links(browser, origin: str) -> list[str]:
     return found
 
 
+def form_layout(html: str) -> str:
+    """What a page asks of its reader: each field's kind and name (empty for a page without a form)."""
+    found = set()
+    for tag, attributes in re.findall(r"<(input|select|textarea|button)\b([^>]*)>", html):
+        kind = re.search(r'\btype="([^"]*)"', attributes)
+        name = re.search(r'\bname="([^"]*)"', attributes)
+        if kind and kind.group(1) == "hidden":
+            continue
+        found.add(f"{tag}:{kind.group(1) if kind else ''}:{name.group(1) if name else ''}")
+    return " ".join(sorted(found))
+
+
 def raw_html(browser, server, path: str):
     """The page as the server sends it (vnu checks the bytes, not the browser's repaired DOM)."""
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
@@ -69,6 +86,12 @@ def raw_html(browser, server, path: str):
 @pytest.mark.parametrize("accept_language, phone", VIEWS)
 @pytest.mark.parametrize("role", VISITORS, ids=lambda r: r or "visitor")
 def test_every_page_is_accessible_and_valid(make_browser, server, tmp_path, role, accept_language, phone):
+    if role == "reviewer":
+        # The reviewer's queue must hold a report they may decide, whatever the demo's today left in it:
+        # the decision form is the page a reviewer exists for.
+        assessor = make_browser()
+        login(assessor, "assessor")
+        staff_helpers.file_report(assessor, "Swept the square after the market", staff_helpers.photo_file(31))
     browser = make_browser(phone=phone, accept_language=accept_language)
     if role is None:
         start = "/"
@@ -77,21 +100,30 @@ def test_every_page_is_accessible_and_valid(make_browser, server, tmp_path, role
         login(browser, role)
         start = ROLE_HOME[role]
     origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(browser.current_url))
-    queue, shapes, seen = deque([start]), set(), []
+    queue, seen = deque([start]), []
+    tries: dict[str, int] = {}
+    layouts: set[tuple[str, str]] = set()
     problems: list[str] = []
     minor: list[str] = []
     files: dict[str, str] = {}
+    forms: set[str] = set()
     while queue and len(seen) < PAGE_LIMIT:
         path = queue.popleft()
         parts = urllib.parse.urlsplit(path)
         key = shape(parts.path, parts.query)
-        if key in shapes:
+        if tries.get(key, 0) >= SHAPE_TRIES:
             continue
-        shapes.add(key)
+        tries[key] = tries.get(key, 0) + 1
         # Only pages: a link may lead to a text or JSON document (a checkpoint, a download).
         raw = raw_html(browser, server, path)
         if not {k.lower(): v for k, v in raw.headers.items()}.get("content-type", "").startswith("text/html"):
             continue
+        # Pages of one shape differ in the forms they show (a report one may decide and one one may not),
+        # so each form layout of a shape is checked once.
+        layout = (key, form_layout(raw.body))
+        if layout in layouts:
+            continue
+        layouts.add(layout)
         code = visit(browser, path)
         if path_of(browser) == "/login" and role is not None:
             problems.append(f"{path}: following a link signed the {role} out")
@@ -114,6 +146,7 @@ def test_every_page_is_accessible_and_valid(make_browser, server, tmp_path, role
         name = f"page-{len(seen):02d}.html"
         (tmp_path / name).write_text(raw.body, "utf-8")
         files[name] = path
+        forms |= set(re.findall(r'<form\b[^>]*\baction="([^"]*)"', raw.body))
         if len(seen) == 1:
             shot(browser, f"every-page-{role or 'visitor'}-{'phone' if phone else 'desktop'}-"
                           f"{accept_language.split('-')[0]}")
@@ -129,4 +162,7 @@ def test_every_page_is_accessible_and_valid(make_browser, server, tmp_path, role
         print("  (not failed) " + line)
     # A person reaches more than their home: the crawl itself must have worked.
     assert len(seen) >= 3, f"only {seen} reached from {start}"
+    if role == "reviewer":
+        assert any(re.match(r"/committee/reports/[^/]+/decision$", f) for f in forms), \
+            f"no report decision form among the checked pages' forms {sorted(forms)}"
     assert not problems, f"{len(problems)} problems on {len(seen)} pages:\n  " + "\n  ".join(problems)

@@ -114,7 +114,6 @@ extension WebServices {
         model["recused"] = recused.map { $0 as Any } ?? false
         // The form is shown only to someone the engine will accept; everyone else reads why not.
         model["canDecide"] = mayDecide && record.status == .pending && recused == nil
-        model["disabled"] = false
         model["decisionID"] = values["id"] ?? page.newReference(.decision)
         let outcome = values["outcome"] ?? ""
         model["approve"] = outcome == "approve"
