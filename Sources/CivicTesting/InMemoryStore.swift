@@ -11,6 +11,8 @@ public actor InMemoryStore: Store {
     var reportsByID: [Report.ID: Report] = [:]
     var statuses: [Report.ID: ReportStatus] = [:]
     var decisionsByID: [Decision.ID: Decision] = [:]
+    /// Each report's decisions, so a report's record is not a scan of every decision.
+    var decisionsByReport: [Report.ID: [Decision.ID]] = [:]
     var ledger: [Entry] = []
     var entryIndex: [Entry.ID: Int] = [:]
     var standingsByKey: [StandingKey: Standing] = [:]
@@ -57,7 +59,7 @@ public actor InMemoryStore: Store {
 
     func record(_ id: Report.ID) -> ReportRecord? {
         guard let report = reportsByID[id] else { return nil }
-        let decisions = decisionsByID.values.filter { $0.report == id }.sorted { ($0.decidedOn, $0.id) < ($1.decidedOn, $1.id) }
+        let decisions = (decisionsByReport[id] ?? []).compactMap { decisionsByID[$0] }.sorted { ($0.decidedOn, $0.id) < ($1.decidedOn, $1.id) }
         return ReportRecord(report: report, status: statuses[id] ?? .pending, decisions: decisions)
     }
 
@@ -167,7 +169,10 @@ public actor InMemoryStore: Store {
         for item in changes.actors { actorsByID[item.id] = item }
         published.append(contentsOf: changes.handbooks)
         for item in changes.reports { reportsByID[item.id] = item }
-        for item in changes.decisions { decisionsByID[item.id] = item }
+        for item in changes.decisions {
+            decisionsByID[item.id] = item
+            decisionsByReport[item.report, default: []].append(item.id)
+        }
         for (id, status) in changes.reportStatuses { statuses[id] = status }
         for entry in changes.entries {
             entryIndex[entry.id] = ledger.count
@@ -203,7 +208,7 @@ public actor InMemoryStore: Store {
         try duplicate(changes.cycles.map { "\($0.jurisdiction)@\($0.month)" },
                       existing: { key in self.closedCycles.contains { "\($0.jurisdiction)@\($0.month)" == key } }, what: "cycle")
         for (report, expected) in changes.expectedDecisionCounts.sorted(by: { $0.key < $1.key })
-            where decisionsByID.values.filter({ $0.report == report }).count != expected {
+            where (decisionsByReport[report] ?? []).count != expected {
             throw CivicError(.concurrentWrite, "report '\(report)' was decided by someone else meanwhile")
         }
         if changes.checksLedgerHead {

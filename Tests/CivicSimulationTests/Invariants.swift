@@ -27,20 +27,31 @@ struct StoreSnapshot {
         snapshot.handbooks = try await store.handbooks()
         snapshot.noticedEntries = Set(try await store.notices(after: nil, limit: 1_000_000).compactMap(\.entry))
         snapshot.actors = Dictionary(uniqueKeysWithValues: try await store.actors().map { ($0.id, $0) })
+        snapshot.countProbes()
         return snapshot
     }
 
-    func count(_ probe: Probe) -> Int {
-        switch probe {
-        case .report(let id): reports.count { $0.report.id == id }
-        case .decision(let id): reports.reduce(0) { $0 + $1.decisions.count { $0.id == id } }
-        case .cycle(let jurisdiction, let month): cycles.count { $0.jurisdiction == jurisdiction && $0.month == month }
-        case .entry(let id): entries.count { $0.id == id }
-        case .appeal(let id): appeals.count { $0.appeal.id == id }
-        case .appealDecided(let id): appeals.count { $0.appeal.id == id && $0.decision != nil }
-        case .handbook(let version): handbooks.count { $0.handbook.version == version }
+    /// How often each write the simulation can probe for is in the store, counted once per snapshot (looking
+    /// each probe up by scanning made the checks cubic in the run's length).
+    private(set) var probeCounts: [Probe: Int] = [:]
+
+    private mutating func countProbes() {
+        var counts: [Probe: Int] = [:]
+        for record in reports {
+            counts[.report(record.report.id), default: 0] += 1
+            for decision in record.decisions { counts[.decision(decision.id), default: 0] += 1 }
         }
+        for cycle in cycles { counts[.cycle(cycle.jurisdiction, cycle.month), default: 0] += 1 }
+        for entry in entries { counts[.entry(entry.id), default: 0] += 1 }
+        for record in appeals {
+            counts[.appeal(record.appeal.id), default: 0] += 1
+            if record.decision != nil { counts[.appealDecided(record.appeal.id), default: 0] += 1 }
+        }
+        for published in handbooks { counts[.handbook(published.handbook.version), default: 0] += 1 }
+        probeCounts = counts
     }
+
+    func count(_ probe: Probe) -> Int { probeCounts[probe] ?? 0 }
 
     func person(_ actor: Actor.ID) -> String { actors[actor].map(Recusal.person) ?? "actor:\(actor.rawValue)" }
 }
